@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages runac needs to build, test and benchmark.
+# Runs apt only when something is missing, so repeated runs cost nothing.
+set -euo pipefail
+
+packages=(
+  # build
+  meson ninja-build pkg-config g++
+  libseccomp-dev libcap-dev libyajl-dev libspdlog-dev libfmt-dev libbpf-dev
+  libapparmor-dev libcurl4-openssl-dev libssl-dev doctest-dev
+  clang llvm bpftool
+  # tests: busybox rootfs fixture, the reference runtimes, the test runner
+  busybox-static runc crun bats jq iproute2 python3 time
+  # benchmarks
+  hyperfine
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

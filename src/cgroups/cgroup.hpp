@@ -1,0 +1,57 @@
+// The container's cgroup: one directory in every mounted hierarchy, so the
+// same code serves cgroup v1, v2 and the hybrid layout (v1 controllers plus
+// the unified hierarchy, joined too, as runc does).
+#pragma once
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include "oci/config.hpp"
+
+namespace runac::cgroups {
+
+struct Hierarchy {
+    std::string mountpoint;   // /sys/fs/cgroup/memory
+    std::string controllers;  // "memory", "cpu,cpuacct", "name=systemd"; "" for v2
+    bool unified = false;     // cgroup2
+    std::string own_path;     // this process's cgroup inside it ("/user.slice")
+};
+
+// Mounted hierarchies, read from /proc/self/mountinfo and /proc/self/cgroup.
+std::vector<Hierarchy> discover();
+
+// Owns the container's cgroup directories; removes them on destruction
+// unless released (the success path of `create`).
+class Cgroup {
+public:
+    // The directories for config's cgroupsPath: an absolute path is taken
+    // under each hierarchy's root, a relative one (or the container id when
+    // empty) under runac's own cgroup, as runc does.
+    static Cgroup create(const std::string& cgroups_path, const std::string& id);
+    // The directories recorded in a container's state (not owned).
+    static Cgroup from_paths(std::vector<std::string> paths);
+
+    Cgroup(Cgroup&&) noexcept;
+    Cgroup& operator=(Cgroup&&) = delete;
+    Cgroup(const Cgroup&) = delete;
+    ~Cgroup();
+
+    const std::vector<std::string>& paths() const { return paths_; }
+    void add_process(pid_t pid) const;
+    void apply_device_rules(const oci::Config& config) const;
+    // Every pid in the cgroup (the first hierarchy that has any).
+    std::vector<pid_t> pids() const;
+    void signal_all(int sig) const;
+    bool frozen() const;
+    // Kills what is left, waits for it, removes the directories.
+    void destroy();
+    void release() { owned_ = false; }
+
+private:
+    explicit Cgroup(std::vector<std::string> paths, bool owned) : paths_(std::move(paths)), owned_(owned) {}
+    std::string find(const std::string& file) const;
+    std::vector<std::string> paths_;
+    bool owned_;
+};
+
+}  // namespace runac::cgroups

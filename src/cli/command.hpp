@@ -1,0 +1,42 @@
+// What every command receives, and how one is declared. Each command lives
+// in its own file (create.cpp, start.cpp, ...) and reads like its step of
+// the container lifecycle.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "cli/args.hpp"
+#include "common/log.hpp"
+
+namespace runac::cli {
+
+struct GlobalOptions {
+    std::string root = "/run/runac";
+    std::string log_path;
+    log::Format log_format = log::Format::Text;
+    bool debug = false;
+};
+
+struct Command {
+    const char* name;
+    const char* summary;  // one line for `runac --help`
+    const char* usage;    // `runac NAME --help`
+    std::vector<Flag> flags;
+    int (*run)(const GlobalOptions&, const Args&);
+};
+
+const std::vector<Command>& commands();
+
+// The single positional argument that is a container id; throws a usage error.
+std::string container_id(const Args& args, const char* command);
+
+// Commands, one per file.
+Command spec_command();
+Command create_command();
+Command start_command();
+Command run_command();
+Command state_command();
+Command list_command();
+Command kill_command();
+Command delete_command();
+}  // namespace runac::cli

@@ -1,0 +1,33 @@
+#include "cli/create_flags.hpp"
+
+#include <cstdlib>
+
+#include "common/error.hpp"
+
+namespace runac::cli {
+
+std::vector<Flag> create_flags() {
+    return {{{"bundle", "b"}, true},       {{"pid-file"}, true},   {{"console-socket"}, true},
+            {{"no-pivot"}, false},         {{"no-new-keyring"}, false}, {{"preserve-fds"}, true}};
+}
+
+container::CreateOptions create_options(const Args& args, const std::string& id) {
+    container::CreateOptions o;
+    o.id = id;
+    o.bundle = args.get("bundle");
+    o.pid_file = args.get("pid-file");
+    o.no_pivot = args.flag("no-pivot");
+    o.no_new_keyring = args.flag("no-new-keyring");
+    if (args.has("preserve-fds")) {
+        std::string v = args.get("preserve-fds");
+        char* end = nullptr;
+        long n = std::strtol(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || n < 0 || n > 65536) throw Error("--preserve-fds: invalid number \"" + v + "\"");
+        o.preserve_fds = static_cast<int>(n);
+    }
+    if (args.has("console-socket"))
+        throw Error("--console-socket: terminals are not supported by this version of runac");
+    return o;
+}
+
+}  // namespace runac::cli

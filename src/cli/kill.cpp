@@ -1,0 +1,34 @@
+// runac kill: send a signal to the container's init (or all its processes).
+#include "cli/command.hpp"
+#include "common/error.hpp"
+#include "container/container.hpp"
+#include "linux/process.hpp"
+
+namespace runac::cli {
+
+namespace {
+int run_kill(const GlobalOptions& global, const Args& args) {
+    if (args.positional.empty() || args.positional.size() > 2)
+        throw Error("kill: requires a container id and an optional signal");
+    int sig = linux::parse_signal(args.positional.size() == 2 ? args.positional[1] : "SIGTERM");
+    auto c = container::Container::load(global.root, args.positional[0]);
+    if (c.status() == container::Status::Stopped) throw Error("container not running");
+    if (args.flag("all")) {
+        c.cgroup().signal_all(sig);
+        return 0;
+    }
+    if (!linux::signal_process(c.state().pid, c.state().pid_start_time, sig)) throw Error("container not running");
+    return 0;
+}
+}  // namespace
+
+Command kill_command() {
+    return {"kill", "kill sends the specified signal (default: SIGTERM) to the container's init process",
+            "Usage: runac kill [options] <container-id> [signal]\n\n"
+            "The signal is a name (KILL), a SIG-name (SIGKILL) or a number (9).\n\n"
+            "Options:\n"
+            "  --all, -a  send the signal to every process in the container\n",
+            {{{"all", "a"}, false}}, run_kill};
+}
+
+}  // namespace runac::cli

@@ -1,0 +1,114 @@
+#include "common/files.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/fd.hpp"
+
+namespace runac {
+
+void throw_errno(const std::string& what, int err) { throw Error(what + ": " + std::strerror(err)); }
+void throw_errno(const std::string& what) { throw_errno(what, errno); }
+
+std::optional<std::string> read_file_if_exists(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) return std::nullopt;
+        throw_errno("open " + path);
+    }
+    std::string out;
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("read " + path);
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+}
+
+std::string read_file(const std::string& path) {
+    auto content = read_file_if_exists(path);
+    if (!content) throw_errno("open " + path, ENOENT);
+    return *content;
+}
+
+static void write_all(int fd, const std::string& data, const std::string& path) {
+    size_t off = 0;
+    while (off < data.size()) {
+        ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("write " + path);
+        }
+        off += static_cast<size_t>(n);
+    }
+}
+
+void write_file_atomic(const std::string& path, const std::string& data, mode_t mode) {
+    std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    {
+        UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+        if (!fd) throw_errno("open " + tmp);
+        try {
+            write_all(fd.get(), data, tmp);
+        } catch (...) {
+            ::unlink(tmp.c_str());
+            throw;
+        }
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        throw_errno("rename " + tmp + " to " + path, err);
+    }
+}
+
+void write_file(const std::string& path, const std::string& data) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) throw_errno("open " + path);
+    for (;;) {
+        ssize_t n = ::write(fd.get(), data.data(), data.size());
+        if (n >= 0) return;
+        if (errno != EINTR) throw_errno("write " + path);
+    }
+}
+
+std::string trim(const std::string& s) {
+    const char* ws = " \t\r\n";
+    auto b = s.find_first_not_of(ws);
+    if (b == std::string::npos) return "";
+    auto e = s.find_last_not_of(ws);
+    return s.substr(b, e - b + 1);
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+std::string absolute_path(const std::string& path, const std::string& base) {
+    std::string full = (!path.empty() && path[0] == '/') ? path : base + "/" + path;
+    std::vector<std::string> parts;
+    size_t i = 0;
+    while (i <= full.size()) {
+        size_t j = full.find('/', i);
+        if (j == std::string::npos) j = full.size();
+        std::string part = full.substr(i, j - i);
+        if (part == "..") {
+            if (!parts.empty()) parts.pop_back();
+        } else if (!part.empty() && part != ".") {
+            parts.push_back(part);
+        }
+        i = j + 1;
+    }
+    std::string out;
+    for (auto& p : parts) out += "/" + p;
+    return out.empty() ? "/" : out;
+}
+
+}  // namespace runac

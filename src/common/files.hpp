@@ -1,0 +1,24 @@
+// Small file helpers used across the runtime.
+#pragma once
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+namespace runac {
+
+// Whole file as bytes; throws Error naming the path.
+std::string read_file(const std::string& path);
+// Like read_file, but std::nullopt when the file does not exist.
+std::optional<std::string> read_file_if_exists(const std::string& path);
+// Write, fsync-free but atomic: a temporary beside the target, then rename(2),
+// so a reader (an engine polling a pid file or state) never sees half a file.
+void write_file_atomic(const std::string& path, const std::string& data, mode_t mode = 0644);
+// Write into an existing file (cgroup and /proc knobs): one write(2) call.
+void write_file(const std::string& path, const std::string& data);
+std::string trim(const std::string& s);
+bool starts_with(const std::string& s, const std::string& prefix);
+// Absolute, lexically normalised path ("a/../b" -> "/b"); relative inputs are
+// resolved against `base`.
+std::string absolute_path(const std::string& path, const std::string& base);
+
+}  // namespace runac

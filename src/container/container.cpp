@@ -1,0 +1,136 @@
+#include "container/container.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <csignal>
+#include <dirent.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "common/log.hpp"
+#include "linux/process.hpp"
+
+namespace runac::container {
+
+namespace {
+
+UniqueFd lock_dir(const std::string& dir, bool exclusive) {
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return fd;
+    while (::flock(fd.get(), exclusive ? LOCK_EX : LOCK_SH) != 0)
+        if (errno != EINTR) throw_errno("lock " + dir);
+    return fd;
+}
+
+void make_root(const std::string& root) {
+    // 0711: others may reach a container's files they are told about, but not list them.
+    if (::mkdir(root.c_str(), 0711) != 0 && errno != EEXIST) throw_errno("create state root " + root);
+}
+
+}  // namespace
+
+void validate_id(const std::string& id) {
+    bool ok = !id.empty() && id != "." && id != "..";
+    for (char c : id)
+        ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+' || c == '-' || c == '.');
+    if (!ok) throw Error("invalid id format: " + id);
+}
+
+Container Container::load(const std::string& root, const std::string& id, bool exclusive) {
+    validate_id(id);
+    std::string dir = root + "/" + id;
+    UniqueFd lock = lock_dir(dir, exclusive);
+    // A directory without state is a create in progress or one that failed
+    // and is being removed: to everyone else it does not exist.
+    std::optional<std::string> text;
+    if (lock) text = read_file_if_exists(dir + "/state.json");
+    if (!text) throw Error("container does not exist");
+    Container c(dir, std::move(lock));
+    c.state_ = deserialize(*text);
+    return c;
+}
+
+Container Container::reserve(const std::string& root, const std::string& id) {
+    validate_id(id);
+    make_root(root);
+    std::string dir = root + "/" + id;
+    if (::mkdir(dir.c_str(), 0711) != 0) {
+        if (errno == EEXIST) throw Error("container with given ID already exists");
+        throw_errno("create state directory " + dir);
+    }
+    UniqueFd lock = lock_dir(dir, true);
+    if (!lock) throw_errno("open state directory " + dir);
+    Container c(dir, std::move(lock));
+    c.committed_ = false;
+    c.state_.id = id;
+    return c;
+}
+
+std::vector<std::string> Container::list(const std::string& root) {
+    std::vector<std::string> ids;
+    DIR* d = ::opendir(root.c_str());
+    if (!d) {
+        if (errno == ENOENT) return ids;
+        throw_errno("open state root " + root);
+    }
+    while (struct dirent* e = ::readdir(d)) {
+        std::string name = e->d_name;
+        if (name != "." && name != ".." && e->d_type == DT_DIR) ids.push_back(name);
+    }
+    ::closedir(d);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+Container::Container(Container&& o) noexcept
+    : dir_(std::move(o.dir_)), lock_(std::move(o.lock_)), state_(std::move(o.state_)), committed_(o.committed_) {
+    o.committed_ = true;
+}
+
+Container::~Container() {
+    if (committed_) return;
+    try {
+        remove_dir();
+    } catch (const Error& e) {
+        log::warn(e.what());
+    }
+}
+
+Status Container::status() const {
+    if (!linux::is_alive(state_.pid, state_.pid_start_time)) return Status::Stopped;
+    struct stat st;
+    if (::stat(fifo_path().c_str(), &st) == 0) return Status::Created;
+    if (cgroup().frozen()) return Status::Paused;
+    return Status::Running;
+}
+
+std::string Container::owner() const {
+    struct stat st;
+    if (::stat(dir_.c_str(), &st) != 0) return "";
+    struct passwd* pw = ::getpwuid(st.st_uid);
+    return pw ? pw->pw_name : std::to_string(st.st_uid);
+}
+
+void Container::save() const { write_file_atomic(dir_ + "/state.json", serialize(state_), 0600); }
+
+void Container::remove_dir() const {
+    for (const char* f : {"state.json", "exec.fifo", "config.json"})
+        if (::unlink((dir_ + "/" + f).c_str()) != 0 && errno != ENOENT) throw_errno("remove " + dir_ + "/" + f);
+    if (::rmdir(dir_.c_str()) != 0 && errno != ENOENT) throw_errno("remove " + dir_);
+}
+
+void Container::destroy() {
+    if (linux::signal_process(state_.pid, state_.pid_start_time, SIGKILL))
+        linux::wait_for_exit(state_.pid, state_.pid_start_time, 10000);
+    auto cg = cgroup();
+    cg.destroy();
+    remove_dir();
+}
+
+}  // namespace runac::container

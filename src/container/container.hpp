@@ -1,0 +1,57 @@
+// One container's directory under --root: its recorded state, the exec fifo
+// that parks the init until `start`, and the lock that serialises runac
+// commands on it.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "cgroups/cgroup.hpp"
+#include "common/fd.hpp"
+#include "container/state.hpp"
+
+namespace runac::container {
+
+// runc's rule for ids; anything else could escape the state root.
+void validate_id(const std::string& id);
+
+class Container {
+public:
+    // An existing container, locked (exclusive, or shared for read-only
+    // commands). Throws "container does not exist".
+    static Container load(const std::string& root, const std::string& id, bool exclusive = true);
+    // A new container's directory, locked; removed again on destruction
+    // unless commit() is called. Throws "... already exists".
+    static Container reserve(const std::string& root, const std::string& id);
+    // Ids of every container under root.
+    static std::vector<std::string> list(const std::string& root);
+
+    Container(Container&&) noexcept;
+    Container& operator=(Container&&) = delete;
+    ~Container();
+
+    ContainerState& state() { return state_; }
+    const ContainerState& state() const { return state_; }
+    const std::string& dir() const { return dir_; }
+    std::string fifo_path() const { return dir_ + "/exec.fifo"; }
+
+    // Live status: the init's identity, the exec fifo and the freezer decide.
+    Status status() const;
+    // Owner of the state directory ("root"), as `list` shows it.
+    std::string owner() const;
+    cgroups::Cgroup cgroup() const { return cgroups::Cgroup::from_paths(state_.cgroup_paths); }
+
+    void save() const;
+    void commit() { committed_ = true; }
+    // Kills every process left, removes the cgroups and the state directory.
+    void destroy();
+
+private:
+    Container(std::string dir, UniqueFd lock) : dir_(std::move(dir)), lock_(std::move(lock)) {}
+    void remove_dir() const;
+    std::string dir_;
+    UniqueFd lock_;
+    ContainerState state_;
+    bool committed_ = true;
+};
+
+}  // namespace runac::container

@@ -1,0 +1,135 @@
+#include "container/lifecycle.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.hpp"
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "linux/init.hpp"
+#include "linux/process.hpp"
+#include "linux/sync.hpp"
+#include "oci/config.hpp"
+
+namespace runac::container {
+
+namespace {
+
+// Our child, the container's init: killed and reaped unless released.
+class InitProcess {
+public:
+    explicit InitProcess(pid_t pid) : pid_(pid) {}
+    ~InitProcess() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGKILL);
+        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {}
+    }
+    pid_t release() { return std::exchange(pid_, 0); }
+
+private:
+    pid_t pid_;
+};
+
+std::string current_dir() {
+    char buf[4096];
+    if (!::getcwd(buf, sizeof buf)) throw_errno("getcwd");
+    return buf;
+}
+
+}  // namespace
+
+Container create(const std::string& root, const CreateOptions& options) {
+    std::string cwd = current_dir();
+    std::string bundle = absolute_path(options.bundle.empty() ? "." : options.bundle, cwd);
+    std::string config_text = read_file_if_exists(bundle + "/config.json").value_or("");
+    if (config_text.empty()) throw Error("config.json: cannot read " + bundle + "/config.json");
+    oci::Config config = oci::parse_config(config_text, bundle);
+    if (!config.linux.has_namespace(oci::NamespaceType::Mount))
+        throw Error("linux.namespaces: a mount namespace is required");
+
+    Container c = Container::reserve(root, options.id);
+    ContainerState& st = c.state();
+    st.oci_version = config.oci_version;
+    st.bundle = bundle;
+    st.rootfs = config.root_path;
+    st.annotations = config.annotations;
+    write_file_atomic(c.dir() + "/config.json", config_text, 0600);
+    if (::mkfifo(c.fifo_path().c_str(), 0600) != 0) throw_errno("create exec fifo");
+
+    cgroups::Cgroup cgroup = cgroups::Cgroup::create(config.linux.cgroups_path, options.id);
+    cgroup.apply_device_rules(config);
+    st.cgroup_paths = cgroup.paths();
+
+    // Held open read-write by the init alone: `start` can open it for
+    // writing without blocking exactly while the init waits on it.
+    UniqueFd fifo(::open(c.fifo_path().c_str(), O_RDWR | O_CLOEXEC));
+    if (!fifo) throw_errno("open exec fifo");
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) throw_errno("socketpair");
+    UniqueFd parent_end(pair[0]), child_end(pair[1]);
+
+    linux::InitRequest request;
+    request.config = &config;
+    request.id = options.id;
+    request.bundle = bundle;
+    request.cgroup_paths = cgroup.paths();
+    request.sync_fd = child_end.get();
+    request.fifo_fd = fifo.get();
+    request.no_pivot = options.no_pivot;
+    request.no_new_keyring = options.no_new_keyring;
+    request.preserve_fds = options.preserve_fds;
+    pid_t init_pid = linux::spawn_init(request);
+    InitProcess guard(init_pid);
+    child_end.reset();
+    fifo.reset();
+    // In its cgroups before it runs a single step of the container's setup.
+    cgroup.add_process(init_pid);
+    linux::send_message(parent_end.get(), "go");
+    auto reply = linux::receive_message(parent_end.get());
+    if (!reply) throw Error("container init exited before it was ready");
+    if (starts_with(*reply, "error:")) throw Error(reply->substr(6));
+
+    auto stat = linux::read_proc_stat(init_pid);
+    if (!stat) throw Error("container init exited before it was ready");
+    st.pid = init_pid;
+    st.pid_start_time = stat->start_time;
+    st.created = now_rfc3339nano();
+    c.save();
+    if (!options.pid_file.empty())
+        write_file_atomic(absolute_path(options.pid_file, cwd), std::to_string(init_pid), 0644);
+
+    guard.release();
+    cgroup.release();
+    c.commit();
+    return c;
+}
+
+void start(Container& c) {
+    switch (c.status()) {
+        case Status::Created: break;
+        case Status::Stopped: throw Error("cannot start a container that has stopped");
+        default: throw Error("cannot start an already running container");
+    }
+    UniqueFd fifo(::open(c.fifo_path().c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fifo) {
+        // ENXIO: no reader, the init is gone.
+        if (errno == ENXIO) throw Error("cannot start a container that has stopped");
+        throw_errno("open exec fifo");
+    }
+    if (::write(fifo.get(), "0", 1) != 1) throw_errno("write exec fifo");
+    if (::unlink(c.fifo_path().c_str()) != 0) throw_errno("remove exec fifo");
+}
+
+void remove(Container& c, bool force) {
+    Status s = c.status();
+    if ((s == Status::Running || s == Status::Paused) && !force)
+        throw Error("cannot delete container " + c.state().id + " that is not stopped: " + status_name(s));
+    c.destroy();
+}
+
+}  // namespace runac::container

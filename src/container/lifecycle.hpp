@@ -1,0 +1,29 @@
+// The container lifecycle shared by the commands: create parks an init,
+// start releases it, remove tears everything down.
+#pragma once
+#include <string>
+
+#include "container/container.hpp"
+
+namespace runac::container {
+
+struct CreateOptions {
+    std::string id;
+    std::string bundle;    // as given; made absolute against the cwd
+    std::string pid_file;  // written atomically once the init is parked
+    bool no_pivot = false;
+    bool no_new_keyring = false;
+    int preserve_fds = 0;
+};
+
+// Everything up to the parked init: on any failure nothing is left behind
+// (state directory, cgroups, init process).
+Container create(const std::string& root, const CreateOptions& options);
+
+// Releases a created container's init into the user's program.
+void start(Container& container);
+
+// `delete`: a running container needs `force` (then it is killed first).
+void remove(Container& container, bool force);
+
+}  // namespace runac::container

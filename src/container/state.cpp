@@ -1,0 +1,100 @@
+#include "container/state.hpp"
+
+#include <ctime>
+
+#include "common/json.hpp"
+
+namespace runac::container {
+
+const char* status_name(Status s) {
+    switch (s) {
+        case Status::Created: return "created";
+        case Status::Running: return "running";
+        case Status::Paused: return "paused";
+        case Status::Stopped: return "stopped";
+    }
+    return "unknown";
+}
+
+std::string serialize(const ContainerState& s) {
+    JsonWriter w;
+    w.begin_object();
+    w.key("ociVersion").value(s.oci_version);
+    w.key("id").value(s.id);
+    w.key("pid").value(s.pid);
+    w.key("pidStartTime").value_uint(s.pid_start_time);
+    w.key("bundle").value(s.bundle);
+    w.key("rootfs").value(s.rootfs);
+    w.key("created").value(s.created);
+    w.key("annotations").begin_object();
+    for (auto& [k, v] : s.annotations) w.key(k).value(v);
+    w.end_object();
+    w.key("cgroupPaths").strings(s.cgroup_paths);
+    w.end_object();
+    return w.str();
+}
+
+ContainerState deserialize(const std::string& json) {
+    JsonDocument doc = JsonDocument::parse(json, "state.json");
+    JsonValue root = doc.root();
+    ContainerState s;
+    auto str = [&](const char* key) {
+        auto v = root.get(key);
+        return v ? v->as_string() : std::string();
+    };
+    s.oci_version = str("ociVersion");
+    s.id = str("id");
+    if (auto v = root.get("pid")) s.pid = static_cast<int>(v->as_int());
+    if (auto v = root.get("pidStartTime")) s.pid_start_time = v->as_uint();
+    s.bundle = str("bundle");
+    s.rootfs = str("rootfs");
+    s.created = str("created");
+    if (auto a = root.get("annotations"))
+        a->for_each([&](const std::string& k, const JsonValue& v) { s.annotations[k] = v.as_string(); });
+    if (auto c = root.get("cgroupPaths")) s.cgroup_paths = c->string_list();
+    return s;
+}
+
+void write_oci_state(JsonWriter& w, const ContainerState& s, Status status, const std::string& owner) {
+    w.begin_object();
+    w.key("ociVersion").value(s.oci_version);
+    w.key("id").value(s.id);
+    w.key("pid").value(status == Status::Stopped ? 0 : s.pid);
+    w.key("status").value(status_name(status));
+    w.key("bundle").value(s.bundle);
+    w.key("rootfs").value(s.rootfs);
+    w.key("created").value(s.created);
+    w.key("owner").value(owner);
+    if (!s.annotations.empty()) {
+        w.key("annotations").begin_object();
+        for (auto& [k, v] : s.annotations) w.key(k).value(v);
+        w.end_object();
+    }
+    w.end_object();
+}
+
+std::string oci_state_json(const ContainerState& s, Status status, bool indent, const std::string& owner) {
+    JsonWriter w(indent);
+    write_oci_state(w, s, status, owner);
+    return w.str();
+}
+
+std::string now_rfc3339nano() {
+    struct timespec ts;
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    ::gmtime_r(&ts.tv_sec, &tm);
+    char date[32];
+    ::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::string out = date;
+    if (ts.tv_nsec) {
+        char frac[16];
+        std::snprintf(frac, sizeof frac, ".%09ld", ts.tv_nsec);
+        std::string f = frac;
+        while (f.back() == '0') f.pop_back();
+        out += f;
+    }
+    return out + "Z";
+}
+
+}  // namespace runac::container

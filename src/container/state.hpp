@@ -1,0 +1,37 @@
+// What runac records about one container, and the OCI state runc prints.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace runac { class JsonWriter; }
+
+namespace runac::container {
+
+enum class Status { Created, Running, Paused, Stopped };
+const char* status_name(Status s);
+
+struct ContainerState {
+    std::string oci_version;
+    std::string id;
+    int pid = 0;
+    uint64_t pid_start_time = 0;  // with pid: the init's identity, safe against pid reuse
+    std::string bundle;
+    std::string rootfs;
+    std::string created;  // RFC 3339 with nanoseconds, UTC
+    std::map<std::string, std::string> annotations;
+    std::vector<std::string> cgroup_paths;
+};
+
+std::string serialize(const ContainerState& s);
+ContainerState deserialize(const std::string& json);
+
+// runc's `state` JSON (2-space indent) and its `list --format json` entry.
+std::string oci_state_json(const ContainerState& s, Status status, bool indent, const std::string& owner);
+void write_oci_state(JsonWriter& w, const ContainerState& s, Status status, const std::string& owner);
+
+// Now, formatted as Go's time.RFC3339Nano in UTC (trailing zeros trimmed).
+std::string now_rfc3339nano();
+
+}  // namespace runac::container

@@ -1,0 +1,16 @@
+// The process half of the container: limits, identity and privileges, in
+// the order the kernel needs them.
+#pragma once
+#include "oci/config.hpp"
+
+namespace runac::linux {
+
+void apply_rlimits(const oci::Process& process);
+// Drops the bounding set, switches uid/gids, then sets the remaining
+// capability sets; the user's program keeps exactly what the config grants.
+void apply_user_and_capabilities(const oci::Process& process);
+// PR_SET_NO_NEW_PRIVS when asked: setuid binaries and file capabilities can
+// no longer raise privileges (and an unprivileged seccomp filter may load).
+void apply_no_new_privileges(const oci::Process& process);
+
+}  // namespace runac::linux

@@ -1,0 +1,63 @@
+#include "linux/mount_options.hpp"
+
+#include <sys/mount.h>
+
+namespace runac::linux {
+
+namespace {
+struct Flag {
+    const char* name;
+    bool clear;
+    unsigned long flag;
+};
+const Flag kFlags[] = {
+    {"async", true, MS_SYNCHRONOUS},   {"atime", true, MS_NOATIME},       {"bind", false, MS_BIND},
+    {"defaults", false, 0},            {"dev", true, MS_NODEV},           {"diratime", true, MS_NODIRATIME},
+    {"dirsync", false, MS_DIRSYNC},    {"exec", true, MS_NOEXEC},         {"iversion", false, MS_I_VERSION},
+    {"lazytime", false, MS_LAZYTIME},  {"loud", true, MS_SILENT},         {"mand", false, MS_MANDLOCK},
+    {"noatime", false, MS_NOATIME},    {"nodev", false, MS_NODEV},        {"nodiratime", false, MS_NODIRATIME},
+    {"noexec", false, MS_NOEXEC},      {"noiversion", true, MS_I_VERSION}, {"nolazytime", true, MS_LAZYTIME},
+    {"nomand", true, MS_MANDLOCK},     {"norelatime", true, MS_RELATIME}, {"nostrictatime", true, MS_STRICTATIME},
+    {"nosuid", false, MS_NOSUID},      {"rbind", false, MS_BIND | MS_REC}, {"relatime", false, MS_RELATIME},
+    {"remount", false, MS_REMOUNT},    {"ro", false, MS_RDONLY},          {"rw", true, MS_RDONLY},
+    {"silent", false, MS_SILENT},      {"strictatime", false, MS_STRICTATIME}, {"suid", true, MS_NOSUID},
+    {"sync", false, MS_SYNCHRONOUS},
+};
+}  // namespace
+
+bool MountOptions::bind() const { return (flags & MS_BIND) != 0; }
+
+unsigned long propagation_flag(const std::string& name) {
+    if (name == "private") return MS_PRIVATE;
+    if (name == "rprivate") return MS_PRIVATE | MS_REC;
+    if (name == "shared") return MS_SHARED;
+    if (name == "rshared") return MS_SHARED | MS_REC;
+    if (name == "slave") return MS_SLAVE;
+    if (name == "rslave") return MS_SLAVE | MS_REC;
+    if (name == "unbindable") return MS_UNBINDABLE;
+    if (name == "runbindable") return MS_UNBINDABLE | MS_REC;
+    return 0;
+}
+
+MountOptions parse_mount_options(const std::vector<std::string>& options) {
+    MountOptions out;
+    for (auto& opt : options) {
+        if (unsigned long p = propagation_flag(opt)) {
+            out.propagation = p;
+            continue;
+        }
+        bool known = false;
+        for (auto& f : kFlags) {
+            if (opt != f.name) continue;
+            known = true;
+            if (f.clear)
+                out.flags &= ~f.flag;
+            else
+                out.flags |= f.flag;
+        }
+        if (!known) out.data += (out.data.empty() ? "" : ",") + opt;
+    }
+    return out;
+}
+
+}  // namespace runac::linux

@@ -1,0 +1,20 @@
+// config.json mount options -> mount(2) flags, propagation and fs data.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace runac::linux {
+
+struct MountOptions {
+    unsigned long flags = 0;        // MS_RDONLY, MS_NOSUID, MS_BIND, MS_REC, ...
+    unsigned long propagation = 0;  // MS_SHARED / MS_SLAVE / MS_PRIVATE / MS_UNBINDABLE (| MS_REC)
+    std::string data;               // what the filesystem parses itself ("mode=755,size=65536k")
+    bool bind() const;
+};
+
+// Unknown options are passed to the filesystem as data, as runc does.
+MountOptions parse_mount_options(const std::vector<std::string>& options);
+// The propagation flags of "rshared", "private", ...; 0 if not one.
+unsigned long propagation_flag(const std::string& name);
+
+}  // namespace runac::linux

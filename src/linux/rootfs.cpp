@@ -1,0 +1,253 @@
+#include "linux/rootfs.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.hpp"
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "linux/inroot.hpp"
+#include "linux/mount_options.hpp"
+
+namespace runac::linux {
+
+namespace {
+
+void do_mount(const std::string& source, const std::string& target, const std::string& type, unsigned long flags,
+              const std::string& data, const std::string& what) {
+    if (::mount(source.empty() ? nullptr : source.c_str(), target.c_str(), type.empty() ? nullptr : type.c_str(),
+                flags, data.empty() ? nullptr : data.c_str()) != 0)
+        throw_errno("mount " + what);
+}
+
+// After a mount, an fd opened before it still names the directory beneath:
+// remounts and propagation changes need the path resolved again.
+void change_mount(int root, const std::string& dest, unsigned long flags, const std::string& what) {
+    UniqueFd fd = must_open_in_root(root, dest, O_PATH);
+    do_mount("", fd_path(fd.get()), "", flags, "", what);
+}
+
+bool is_dir(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// A v1 hierarchy appears in the container as /sys/fs/cgroup/<controllers>,
+// a bind of the container's own cgroup directory (it sees only itself).
+void mount_cgroup_v1(int root, const oci::Mount& m, const MountOptions& opts, const RootfsOptions& options) {
+    UniqueFd target = ensure_in_root(root, m.destination, false);
+    do_mount("tmpfs", fd_path(target.get()), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755",
+             m.destination + " (cgroup tmpfs)");
+    auto hierarchies = cgroups::discover();
+    for (auto& h : hierarchies) {
+        if (h.unified) continue;  // hybrid: runc shows only the v1 controllers
+        std::string name = h.controllers;
+        if (starts_with(name, "name=")) name = name.substr(5);
+        std::string host_dir;
+        for (auto& p : options.cgroup_paths)
+            if (starts_with(p, h.mountpoint + "/") || p == h.mountpoint) host_dir = p;
+        if (host_dir.empty()) continue;
+        std::string dest = m.destination + "/" + name;
+        UniqueFd t = ensure_in_root(root, dest, false);
+        do_mount(host_dir, fd_path(t.get()), "", MS_BIND | MS_REC, "", dest);
+        change_mount(root, dest, MS_BIND | MS_REMOUNT | (opts.flags & ~(MS_BIND | MS_REC | MS_REMOUNT)),
+                     dest + " (remount)");
+        // "cpu,cpuacct" is also reachable as "cpu" and "cpuacct".
+        if (name.find(',') != std::string::npos) {
+            UniqueFd dir = must_open_in_root(root, m.destination, O_PATH | O_DIRECTORY);
+            size_t i = 0;
+            while (i <= name.size()) {
+                size_t j = name.find(',', i);
+                if (j == std::string::npos) j = name.size();
+                ::symlinkat(name.c_str(), dir.get(), name.substr(i, j - i).c_str());
+                i = j + 1;
+            }
+        }
+    }
+}
+
+void mount_one(int root, const oci::Mount& m, const RootfsOptions& options, const std::string& bundle) {
+    MountOptions opts = parse_mount_options(m.options);
+    if (m.type == "bind") opts.flags |= MS_BIND;
+    if (opts.bind()) {
+        std::string source = absolute_path(m.source, bundle);
+        struct stat st;
+        if (::stat(source.c_str(), &st) != 0) throw_errno("mount source " + source);
+        UniqueFd target = ensure_in_root(root, m.destination, !S_ISDIR(st.st_mode));
+        do_mount(source, fd_path(target.get()), "", opts.flags & (MS_BIND | MS_REC), "", m.destination);
+        // A bind mount ignores other flags until remounted.
+        unsigned long extra = opts.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+        if (extra) change_mount(root, m.destination, MS_BIND | MS_REMOUNT | extra, m.destination + " (remount)");
+        if (opts.propagation) change_mount(root, m.destination, opts.propagation, m.destination + " (propagation)");
+        return;
+    }
+    if (m.type == "cgroup" && !cgroups::discover().empty() && !cgroups::discover()[0].unified) {
+        mount_cgroup_v1(root, m, opts, options);
+        return;
+    }
+    std::string type = m.type == "cgroup" ? "cgroup2" : m.type;
+    UniqueFd target;
+    if (type == "proc" || type == "sysfs") {
+        // procfs and sysfs go only onto a real directory: a symlink here is
+        // the classic trick to make the runtime mount over a host path.
+        ensure_in_root(root, m.destination, false);
+        target = open_in_root(root, m.destination, O_PATH | O_DIRECTORY | O_NOFOLLOW, RESOLVE_NO_SYMLINKS);
+        if (!target) throw_errno(m.destination + ": " + type + " must be mounted on a directory, not through a symlink");
+    } else {
+        target = ensure_in_root(root, m.destination, false);
+    }
+    do_mount(m.source.empty() ? type : m.source, fd_path(target.get()), type, opts.flags & ~MS_REMOUNT, opts.data,
+             m.destination);
+    if (opts.propagation) change_mount(root, m.destination, opts.propagation, m.destination + " (propagation)");
+}
+
+bool binds_dev(const oci::Config& config) {
+    for (auto& m : config.mounts)
+        if (absolute_path(m.destination, "/") == "/dev" && (m.type == "bind" || parse_mount_options(m.options).bind()))
+            return true;
+    return false;
+}
+
+void make_node(int root, const std::string& path, mode_t type, mode_t perm, dev_t dev) {
+    std::string norm = absolute_path(path, "/");
+    auto slash = norm.rfind('/');
+    UniqueFd dir = mkdir_all_in_root(root, norm.substr(0, slash), 0755);
+    std::string name = norm.substr(slash + 1);
+    if (::mknodat(dir.get(), name.c_str(), type | perm, dev) != 0 && errno != EEXIST)
+        throw_errno("mknod " + path);
+    // mknod honours the umask; the mode must be what the config says.
+    UniqueFd node(::openat(dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!node) throw_errno("open " + path);
+    struct stat st;
+    if (::fstat(node.get(), &st) != 0) throw_errno("stat " + path);
+    if ((st.st_mode & S_IFMT) != type) return;  // something else is there: leave it, touch nothing
+    if (::fchmodat(AT_FDCWD, fd_path(node.get()).c_str(), perm, 0) != 0) throw_errno("chmod " + path);
+}
+
+// The default device nodes and /dev links of runtime-spec's "Default Devices".
+void create_devices(int root, const oci::Config& config) {
+    struct Node {
+        const char* path;
+        unsigned major, minor;
+    };
+    static const Node defaults[] = {{"/dev/null", 1, 3},    {"/dev/zero", 1, 5},   {"/dev/full", 1, 7},
+                                    {"/dev/random", 1, 8},  {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0}};
+    for (auto& n : defaults) make_node(root, n.path, S_IFCHR, 0666, makedev(n.major, n.minor));
+    for (auto& d : config.linux.devices) {
+        mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
+        mode_t perm = d.file_mode ? (*d.file_mode & 07777) : 0666;
+        make_node(root, d.path, type, perm, makedev(d.major, d.minor));
+        if (d.uid || d.gid) {
+            UniqueFd node = must_open_in_root(root, d.path, O_PATH | O_NOFOLLOW);
+            if (::fchownat(node.get(), "", d.uid ? *d.uid : 0, d.gid ? *d.gid : 0, AT_EMPTY_PATH) != 0)
+                throw_errno("chown " + d.path);
+        }
+    }
+    UniqueFd dev = must_open_in_root(root, "/dev", O_PATH | O_DIRECTORY);
+    struct Link {
+        const char* name;
+        const char* target;
+    };
+    static const Link links[] = {{"fd", "/proc/self/fd"},
+                                 {"stdin", "/proc/self/fd/0"},
+                                 {"stdout", "/proc/self/fd/1"},
+                                 {"stderr", "/proc/self/fd/2"},
+                                 {"ptmx", "pts/ptmx"}};
+    for (auto& l : links)
+        if (::symlinkat(l.target, dev.get(), l.name) != 0 && errno != EEXIST) throw_errno(std::string("symlink /dev/") + l.name);
+    if (::access("/proc/kcore", F_OK) == 0) ::symlinkat("/proc/kcore", dev.get(), "core");
+}
+
+void pivot_into(const std::string& rootfs) {
+    UniqueFd oldroot(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    UniqueFd newroot(::open(rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    if (!oldroot || !newroot) throw_errno("open rootfs " + rootfs);
+    if (::fchdir(newroot.get()) != 0) throw_errno("chdir " + rootfs);
+    // pivot_root(".", ".") stacks the old root under the new one; detach it
+    // so no host path stays reachable from the container.
+    if (::syscall(SYS_pivot_root, ".", ".") != 0) throw_errno("pivot_root " + rootfs);
+    if (::fchdir(oldroot.get()) != 0) throw_errno("chdir to the old root");
+    // Keep the unmount from propagating back to the host's mounts.
+    do_mount("", ".", "", MS_SLAVE | MS_REC, "", "old root (slave)");
+    if (::umount2(".", MNT_DETACH) != 0) throw_errno("unmount the old root");
+    if (::chdir("/") != 0) throw_errno("chdir /");
+}
+
+void move_into(const std::string& rootfs) {
+    if (::chdir(rootfs.c_str()) != 0) throw_errno("chdir " + rootfs);
+    do_mount(rootfs, "/", "", MS_MOVE, "", "rootfs (move)");
+    if (::chroot(".") != 0) throw_errno("chroot " + rootfs);
+    if (::chdir("/") != 0) throw_errno("chdir /");
+}
+
+void mask_path(const std::string& path) {
+    // A directory gets an empty read-only tmpfs, anything else /dev/null.
+    if (::mount("/dev/null", path.c_str(), nullptr, MS_BIND, nullptr) == 0) return;
+    if (errno == ENOENT) return;
+    if (errno == ENOTDIR) {
+        if (::mount("tmpfs", path.c_str(), "tmpfs", MS_RDONLY, nullptr) == 0) return;
+    }
+    throw_errno("mask " + path);
+}
+
+void readonly_path(const std::string& path) {
+    if (::mount(path.c_str(), path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+        if (errno == ENOENT) return;
+        throw_errno("bind " + path + " read-only");
+    }
+    do_mount("", path, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, "", path + " (read-only)");
+}
+
+void write_sysctls(const oci::Config& config) {
+    for (auto& [key, value] : config.linux.sysctl) {
+        std::string path = "/proc/sys/" + key;
+        for (size_t i = 10; i < path.size(); i++)
+            if (path[i] == '.') path[i] = '/';
+        try {
+            write_file(path, value);
+        } catch (const Error& e) {
+            throw Error("linux.sysctl." + key + ": " + e.what());
+        }
+    }
+}
+
+}  // namespace
+
+void setup_rootfs(const oci::Config& config, const RootfsOptions& options) {
+    const std::string& rootfs = config.root_path;
+    // Mount events must not leak from the container to the host: everything
+    // becomes a slave of the host (or what rootfsPropagation asks) first.
+    unsigned long prop = config.linux.rootfs_propagation.empty() ? (MS_SLAVE | MS_REC)
+                                                                 : propagation_flag(config.linux.rootfs_propagation);
+    do_mount("", "/", "", prop, "", "/ (propagation)");
+    if (!is_dir(rootfs)) throw Error("root.path: " + rootfs + " is not a directory");
+    // pivot_root needs the rootfs to be a mount point.
+    do_mount(rootfs, rootfs, "", MS_BIND | MS_REC, "", "rootfs " + rootfs);
+    UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("open rootfs " + rootfs);
+
+    for (auto& m : config.mounts) mount_one(root.get(), m, options, options.bundle);
+    if (!binds_dev(config)) create_devices(root.get(), config);
+    // The working directory is created if the image lacks it, as runc does.
+    if (!open_in_root(root.get(), config.process.cwd, O_PATH | O_DIRECTORY) && errno == ENOENT)
+        mkdir_all_in_root(root.get(), config.process.cwd, 0755);
+
+    if (options.no_pivot)
+        move_into(rootfs);
+    else
+        pivot_into(rootfs);
+
+    write_sysctls(config);
+    for (auto& p : config.linux.readonly_paths) readonly_path(p);
+    for (auto& p : config.linux.masked_paths) mask_path(p);
+    if (config.root_readonly) do_mount("", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY, "", "/ read-only");
+    if (!config.linux.rootfs_propagation.empty()) do_mount("", "/", "", prop, "", "/ (propagation)");
+}
+
+}  // namespace runac::linux

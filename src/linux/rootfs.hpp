@@ -1,0 +1,22 @@
+// The container's filesystem view, built inside its new mount namespace:
+// the rootfs becomes a mount, config mounts and device nodes go in (every
+// target resolved inside the rootfs), then pivot_root and the path masks.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "oci/config.hpp"
+
+namespace runac::linux {
+
+struct RootfsOptions {
+    std::string bundle;  // relative bind sources are relative to it
+    bool no_pivot = false;
+    std::vector<std::string> cgroup_paths;  // the container's cgroups, for "cgroup" mounts
+};
+
+// Runs in the container's mount namespace, before the process is switched
+// to the container's user. Afterwards "/" is the container's rootfs.
+void setup_rootfs(const oci::Config& config, const RootfsOptions& options);
+
+}  // namespace runac::linux

@@ -1,0 +1,128 @@
+// runac: an OCI runtime that speaks runc's command line.
+#include <cstdio>
+#include <cstring>
+#include <unistd.h>
+#include <string>
+#include <vector>
+
+#include "cli/command.hpp"
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "version.hpp"
+
+namespace runac::cli {
+
+const std::vector<Command>& commands() {
+    static const std::vector<Command> all = {spec_command(),  create_command(), start_command(),
+                                             run_command(),   state_command(),  list_command(),
+                                             kill_command(),  delete_command()};
+    return all;
+}
+
+std::string container_id(const Args& args, const char* command) {
+    if (args.positional.size() != 1)
+        throw Error(std::string(command) + ": requires exactly 1 argument, the container id");
+    return args.positional[0];
+}
+
+namespace {
+
+// The command being run, for the prefix of its error line.
+std::string current_command;
+
+const std::vector<Flag> kGlobalFlags = {
+    {{"root"}, true},        {{"log"}, true},     {{"log-format"}, true}, {{"debug"}, false},
+    {{"systemd-cgroup"}, false}, {{"rootless"}, true}, {{"criu"}, true},  {{"help", "h"}, false},
+    {{"version", "v"}, false},
+};
+
+void print_help() {
+    std::printf(
+        "runac - an OCI container runtime that enforces AI agent policies\n\n"
+        "Usage: runac [global options] command [command options] [arguments...]\n\n"
+        "Commands:\n");
+    for (auto& c : commands()) std::printf("  %-8s %s\n", c.name, c.summary);
+    std::printf(
+        "\nGlobal options:\n"
+        "  --root DIR                 state directory (default: /run/runac)\n"
+        "  --log FILE                 log file (default: stderr)\n"
+        "  --log-format text|json     log format (default: text)\n"
+        "  --debug                    log debug messages\n"
+        "  --systemd-cgroup           use the systemd cgroup driver (not supported)\n"
+        "  --rootless true|false|auto rootless mode (not supported; auto and false accepted)\n"
+        "  --help, -h                 show help\n"
+        "  --version, -v              print the version\n");
+}
+
+int dispatch(const std::vector<std::string>& argv) {
+    Args global_args = parse_args(kGlobalFlags, argv, 1, "runac", true);
+    GlobalOptions global;
+    global.root = global_args.get("root", global.root);
+    global.log_path = global_args.get("log");
+    global.debug = global_args.flag("debug");
+    std::string format = global_args.get("log-format", "text");
+    if (format != "text" && format != "json") throw Error("--log-format: unknown format \"" + format + "\"");
+    global.log_format = format == "json" ? log::Format::Json : log::Format::Text;
+    log::setup(global.log_path, global.log_format, global.debug);
+
+    if (global_args.flag("version")) {
+        std::printf("runac version %s\nspec: %s\n", RUNAC_VERSION, RUNAC_SPEC_VERSION);
+        return 0;
+    }
+    if (global_args.positional.empty() || global_args.flag("help")) {
+        print_help();
+        return 0;
+    }
+    if (global_args.flag("systemd-cgroup"))
+        throw Error("--systemd-cgroup: the systemd cgroup driver is not supported by this version of runac");
+    std::string rootless = global_args.get("rootless", "auto");
+    if (rootless == "true") throw Error("--rootless: rootless containers are not supported by this version of runac");
+    if (rootless != "auto" && rootless != "false") throw Error("--rootless: must be true, false or auto");
+    if (!global.root.empty() && global.root[0] != '/') {
+        char cwd[4096];
+        if (::getcwd(cwd, sizeof cwd)) global.root = std::string(cwd) + "/" + global.root;
+    }
+
+    std::string name = global_args.positional[0];
+    if (name == "help") {
+        print_help();
+        return 0;
+    }
+    for (auto& c : commands()) {
+        if (name != c.name) continue;
+        std::vector<std::string> rest(global_args.positional.begin(), global_args.positional.end());
+        rest.insert(rest.begin(), argv[0]);
+        auto flags = c.flags;
+        flags.push_back({{"help", "h"}, false});
+        Args args = parse_args(flags, rest, 2, name, true);
+        if (args.flag("help")) {
+            std::printf("%s", c.usage);
+            return 0;
+        }
+        current_command = name;
+        log::debug("runac " + name);
+        return c.run(global, args);
+    }
+    throw Error("No help topic for '" + name + "'");
+}
+
+}  // namespace
+
+// runc prefixes create/run errors ("runc create failed: ..."); engines show them.
+std::string error_line(const std::string& msg) {
+    if (current_command == "create" || current_command == "run")
+        return "runac " + current_command + " failed: " + msg;
+    return msg;
+}
+
+}  // namespace runac::cli
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv, argv + argc);
+    try {
+        return runac::cli::dispatch(args);
+    } catch (const std::exception& e) {
+        runac::log::fatal(runac::cli::error_line(e.what()));
+        return 1;
+    }
+}

@@ -1,0 +1,315 @@
+#include "oci/config.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <sys/capability.h>
+#include <sys/resource.h>
+#include <utility>
+
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "common/json.hpp"
+
+namespace runac::oci {
+
+namespace {
+
+const std::pair<const char*, int> kRlimits[] = {
+    {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_DATA", RLIMIT_DATA},       {"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_CORE", RLIMIT_CORE},       {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+};
+
+const std::pair<const char*, NamespaceType> kNamespaces[] = {
+    {"pid", NamespaceType::Pid},       {"network", NamespaceType::Network},
+    {"mount", NamespaceType::Mount},   {"ipc", NamespaceType::Ipc},
+    {"uts", NamespaceType::Uts},       {"user", NamespaceType::User},
+    {"cgroup", NamespaceType::Cgroup}, {"time", NamespaceType::Time},
+};
+
+// Fields of runtime-spec 1.2 that this build does not implement yet. A config
+// using one is refused naming it, rather than run with the setting silently
+// dropped. Each later feature deletes its line here.
+const char* const kNotYetSupported[] = {
+    "process.consoleSize",   "process.selinuxLabel",   "process.scheduler",
+    "process.ioPriority",    "process.execCPUAffinity", "linux.uidMappings",
+    "linux.gidMappings",     "linux.seccomp",          "linux.intelRdt",
+    "linux.personality",     "linux.timeOffsets",      "linux.memoryPolicy",
+    "linux.netDevices",      "hooks",
+};
+// Resource sections other than `devices` are applied by the cgroup resource
+// controllers, which this build does not drive yet.
+const char* const kResources[] = {"memory", "cpu", "pids", "blockIO", "hugepageLimits",
+                                  "network", "rdma", "unified"};
+
+bool present(const JsonValue& root, const std::string& dotted) {
+    std::optional<JsonValue> v = root;
+    size_t i = 0;
+    while (v && i <= dotted.size()) {
+        size_t j = dotted.find('.', i);
+        if (j == std::string::npos) j = dotted.size();
+        v = v->is_object() ? v->get(dotted.substr(i, j - i)) : std::nullopt;
+        i = j + 1;
+    }
+    if (!v) return false;
+    if (v->is_array()) return !v->items().empty();
+    if (v->is_object()) {
+        bool any = false;
+        v->for_each([&](const std::string&, const JsonValue& m) { any = any || !m.is_null(); });
+        return any;
+    }
+    return true;
+}
+
+void refuse_unsupported(const JsonValue& root) {
+    for (const char* field : kNotYetSupported)
+        if (present(root, field)) throw Error(std::string(field) + ": not supported by this version of runac");
+    for (const char* res : kResources) {
+        std::string field = std::string("linux.resources.") + res;
+        if (present(root, field)) throw Error(field + ": not supported by this version of runac");
+    }
+}
+
+uint32_t as_u32(const JsonValue& v) {
+    uint64_t n = v.as_uint();
+    if (n > UINT32_MAX) v.fail("value out of range");
+    return static_cast<uint32_t>(n);
+}
+
+std::vector<int> parse_cap_list(const JsonValue& v) {
+    std::vector<int> out;
+    for (auto& item : v.items()) {
+        std::string name = item.as_string();
+        cap_value_t cap;
+        if (cap_from_name(name.c_str(), &cap) != 0 || name.rfind("CAP_", 0) != 0)
+            item.fail("unknown capability \"" + name + "\"");
+        out.push_back(cap);
+    }
+    return out;
+}
+
+Process parse_process(const JsonValue& p) {
+    Process proc;
+    if (auto v = p.get("terminal")) proc.terminal = v->as_bool();
+    if (auto u = p.get("user")) {
+        if (auto v = u->get("uid")) proc.user.uid = as_u32(*v);
+        if (auto v = u->get("gid")) proc.user.gid = as_u32(*v);
+        if (auto v = u->get("umask")) proc.user.umask = as_u32(*v);
+        if (auto v = u->get("additionalGids"))
+            for (auto& g : v->items()) proc.user.additional_gids.push_back(as_u32(g));
+        if (auto v = u->get("username")) v->fail("not supported on Linux");
+    }
+    auto args = p.required("args");
+    proc.args = args.string_list();
+    if (proc.args.empty() || proc.args[0].empty()) args.fail("must name the program to run");
+    if (auto v = p.get("env")) proc.env = v->string_list();
+    auto cwd = p.required("cwd");
+    proc.cwd = cwd.as_string();
+    if (proc.cwd.empty() || proc.cwd[0] != '/') cwd.fail("must be an absolute path");
+    if (auto c = p.get("capabilities")) {
+        Capabilities caps;
+        if (auto v = c->get("bounding")) caps.bounding = parse_cap_list(*v);
+        if (auto v = c->get("effective")) caps.effective = parse_cap_list(*v);
+        if (auto v = c->get("inheritable")) caps.inheritable = parse_cap_list(*v);
+        if (auto v = c->get("permitted")) caps.permitted = parse_cap_list(*v);
+        if (auto v = c->get("ambient")) caps.ambient = parse_cap_list(*v);
+        proc.capabilities = caps;
+    }
+    if (auto rl = p.get("rlimits")) {
+        for (auto& item : rl->items()) {
+            Rlimit r;
+            auto type = item.required("type");
+            r.type = type.as_string();
+            bool known = false;
+            for (auto& [name, res] : kRlimits)
+                if (r.type == name) known = true, r.resource = res;
+            if (!known) type.fail("unknown rlimit \"" + r.type + "\"");
+            auto soft = item.get("soft");
+            auto hard = item.get("hard");
+            if (!soft || !hard) item.fail("soft and hard must be set");
+            r.soft = soft->as_uint();
+            r.hard = hard->as_uint();
+            if (r.soft > r.hard) soft->fail("soft limit is above the hard limit");
+            proc.rlimits.push_back(r);
+        }
+    }
+    if (auto v = p.get("noNewPrivileges")) proc.no_new_privileges = v->as_bool();
+    if (auto v = p.get("apparmorProfile")) proc.apparmor_profile = v->as_string();
+    if (auto v = p.get("oomScoreAdj")) {
+        int64_t n = v->as_int();
+        if (n < -1000 || n > 1000) v->fail("must be between -1000 and 1000");
+        proc.oom_score_adj = static_cast<int>(n);
+    }
+    return proc;
+}
+
+void parse_linux(const JsonValue& l, Linux& out) {
+    if (auto ns = l.get("namespaces")) {
+        for (auto& item : ns->items()) {
+            auto type = item.required("type");
+            std::string t = type.as_string();
+            Namespace n{};
+            bool known = false;
+            for (auto& [name, nt] : kNamespaces)
+                if (t == name) known = true, n.type = nt;
+            if (!known) type.fail("unknown namespace type \"" + t + "\"");
+            if (out.has_namespace(n.type)) type.fail("namespace \"" + t + "\" given twice");
+            if (auto p = item.get("path")) {
+                n.path = p->as_string();
+                if (!n.path.empty() && n.path[0] != '/') p->fail("must be an absolute path");
+            }
+            if (n.type == NamespaceType::User || n.type == NamespaceType::Time)
+                type.fail("\"" + t + "\" namespaces are not supported by this version of runac");
+            out.namespaces.push_back(n);
+        }
+    }
+    if (auto devs = l.get("devices")) {
+        for (auto& item : devs->items()) {
+            Device d;
+            auto path = item.required("path");
+            d.path = path.as_string();
+            if (d.path.empty() || d.path[0] != '/') path.fail("must be an absolute path");
+            auto type = item.required("type");
+            std::string t = type.as_string();
+            if (t != "c" && t != "b" && t != "u" && t != "p") type.fail("must be one of c, b, u, p");
+            d.type = t[0];
+            if (d.type != 'p') {
+                auto major = item.get("major"), minor = item.get("minor");
+                if (!major || !minor) item.fail("major and minor must be set for a " + t + " device");
+                d.major = major->as_int();
+                d.minor = minor->as_int();
+            }
+            if (auto v = item.get("fileMode")) d.file_mode = as_u32(*v);
+            if (auto v = item.get("uid")) d.uid = as_u32(*v);
+            if (auto v = item.get("gid")) d.gid = as_u32(*v);
+            out.devices.push_back(d);
+        }
+    }
+    if (auto res = l.get("resources")) {
+        if (auto devs = res->get("devices")) {
+            for (auto& item : devs->items()) {
+                DeviceRule r;
+                auto allow = item.required("allow");
+                r.allow = allow.as_bool();
+                if (auto v = item.get("type")) {
+                    r.type = v->as_string();
+                    if (r.type != "a" && r.type != "c" && r.type != "b") v->fail("must be one of a, c, b");
+                }
+                if (auto v = item.get("major")) r.major = v->as_int();
+                if (auto v = item.get("minor")) r.minor = v->as_int();
+                if (auto v = item.get("access")) {
+                    r.access = v->as_string();
+                    if (r.access.find_first_not_of("rwm") != std::string::npos) v->fail("must be made of r, w, m");
+                }
+                out.device_rules.push_back(r);
+            }
+        }
+    }
+    if (auto v = l.get("cgroupsPath")) out.cgroups_path = v->as_string();
+    if (auto v = l.get("rootfsPropagation")) {
+        out.rootfs_propagation = v->as_string();
+        static const char* const ok[] = {"", "shared", "slave", "private", "unbindable",
+                                         "rshared", "rslave", "rprivate", "runbindable"};
+        bool known = false;
+        for (auto* o : ok) known = known || out.rootfs_propagation == o;
+        if (!known) v->fail("unknown propagation \"" + out.rootfs_propagation + "\"");
+    }
+    if (auto v = l.get("maskedPaths")) out.masked_paths = v->string_list();
+    if (auto v = l.get("readonlyPaths")) out.readonly_paths = v->string_list();
+    if (auto v = l.get("sysctl"))
+        v->for_each([&](const std::string& k, const JsonValue& val) { out.sysctl[k] = val.as_string(); });
+    if (auto v = l.get("mountLabel")) (void)v->as_string();  // SELinux: no effect without SELinux
+}
+
+// A sysctl is only the container's to set when it belongs to a namespace
+// the container has; anything else would change the host.
+void check_sysctls(const Config& c) {
+    static const char* const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                           "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
+    for (auto& [key, value] : c.linux.sysctl) {
+        NamespaceType needed;
+        bool known = true;
+        if (starts_with(key, "fs.mqueue.") || std::find(std::begin(ipc_keys), std::end(ipc_keys), key) != std::end(ipc_keys))
+            needed = NamespaceType::Ipc;
+        else if (starts_with(key, "net."))
+            needed = NamespaceType::Network;
+        else if (key == "kernel.hostname" || key == "kernel.domainname")
+            needed = NamespaceType::Uts;
+        else
+            known = false;
+        if (!known || !c.linux.has_namespace(needed))
+            throw Error("linux.sysctl." + key + ": not in a separate kernel namespace of the container");
+    }
+}
+
+}  // namespace
+
+bool Linux::has_namespace(NamespaceType t) const { return find_namespace(t) != nullptr; }
+
+const Namespace* Linux::find_namespace(NamespaceType t) const {
+    for (auto& n : namespaces)
+        if (n.type == t) return &n;
+    return nullptr;
+}
+
+const char* namespace_name(NamespaceType t) {
+    for (auto& [name, nt] : kNamespaces)
+        if (nt == t) return name;
+    return "?";
+}
+
+Config parse_config(const std::string& json, const std::string& bundle) {
+    JsonDocument doc = JsonDocument::parse(json, "config.json");
+    JsonValue root = doc.root();
+    if (!root.is_object()) root.fail("config.json must hold a JSON object");
+    Config c;
+    auto version = root.required("ociVersion");
+    c.oci_version = version.as_string();
+    auto r = root.required("root");
+    auto path = r.required("path");
+    std::string p = path.as_string();
+    if (p.empty()) path.fail("must not be empty");
+    c.root_path = absolute_path(p, bundle);
+    if (auto v = r.get("readonly")) c.root_readonly = v->as_bool();
+    c.process = parse_process(root.required("process"));
+    if (auto v = root.get("hostname")) c.hostname = v->as_string();
+    if (auto v = root.get("domainname")) c.domainname = v->as_string();
+    if (auto ms = root.get("mounts")) {
+        for (auto& item : ms->items()) {
+            Mount m;
+            auto dest = item.required("destination");
+            m.destination = dest.as_string();
+            if (m.destination.empty() || m.destination[0] != '/')
+                dest.fail("must be an absolute path");
+            if (auto v = item.get("type")) m.type = v->as_string();
+            if (auto v = item.get("source")) m.source = v->as_string();
+            if (auto v = item.get("options")) m.options = v->string_list();
+            if (item.get("uidMappings") || item.get("gidMappings"))
+                item.fail("idmapped mounts are not supported by this version of runac");
+            c.mounts.push_back(m);
+        }
+    }
+    if (auto a = root.get("annotations"))
+        a->for_each([&](const std::string& k, const JsonValue& v) { c.annotations[k] = v.as_string(); });
+    if (auto l = root.get("linux")) parse_linux(*l, c.linux);
+    if ((!c.hostname.empty() || !c.domainname.empty()) && !c.linux.has_namespace(NamespaceType::Uts))
+        throw Error("hostname: setting it needs a new uts namespace");
+    check_sysctls(c);
+    if (c.process.terminal)
+        throw Error("process.terminal: terminals are not supported by this version of runac");
+    refuse_unsupported(root);
+    return c;
+}
+
+Config load_config(const std::string& bundle) {
+    auto text = read_file_if_exists(bundle + "/config.json");
+    if (!text) throw Error("config.json: no such file in bundle " + bundle);
+    return parse_config(*text, bundle);
+}
+
+}  // namespace runac::oci

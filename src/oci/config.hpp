@@ -1,0 +1,107 @@
+// The runtime-spec config.json as a validated C++ model. Only what runac acts
+// on is modelled; unknown properties are ignored, as the spec requires.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace runac::oci {
+
+struct Mount {
+    std::string destination;
+    std::string type;
+    std::string source;
+    std::vector<std::string> options;
+};
+
+struct Rlimit {
+    std::string type;  // "RLIMIT_NOFILE"
+    int resource = 0;  // RLIMIT_NOFILE
+    uint64_t soft = 0;
+    uint64_t hard = 0;
+};
+
+struct User {
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+    std::optional<uint32_t> umask;
+    std::vector<uint32_t> additional_gids;
+};
+
+struct Capabilities {
+    // Capability numbers (CAP_*), already checked against libcap's names.
+    std::vector<int> bounding, effective, inheritable, permitted, ambient;
+};
+
+struct Process {
+    bool terminal = false;
+    User user;
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::string cwd = "/";
+    std::optional<Capabilities> capabilities;
+    std::vector<Rlimit> rlimits;
+    bool no_new_privileges = false;
+    std::string apparmor_profile;
+    std::optional<int> oom_score_adj;
+};
+
+enum class NamespaceType { Pid, Network, Mount, Ipc, Uts, User, Cgroup, Time };
+
+struct Namespace {
+    NamespaceType type;
+    std::string path;  // join this one instead of creating a new one
+};
+
+struct Device {
+    std::string path;
+    char type = 'c';  // c, b, u, p
+    int64_t major = 0, minor = 0;
+    std::optional<uint32_t> file_mode;
+    std::optional<uint32_t> uid, gid;
+};
+
+struct DeviceRule {  // linux.resources.devices[]
+    bool allow = false;
+    std::string type = "a";
+    std::optional<int64_t> major, minor;
+    std::string access = "rwm";
+};
+
+struct Linux {
+    std::vector<Namespace> namespaces;
+    std::vector<Device> devices;
+    std::vector<DeviceRule> device_rules;
+    std::string cgroups_path;
+    std::string rootfs_propagation;
+    std::vector<std::string> masked_paths;
+    std::vector<std::string> readonly_paths;
+    std::map<std::string, std::string> sysctl;
+
+    bool has_namespace(NamespaceType t) const;
+    const Namespace* find_namespace(NamespaceType t) const;
+};
+
+struct Config {
+    std::string oci_version;
+    std::string root_path;  // absolute, resolved against the bundle
+    bool root_readonly = false;
+    Process process;
+    std::string hostname;
+    std::string domainname;
+    std::vector<Mount> mounts;
+    std::map<std::string, std::string> annotations;
+    Linux linux;
+};
+
+// Parses and validates; throws Error naming the JSON path of the first fault.
+// `bundle` is the absolute bundle directory (root.path is relative to it).
+Config parse_config(const std::string& json, const std::string& bundle);
+// Reads BUNDLE/config.json.
+Config load_config(const std::string& bundle);
+
+const char* namespace_name(NamespaceType t);
+
+}  // namespace runac::oci

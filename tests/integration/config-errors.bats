@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# A bad config.json gets one line naming the JSON path, a non-zero exit, and
+# leaves nothing behind (the leak guard checks state, cgroups, mounts).
+
+load ../lib/helpers
+
+setup() {
+	common_setup
+	cd "$BUNDLE"
+}
+teardown() { common_teardown; }
+
+# expect_refusal MESSAGE: create must fail with exactly one line holding
+# MESSAGE. (The text log quotes the message as runc's does: inner quotes
+# appear escaped, so MESSAGE avoids them.)
+expect_refusal() {
+	run runac create "$CID"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"$1"* ]]
+	[ -z "$(ls -A "$RUNAC_ROOT" 2>/dev/null)" ]
+}
+
+@test "bad JSON is refused" {
+	echo '{"ociVersion": "1.0.2", ' >"$BUNDLE/config.json"
+	expect_refusal "config.json: invalid JSON"
+}
+
+@test "a missing config.json is refused" {
+	rm "$BUNDLE/config.json"
+	expect_refusal "config.json"
+}
+
+@test "a missing root is refused naming root" {
+	update_config 'del(.root)'
+	expect_refusal "root: must be set"
+}
+
+@test "a relative rootfs that does not exist is refused naming root.path" {
+	update_config '.root.path = "nosuchdir"'
+	expect_refusal "root.path: $BUNDLE/nosuchdir is not a directory"
+}
+
+@test "an unknown namespace type names its JSON path" {
+	update_config '.linux.namespaces += [{"type": "bogus"}]'
+	expect_refusal 'linux.namespaces[5].type: unknown namespace type'
+}
+
+@test "a wrong type names its JSON path" {
+	update_config '.process.args = "sh"'
+	expect_refusal "process.args: expected an array, got string"
+}
+
+@test "an unknown capability is refused" {
+	update_config '.process.capabilities.bounding += ["CAP_BOGUS"]'
+	expect_refusal 'process.capabilities.bounding[3]: unknown capability'
+}
+
+@test "unknown properties are ignored" {
+	update_config '.futureThing = {"x": 1} | .process.futureKey = true'
+	run runac run "$CID"
+	[ "$status" -eq 0 ]
+}
+
+@test "a config that needs a later feature is refused naming the field" {
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW"}'
+	expect_refusal "linux.seccomp: not supported by this version of runac"
+}
+
+@test "a terminal without a console socket is refused" {
+	update_config '.process.terminal = true'
+	expect_refusal "process.terminal"
+}
+
+@test "an rlimit above the hard limit is refused clearly" {
+	update_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 1024, "hard": 99999999}]'
+	expect_refusal "process.rlimits: setting RLIMIT_NOFILE above the current hard limit needs CAP_SYS_RESOURCE"
+}

@@ -1,0 +1,327 @@
+# helpers.bash: shared harness for every bats tier (load ../lib/helpers).
+#
+# Env:
+#   RUNAC              runtime under test (any runc-compatible binary); required
+#   RUNC               reference runtime for differential tests (default: runc)
+#   RUNAC_TEST_ROOTFS  cached busybox rootfs; default: one built per bats run
+#   RUNAC_LEAK_IGNORE  extended regex; leak-guard lines matching it are ignored
+#   RUNAC_TEST_KEEP    non-empty: keep bundles and state roots after each test
+#   RUNAC_TEST_LOCK    lock serialising test runs (/run/lock/runac-tests.lock)
+#   BATS_TEST_TIMEOUT  seconds per test (default here: 120)
+#
+# Every test gets its own state root and bundle under $BATS_TEST_TMPDIR, so
+# nothing here reads or writes /run/runc or /run/runac. The default bundle
+# keeps runc's defaults (new network namespace with only loopback: no
+# traffic leaves the container).
+
+: "${RUNAC:?set RUNAC to the runtime binary under test, e.g. RUNAC=/path/to/runac}"
+RUNAC=$(command -v "$RUNAC") || { echo "RUNAC: not found" >&2; return 1; }
+RUNC=$(command -v "${RUNC:-runc}") || RUNC=${RUNC:-runc}
+export RUNAC RUNC
+
+# A hung test fails (and its teardown cleans up) instead of hanging the run.
+# A classic hang: `run runac create` when create succeeds, since runc's
+# non-terminal create hands its stdout/stderr (here the capture pipe) to the
+# container, and bats reads that pipe until the container closes it.
+: "${BATS_TEST_TIMEOUT:=120}"
+
+HELPERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOTFS_FIXTURE=${RUNAC_TEST_ROOTFS:-$BATS_RUN_TMPDIR/rootfs}
+RUNAC_ROOT=$BATS_TEST_TMPDIR/state
+BUNDLE=$BATS_TEST_TMPDIR/bundle
+# Unique per run and per test: the cgroup and state paths of one test (or of
+# a concurrent run) can never collide with another's.
+CID=t-${BATS_RUN_TMPDIR##*-}-${BATS_SUITE_TEST_NUMBER:-0}
+
+# runac ARGS...: the runtime under test on this test's private state root.
+runac() {
+	"$RUNAC" --root "$RUNAC_ROOT" "$@"
+}
+
+# Build the rootfs once per run (make-rootfs.sh is idempotent, but checking
+# its stamp costs a checksum; the marker skips that for later tests).
+_ensure_rootfs() {
+	[[ -e $BATS_RUN_TMPDIR/.rootfs-ready ]] && return 0
+	"$HELPERS_DIR/make-rootfs.sh" "$ROOTFS_FIXTURE" && touch "$BATS_RUN_TMPDIR/.rootfs-ready"
+}
+
+# setup_bundle [DIR]: fresh bundle (default $BUNDLE) with a copy of the
+# rootfs and runc's default config.json, made non-interactive (args
+# `sh -c true`; change them with set_cmd), and cd into it, so that
+# `runac create ID` finds it as runc's default bundle (the cwd). The config
+# comes from "$RUNC" spec so that tests never depend on runac's own `spec`.
+# A copy (2 MB, ~20 ms) rather than hardlinks: a test that writes into the
+# rootfs must not change the cached fixture through a shared inode.
+setup_bundle() {
+	local dir=${1:-$BUNDLE}
+	_ensure_rootfs || return 1
+	rm -rf "$dir" && mkdir -p "$dir" || return 1
+	cp -a "$ROOTFS_FIXTURE" "$dir/rootfs" || return 1
+	rm -f "$dir/rootfs/.runac-rootfs-stamp"
+	"$RUNC" spec --bundle "$dir" || return 1
+	update_config '.process.terminal = false | .process.args = ["sh", "-c", "true"]' "$dir" &&
+		cd "$dir"
+}
+
+# update_config 'JQ_EXPR' [DIR]: edit DIR/config.json (default $BUNDLE) in place.
+update_config() {
+	local cfg=${2:-$BUNDLE}/config.json
+	jq "$1" "$cfg" >"$cfg.new" && mv "$cfg.new" "$cfg"
+}
+
+# set_cmd 'SHELL SNIPPET' [DIR]: process.args = ["sh", "-c", SNIPPET].
+set_cmd() {
+	local cfg=${2:-$BUNDLE}/config.json
+	jq --arg s "$1" '.process.args = ["sh", "-c", $s]' "$cfg" >"$cfg.new" && mv "$cfg.new" "$cfg"
+}
+
+# wait_for_state ID STATE [TIMEOUT_SECONDS=10]: poll `state` until .status
+# is STATE. Each `state` is itself bounded: a runtime that blocks in `state`
+# (e.g. on a lock a foreground `run` holds) fails the test, not hangs it.
+wait_for_state() {
+	local id=$1 want=$2 deadline=$((SECONDS + ${3:-10})) got
+	while :; do
+		got=$(timeout 5 "$RUNAC" --root "$RUNAC_ROOT" state "$id" 2>/dev/null | jq -r .status 2>/dev/null)
+		[[ $got == "$want" ]] && return 0
+		((SECONDS >= deadline)) && break
+		sleep 0.05
+	done
+	echo "wait_for_state: $id is '${got:-<no state>}', wanted '$want'" >&2
+	return 1
+}
+
+# ---------------------------------------------------------------------------
+# Leak guard. A runtime must leave the host exactly as it found it, even when
+# a test fails: no mount, cgroup, device node change, BPF program, state file
+# or process may outlive a container. leak_guard_begin snapshots the host;
+# leak_guard_check first deletes leftover containers (so the next test starts
+# clean), then compares, repairs what it safely can, and fails on any
+# difference. Tests run serially, so global state is attributable.
+
+# State roots to clean and inspect, as "BINARY<TAB>ROOT" lines; the
+# differential runner adds the reference runtime's root.
+LEAK_GUARD_ROOTS=()
+
+# Cgroups a job supervisor (CI runner, systemd) creates for *other* jobs next
+# to ours come and go on their own: ignore the siblings of our own cgroup,
+# never our own subtree (runtimes nest containers there by default in v1).
+_lg_own_cgroups() {
+	cut -d: -f3- /proc/self/cgroup | sort -u | tr '\n' ' '
+}
+
+_lg_mounts() {
+	# mountpoint + fstype: ids, devices and peer groups change legitimately.
+	awk '{ for (i = 7; $i != "-"; i++); print "mount " $5 " " $(i + 1) }' /proc/self/mountinfo | sort
+}
+
+_lg_cgroups() {
+	local mnt
+	for mnt in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts); do
+		find "$mnt" -mindepth 1 -maxdepth 8 -type d -printf "cgroup $mnt /%P\n" 2>/dev/null
+	done | awk -v own="$(_lg_own_cgroups)" '
+		BEGIN { n = split(own, o, " ") }
+		{
+			for (i = 1; i <= n; i++) {
+				parent = o[i]; sub(/\/[^\/]*$/, "", parent)
+				if (parent != "" && index($3, parent "/") == 1 &&
+				    $3 != o[i] && index($3, o[i] "/") != 1) next
+			}
+			print
+		}' | sort
+}
+
+LEAK_GUARD_DEVICES=(/dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty)
+_lg_devices() {
+	stat -c 'device %n %u:%g %a %F %t:%T' "${LEAK_GUARD_DEVICES[@]}" 2>&1
+}
+
+_lg_bpf() {
+	# Programs that confine containers; a leaked one keeps enforcing forever.
+	command -v bpftool >/dev/null || return 0
+	bpftool prog list -j 2>/dev/null |
+		jq -r '.[] | select(.type | test("^(cgroup|lsm|tracing)")) | "bpf-prog \(.id) \(.type) \(.name // "")"' 2>/dev/null
+	# Pinned links and maps (runac pins LSM links under /sys/fs/bpf/runac).
+	if [[ $(stat -f -c %T /sys/fs/bpf 2>/dev/null) == bpf_fs ]]; then
+		find /sys/fs/bpf -mindepth 1 -printf 'bpf-pin /sys/fs/bpf/%P\n' 2>/dev/null | sort
+	fi
+}
+
+_lg_state() {
+	local entry root
+	for entry in "${LEAK_GUARD_ROOTS[@]}"; do
+		root=${entry#*$'\t'}
+		if [[ -d $root ]]; then find "$root" -mindepth 1 -printf "state $root/%P\n"; fi
+	done | sort
+}
+
+# Processes of the runtimes (argv[0] is one of them, e.g. "runc init") or of
+# this test (argv names its temp dir, or its root is one of its rootfs: a
+# container process's argv says nothing about the container). Zombies are
+# skipped: they hold no resources, and whether an orphan is reaped depends
+# on the host's pid 1, not on the runtime.
+_lg_procs() {
+	local d pid stat name argv names=() rootfs=() r
+	names=("${RUNAC##*/}" "${RUNC##*/}")
+	for r in "$BATS_TEST_TMPDIR"/bundle*/rootfs "$BATS_TEST_TMPDIR"/*/bundle/rootfs; do
+		if [[ -d $r ]]; then rootfs+=("$r"); fi
+	done
+	for d in /proc/[0-9]*; do
+		pid=${d#/proc/}
+		[[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
+		read -r stat 2>/dev/null <"$d/stat" || continue
+		stat=${stat##*) }
+		[[ ${stat%% *} == Z ]] && continue
+		mapfile -d '' -t argv 2>/dev/null <"$d/cmdline" || continue
+		((${#argv[@]})) || continue # kernel thread
+		name=${argv[0]##*/}
+		if [[ " ${names[*]} " == *" ${name%%:*} "* || "${argv[*]}" == *"$BATS_TEST_TMPDIR"* ]]; then
+			echo "process $pid ${argv[*]}"
+			continue
+		fi
+		for r in "${rootfs[@]}"; do
+			if [[ $d/root/ -ef $r ]]; then
+				echo "process $pid ${argv[*]} (root $r)"
+				break
+			fi
+		done
+	done
+}
+
+_lg_filter() {
+	if [[ -n ${RUNAC_LEAK_IGNORE:-} ]]; then grep -Ev -- "$RUNAC_LEAK_IGNORE"; else cat; fi
+}
+
+_lg_snapshot() {
+	{ _lg_mounts; _lg_cgroups; _lg_devices; _lg_bpf; _lg_state; } | _lg_filter
+}
+
+# Other test runs on this machine (another checkout, the benchmark) change
+# the same global state; one lock serialises them test by test. A holder
+# process owns it (flock --no-fork execs sleep with the lock fd), so that
+# nothing the test starts inherits the lock and outlives it holding it.
+LEAK_GUARD_LOCK=${RUNAC_TEST_LOCK:-/run/lock/runac-tests.lock}
+_lg_lock() {
+	local ready=$BATS_TEST_TMPDIR/.test-lock-held
+	rm -f "$ready"
+	flock --no-fork -w "${RUNAC_TEST_LOCK_TIMEOUT:-900}" "$LEAK_GUARD_LOCK" \
+		sh -c 'touch "$0" && exec sleep infinity' "$ready" </dev/null >/dev/null 2>&1 3>&- &
+	LEAK_GUARD_LOCK_PID=$!
+	until [[ -e $ready ]]; do
+		if ! kill -0 "$LEAK_GUARD_LOCK_PID" 2>/dev/null; then
+			echo "leak guard: $LEAK_GUARD_LOCK stayed locked by another test run" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+leak_guard_begin() {
+	_lg_lock || return 1
+	LEAK_GUARD_DIR=$BATS_TEST_TMPDIR/leak-guard
+	mkdir -p "$LEAK_GUARD_DIR"
+	[[ ${#LEAK_GUARD_ROOTS[@]} -gt 0 ]] || LEAK_GUARD_ROOTS=("$RUNAC"$'\t'"$RUNAC_ROOT")
+	_lg_snapshot >"$LEAK_GUARD_DIR/before"
+	_lg_procs | _lg_filter | sort >"$LEAK_GUARD_DIR/procs-before"
+}
+
+# Force-delete every container left in the guarded state roots; prints one
+# line per leftover (each is a leak: the test should have deleted it).
+_lg_delete_leftovers() {
+	local entry bin root id ids
+	for entry in "${LEAK_GUARD_ROOTS[@]}"; do
+		bin=${entry%%$'\t'*} root=${entry#*$'\t'}
+		[[ -d $root ]] || continue
+		# `list -q` and the directory names: either may be wrong in a buggy runtime.
+		ids=$({ timeout 10 "$bin" --root "$root" list -q 2>/dev/null
+			find "$root" -mindepth 1 -maxdepth 1 -type d -printf '%f\n'; } | sort -u)
+		for id in $ids; do
+			echo "container left in $root: $id"
+			timeout 20 "$bin" --root "$root" delete --force "$id" >/dev/null 2>&1 ||
+				echo "  and '${bin##*/} delete --force $id' failed"
+		done
+	done
+}
+
+# Stop a process first, so it cannot fork meanwhile, then its descendants.
+_lg_kill_tree() {
+	local child
+	kill -STOP "$1" 2>/dev/null || return 0
+	for child in $(ps -o pid= --ppid "$1"); do _lg_kill_tree "$child"; done
+	kill -KILL "$1" 2>/dev/null
+}
+
+# Undo what can be undone without guessing: kill new processes, remove new
+# (empty) cgroups, lazily unmount new mounts under this test's temp dir,
+# restore device node owner/mode.
+_lg_repair() {
+	local kind a b c rest pid
+	for pid in $(awk '{ print $2 }' "$LEAK_GUARD_DIR/procs-new"); do
+		_lg_kill_tree "$pid"
+	done
+	sleep 0.2
+	grep '^> cgroup ' "$LEAK_GUARD_DIR/diff" | awk '{ print $3 $4 }' |
+		sort -r | xargs -r rmdir 2>/dev/null
+	grep '^> mount ' "$LEAK_GUARD_DIR/diff" | awk '{ print $3 }' | sort -r |
+		while read -r a; do if [[ $a == "$BATS_TEST_TMPDIR"/* ]]; then umount -l "$a"; fi; done
+	grep '^< device ' "$LEAK_GUARD_DIR/diff" | while read -r _ kind a b c rest; do
+		chown "$b" "$a" && chmod "$c" "$a"
+	done
+	return 0
+}
+
+leak_guard_check() {
+	local leftovers rc=0
+	[[ -n ${LEAK_GUARD_DIR:-} && -f $LEAK_GUARD_DIR/before ]] || return 0
+	leftovers=$(_lg_delete_leftovers)
+	# Give killed inits a moment to be torn down before taking the snapshot.
+	if [[ -n $leftovers ]]; then sleep 0.3; fi
+	_lg_snapshot >"$LEAK_GUARD_DIR/after"
+	_lg_procs | _lg_filter | sort >"$LEAK_GUARD_DIR/procs-after"
+	comm -13 "$LEAK_GUARD_DIR/procs-before" "$LEAK_GUARD_DIR/procs-after" >"$LEAK_GUARD_DIR/procs-new"
+	diff "$LEAK_GUARD_DIR/before" "$LEAK_GUARD_DIR/after" | { grep '^[<>]' || true; } >"$LEAK_GUARD_DIR/diff"
+	if [[ -n $leftovers || -s $LEAK_GUARD_DIR/diff || -s $LEAK_GUARD_DIR/procs-new ]]; then
+		{
+			echo "LEAK GUARD: the host changed during this test ('<' was there before, '>' is new):"
+			if [[ -n $leftovers ]]; then echo "$leftovers"; fi
+			cat "$LEAK_GUARD_DIR/diff"
+			sed 's/^/> /' "$LEAK_GUARD_DIR/procs-new"
+		} >&2
+		_lg_repair
+		rc=1
+	fi
+	return $rc
+}
+
+# leak_guard_end: release the lock taken by leak_guard_begin.
+leak_guard_end() {
+	if [[ -n ${LEAK_GUARD_LOCK_PID:-} ]]; then
+		kill "$LEAK_GUARD_LOCK_PID" 2>/dev/null
+		wait "$LEAK_GUARD_LOCK_PID" 2>/dev/null || true
+		unset LEAK_GUARD_LOCK_PID
+	fi
+	return 0
+}
+
+# ---------------------------------------------------------------------------
+# Default setup/teardown for a .bats file:
+#   setup()    { common_setup; }
+#   teardown() { common_teardown; }
+
+common_setup() {
+	mkdir -p "$RUNAC_ROOT"
+	leak_guard_begin
+	setup_bundle
+}
+
+common_teardown() {
+	local rc=0
+	cd / # out of the bundle before it goes
+	leak_guard_check || rc=1
+	# Bundles are 2 MB each; do not let a long run pile them up. To inspect
+	# them: RUNAC_TEST_KEEP=1 bats --no-tempdir-cleanup ...
+	if [[ -z ${RUNAC_TEST_KEEP:-} ]]; then
+		rm -rf "$BUNDLE" "$RUNAC_ROOT" "$BATS_TEST_TMPDIR"/diff-*
+	fi
+	leak_guard_end
+	return $rc
+}

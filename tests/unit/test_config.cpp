@@ -1,0 +1,142 @@
+// config.json parsing: every fault names its JSON path; unknown properties
+// are ignored as the runtime-spec requires.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "common/error.hpp"
+#include "oci/config.hpp"
+
+using runac::Error;
+using runac::oci::parse_config;
+
+namespace {
+
+const char* kMinimal = R"({
+  "ociVersion": "1.2.0",
+  "root": {"path": "rootfs", "readonly": true},
+  "process": {"args": ["sh"], "cwd": "/", "env": ["PATH=/bin"]},
+  "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}]}
+})";
+
+std::string error_of(const std::string& json) {
+    try {
+        parse_config(json, "/bundle");
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+std::string with(const std::string& from, const std::string& to) {
+    std::string s = kMinimal;
+    auto pos = s.find(from);
+    REQUIRE(pos != std::string::npos);
+    return s.replace(pos, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("a minimal config parses, with root.path resolved against the bundle") {
+    auto c = parse_config(kMinimal, "/bundle");
+    CHECK(c.oci_version == "1.2.0");
+    CHECK(c.root_path == "/bundle/rootfs");
+    CHECK(c.root_readonly);
+    CHECK(c.process.args == std::vector<std::string>{"sh"});
+    CHECK(c.linux.has_namespace(runac::oci::NamespaceType::Pid));
+    CHECK_FALSE(c.linux.has_namespace(runac::oci::NamespaceType::Network));
+}
+
+TEST_CASE("unknown properties are ignored") {
+    CHECK(error_of(with("\"ociVersion\"", "\"x-future\": {\"a\": [1]}, \"ociVersion\"")) == "");
+}
+
+TEST_CASE("bad JSON is one line naming config.json") {
+    std::string e = error_of("{\"ociVersion\": ");
+    CHECK(e.rfind("config.json: invalid JSON", 0) == 0);
+    CHECK(e.find('\n') == std::string::npos);
+}
+
+TEST_CASE("a missing root is named") {
+    CHECK(error_of(R"({"ociVersion":"1.2.0","process":{"args":["sh"],"cwd":"/"}})") == "root: must be set");
+    CHECK(error_of(with("\"path\": \"rootfs\", ", "")) == "root.path: must be set");
+}
+
+TEST_CASE("an absolute rootfs path is kept, a relative one joins the bundle") {
+    CHECK(parse_config(with("\"rootfs\"", "\"/srv/root\""), "/bundle").root_path == "/srv/root");
+    CHECK(parse_config(with("\"rootfs\"", "\"../x/./rootfs\""), "/b/bundle").root_path == "/b/x/rootfs");
+}
+
+TEST_CASE("an unknown namespace type names its JSON path") {
+    CHECK(error_of(with("{\"type\": \"pid\"}", "{\"type\": \"pidx\"}")) ==
+          "linux.namespaces[0].type: unknown namespace type \"pidx\"");
+}
+
+TEST_CASE("a namespace given twice is refused") {
+    CHECK(error_of(with("{\"type\": \"mount\"}", "{\"type\": \"pid\"}")) ==
+          "linux.namespaces[1].type: namespace \"pid\" given twice");
+}
+
+TEST_CASE("wrong types name the path and the type found") {
+    CHECK(error_of(with("\"args\": [\"sh\"]", "\"args\": \"sh\"")) == "process.args: expected an array, got string");
+    CHECK(error_of(with("\"readonly\": true", "\"readonly\": 1")) == "root.readonly: expected a boolean, got number");
+}
+
+TEST_CASE("process needs args and an absolute cwd") {
+    CHECK(error_of(with("\"args\": [\"sh\"], ", "")) == "process.args: must be set");
+    CHECK(error_of(with("\"args\": [\"sh\"]", "\"args\": []")) == "process.args: must name the program to run");
+    CHECK(error_of(with("\"cwd\": \"/\"", "\"cwd\": \"tmp\"")) == "process.cwd: must be an absolute path");
+}
+
+TEST_CASE("capabilities are checked by name") {
+    auto c = parse_config(with("\"cwd\": \"/\"", "\"cwd\": \"/\", \"capabilities\": {\"bounding\": [\"CAP_KILL\"]}"),
+                          "/b");
+    REQUIRE(c.process.capabilities);
+    CHECK(c.process.capabilities->bounding.size() == 1);
+    CHECK(error_of(with("\"cwd\": \"/\"", "\"cwd\": \"/\", \"capabilities\": {\"effective\": [\"CAP_NOPE\"]}")) ==
+          "process.capabilities.effective[0]: unknown capability \"CAP_NOPE\"");
+}
+
+TEST_CASE("rlimits accept RLIM_INFINITY and refuse unknown types and soft above hard") {
+    auto c = parse_config(
+        with("\"cwd\": \"/\"",
+             "\"cwd\": \"/\", \"rlimits\": [{\"type\": \"RLIMIT_CORE\", \"soft\": 18446744073709551615, \"hard\": 18446744073709551615}]"),
+        "/b");
+    REQUIRE(c.process.rlimits.size() == 1);
+    CHECK(c.process.rlimits[0].hard == UINT64_MAX);
+    CHECK(error_of(with("\"cwd\": \"/\"", "\"cwd\": \"/\", \"rlimits\": [{\"type\": \"RLIMIT_X\", \"soft\": 1, \"hard\": 1}]")) ==
+          "process.rlimits[0].type: unknown rlimit \"RLIMIT_X\"");
+    CHECK(error_of(with("\"cwd\": \"/\"", "\"cwd\": \"/\", \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 2, \"hard\": 1}]")) ==
+          "process.rlimits[0].soft: soft limit is above the hard limit");
+    CHECK(error_of(with("\"cwd\": \"/\"", "\"cwd\": \"/\", \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"soft\": -1, \"hard\": 1}]")) ==
+          "process.rlimits[0].soft: expected an unsigned integer, got a negative number");
+}
+
+TEST_CASE("mount destinations must be absolute") {
+    CHECK(error_of(with("\"linux\"", "\"mounts\": [{\"destination\": \"proc\", \"type\": \"proc\"}], \"linux\"")) ==
+          "mounts[0].destination: must be an absolute path");
+}
+
+TEST_CASE("features of later versions are refused by name, not ignored") {
+    CHECK(error_of(with("\"namespaces\"", "\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\"}, \"namespaces\"")) ==
+          "linux.seccomp: not supported by this version of runac");
+    CHECK(error_of(with("\"namespaces\"", "\"resources\": {\"memory\": {\"limit\": 1000000}}, \"namespaces\"")) ==
+          "linux.resources.memory: not supported by this version of runac");
+    CHECK(error_of(with("{\"type\": \"pid\"}", "{\"type\": \"user\"}")) ==
+          "linux.namespaces[0].type: \"user\" namespaces are not supported by this version of runac");
+}
+
+TEST_CASE("an empty section of a later feature is no reason to refuse") {
+    CHECK(error_of(with("\"namespaces\"", "\"seccomp\": null, \"resources\": {\"memory\": {}}, \"namespaces\"")) == "");
+}
+
+TEST_CASE("a hostname needs a uts namespace") {
+    CHECK(error_of(with("\"linux\"", "\"hostname\": \"h\", \"linux\"")) == "hostname: setting it needs a new uts namespace");
+}
+
+TEST_CASE("device rules and devices are validated") {
+    CHECK(error_of(with("\"namespaces\"", "\"resources\": {\"devices\": [{\"allow\": true, \"access\": \"rwx\"}]}, \"namespaces\"")) ==
+          "linux.resources.devices[0].access: must be made of r, w, m");
+    CHECK(error_of(with("\"namespaces\"", "\"devices\": [{\"path\": \"/dev/x\", \"type\": \"q\"}], \"namespaces\"")) ==
+          "linux.devices[0].type: must be one of c, b, u, p");
+}
