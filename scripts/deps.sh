@@ -11,6 +11,10 @@ packages=(
   clang llvm bpftool
   # tests: busybox rootfs fixture, the reference runtimes, the test runner
   busybox-static runc crun bats jq iproute2 python3 time
+  # the default seccomp profile of Podman (the same rules as Docker's)
+  golang-github-containers-common
+  # kernel VM tier (tests/vm): qemu (TCG), Debian's cloud kernel, initramfs packing
+  qemu-system-x86 linux-image-cloud-amd64 cpio
   # benchmarks
   hyperfine
 )

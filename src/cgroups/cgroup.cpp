@@ -43,6 +43,26 @@ void init_cpuset(const std::string& dir) {
     }
 }
 
+// cgroup v2 hands a controller to a child only when the parent lists it in
+// cgroup.subtree_control: enable every controller the parent has, as runc
+// does, so the container's cgroup can be limited. A cgroup that holds
+// processes itself cannot delegate (EBUSY): it is left as it is.
+void delegate_controllers(const std::string& parent) {
+    auto available = read_file_if_exists(parent + "/cgroup.controllers");
+    if (!available) return;
+    std::istringstream in(*available);
+    std::string enable;
+    for (std::string c; in >> c;) enable += (enable.empty() ? "+" : " +") + c;
+    if (enable.empty()) return;
+    auto current = read_file_if_exists(parent + "/cgroup.subtree_control");
+    if (current && trim(*current) == trim(*available)) return;
+    try {
+        write_file(parent + "/cgroup.subtree_control", enable);
+    } catch (const Error& e) {
+        log::debug(std::string("cgroup: ") + e.what());
+    }
+}
+
 }  // namespace
 
 std::vector<Hierarchy> discover() {
@@ -107,6 +127,7 @@ Cgroup Cgroup::create(const std::string& cgroups_path, const std::string& id) {
         for (size_t pos = base.size() + 1; pos <= dir.size(); pos++) {
             if (pos != dir.size() && dir[pos] != '/') continue;
             std::string sub = dir.substr(0, pos);
+            if (h.unified) delegate_controllers(sub.substr(0, sub.rfind('/')));
             if (::mkdir(sub.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("cgroup: mkdir " + sub);
         }
         if (h.controllers.find("cpuset") != std::string::npos && h.controllers.find("name=") == std::string::npos)

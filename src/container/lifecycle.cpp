@@ -1,6 +1,7 @@
 #include "container/lifecycle.hpp"
 
 #include <cerrno>
+#include <optional>
 #include <csignal>
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@
 #include "common/files.hpp"
 #include "linux/init.hpp"
 #include "linux/process.hpp"
+#include "linux/seccomp.hpp"
 #include "linux/sync.hpp"
 #include "oci/config.hpp"
 
@@ -73,8 +75,12 @@ Container create(const std::string& root, const CreateOptions& options) {
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) throw_errno("socketpair");
     UniqueFd parent_end(pair[0]), child_end(pair[1]);
 
+    std::optional<linux::SeccompFilter> seccomp;
+    if (config.linux.seccomp) seccomp.emplace(*config.linux.seccomp);
+
     linux::InitRequest request;
     request.config = &config;
+    request.seccomp = seccomp ? &*seccomp : nullptr;
     request.id = options.id;
     request.bundle = bundle;
     request.cgroup_paths = cgroup.paths();
@@ -89,16 +95,23 @@ Container create(const std::string& root, const CreateOptions& options) {
     fifo.reset();
     // In its cgroups before it runs a single step of the container's setup.
     cgroup.add_process(init_pid);
-    linux::send_message(parent_end.get(), "go");
-    auto reply = linux::receive_message(parent_end.get());
-    if (!reply) throw Error("container init exited before it was ready");
-    if (starts_with(*reply, "error:")) throw Error(reply->substr(6));
-
     auto stat = linux::read_proc_stat(init_pid);
     if (!stat) throw Error("container init exited before it was ready");
     st.pid = init_pid;
     st.pid_start_time = stat->start_time;
     st.created = now_rfc3339nano();
+    linux::send_message(parent_end.get(), "go");
+    for (;;) {
+        auto reply = linux::receive_message(parent_end.get());
+        if (!reply) throw Error("container init exited before it was ready");
+        UniqueFd passed(reply->fd);
+        if (reply->text == "ready") break;
+        if (starts_with(reply->text, "error:")) throw Error(reply->text.substr(6));
+        if (reply->text == "seccomp-notify" && passed)
+            linux::send_to_seccomp_listener(*config.linux.seccomp, passed.get(), init_pid,
+                                            oci_state_json(st, Status::Creating, false, ""));
+    }
+
     c.save();
     if (!options.pid_file.empty())
         write_file_atomic(absolute_path(options.pid_file, cwd), std::to_string(init_pid), 0644);

@@ -8,6 +8,7 @@ namespace runac::container {
 
 const char* status_name(Status s) {
     switch (s) {
+        case Status::Creating: return "creating";
         case Status::Created: return "created";
         case Status::Running: return "running";
         case Status::Paused: return "paused";

@@ -9,7 +9,7 @@ namespace runac { class JsonWriter; }
 
 namespace runac::container {
 
-enum class Status { Created, Running, Paused, Stopped };
+enum class Status { Creating, Created, Running, Paused, Stopped };
 const char* status_name(Status s);
 
 struct ContainerState {

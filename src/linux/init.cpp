@@ -122,6 +122,14 @@ void close_inherited_fds(const InitRequest& req) {
     ::syscall(SYS_close_range, std::max(first, b + 1), ~0U, 0);
 }
 
+void load_seccomp(const InitRequest& req) {
+    int notify_fd = req.seccomp->load();
+    if (notify_fd >= 0) {
+        send_with_fd(req.sync_fd, "seccomp-notify", notify_fd);
+        ::close(notify_fd);
+    }
+}
+
 [[noreturn]] void run_init(const InitRequest& req) {
     const oci::Config& config = *req.config;
     const oci::Process& process = config.process;
@@ -135,12 +143,15 @@ void close_inherited_fds(const InitRequest& req) {
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         close_inherited_fds(req);
         auto go = receive_message(req.sync_fd);
-        if (!go || *go != "go") ::_exit(1);
+        if (!go || go->text != "go") ::_exit(1);
         // Nobody in the container may ptrace or read the memory of runac's
         // code while it still holds host resources (fds, the host's mounts).
         ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         for (auto& ns : config.linux.namespaces)
             if (!ns.path.empty() && ns.type != oci::NamespaceType::Pid) join_namespace(ns);
+        auto cgroupns = config.linux.find_namespace(oci::NamespaceType::Cgroup);
+        if (cgroupns && cgroupns->path.empty() && ::unshare(CLONE_NEWCGROUP) != 0)
+            throw_errno("unshare the cgroup namespace");
         if (!req.no_new_keyring && ::syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, req.id.c_str()) < 0 &&
             errno != ENOSYS)
             throw_errno("join a new session keyring");
@@ -156,8 +167,22 @@ void close_inherited_fds(const InitRequest& req) {
         apply_rlimits(process);
         if (process.oom_score_adj)
             write_file("/proc/self/oom_score_adj", std::to_string(*process.oom_score_adj));
+        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
+        // while runac still holds it (the filter then sees the steps below).
+        if (req.seccomp && !process.no_new_privileges) load_seccomp(req);
         apply_user_and_capabilities(process);
         ::umask(process.user.umask.value_or(022));
+        apply_no_new_privileges(process);
+        // Only the fds asked for cross into the program (3 .. 3+preserve-1);
+        // whatever else the caller left open is closed by the exec.
+        for (int fd = 3; fd < 3 + req.preserve_fds; fd++) ::fcntl(fd, F_SETFD, 0);
+        ::syscall(SYS_close_range, 3 + req.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+        std::vector<char*> argv, envp;
+        for (auto& a : process.args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        for (auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+        envp.push_back(nullptr);
+        if (req.seccomp && process.no_new_privileges) load_seccomp(req);
         send_message(req.sync_fd, "ready");
         ::close(req.sync_fd);
 
@@ -169,19 +194,6 @@ void close_inherited_fds(const InitRequest& req) {
             if (n < 0 && errno == EINTR) continue;
             ::_exit(1);
         }
-        ::close(req.fifo_fd);
-        apply_no_new_privileges(process);
-
-        // Only the fds asked for cross into the program (3 .. 3+preserve-1);
-        // whatever else the caller left open is closed by the exec.
-        for (int fd = 3; fd < 3 + req.preserve_fds; fd++) ::fcntl(fd, F_SETFD, 0);
-        ::syscall(SYS_close_range, 3 + req.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-
-        std::vector<char*> argv, envp;
-        for (auto& a : process.args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        for (auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-        envp.push_back(nullptr);
         ::execve(executable.c_str(), argv.data(), envp.data());
         std::string msg = "exec " + executable + ": " + std::strerror(errno) + "\n";
         (void)!::write(2, msg.data(), msg.size());
@@ -200,6 +212,9 @@ void close_inherited_fds(const InitRequest& req) {
 pid_t spawn_init(const InitRequest& req) {
     unsigned long flags = SIGCHLD;
     for (auto& ns : req.config->linux.namespaces) {
+        // A new cgroup namespace is rooted where its creator stands: the init
+        // unshares it only once the parent has moved it into its cgroup.
+        if (ns.path.empty() && ns.type == oci::NamespaceType::Cgroup) continue;
         if (ns.path.empty())
             flags |= static_cast<unsigned long>(clone_flag(ns.type));
         else if (ns.type == oci::NamespaceType::Pid)

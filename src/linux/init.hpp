@@ -4,12 +4,14 @@
 #include <sys/types.h>
 #include <vector>
 
+#include "linux/seccomp.hpp"
 #include "oci/config.hpp"
 
 namespace runac::linux {
 
 struct InitRequest {
     const oci::Config* config = nullptr;
+    const SeccompFilter* seccomp = nullptr;  // compiled by the parent, loaded by the init
     std::string id;
     std::string bundle;
     std::vector<std::string> cgroup_paths;
@@ -22,8 +24,11 @@ struct InitRequest {
 
 // Clones the init into the config's new namespaces (joining those given by
 // path) and returns its pid. The child waits for "go" on the sync channel,
-// builds the container, answers "ready" (or "error:MESSAGE"), then parks on
-// the exec fifo until `start`.
+// builds the container, may pass a seccomp notify fd ("seccomp-notify"),
+// answers "ready" (or "error:MESSAGE"), then parks on the exec fifo until
+// `start`: after that only read(2) and execve(2) remain, so everything that
+// can fail is reported by `create`, and the seccomp filter sees no syscall
+// of runac's own but those two.
 pid_t spawn_init(const InitRequest& request);
 
 }  // namespace runac::linux

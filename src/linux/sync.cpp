@@ -1,6 +1,7 @@
 #include "linux/sync.hpp"
 
 #include <cerrno>
+#include <cstring>
 #include <sys/socket.h>
 
 #include "common/error.hpp"
@@ -12,11 +13,41 @@ void send_message(int fd, const std::string& msg) {
         if (errno != EINTR) throw_errno("sync: send");
 }
 
-std::optional<std::string> receive_message(int fd) {
+void send_with_fd(int sock, const std::string& msg, int fd_to_pass) {
+    struct iovec iov = {const_cast<char*>(msg.data()), msg.size()};
+    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    struct msghdr mh = {};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = control;
+    mh.msg_controllen = sizeof control;
+    struct cmsghdr* cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(cm), &fd_to_pass, sizeof(int));
+    while (::sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+        if (errno != EINTR) throw_errno("send an fd");
+}
+
+std::optional<Message> receive_message(int fd) {
     char buf[4096];
+    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
     for (;;) {
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n > 0) return std::string(buf, static_cast<size_t>(n));
+        struct iovec iov = {buf, sizeof buf};
+        struct msghdr mh = {};
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = control;
+        mh.msg_controllen = sizeof control;
+        ssize_t n = ::recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+        if (n > 0) {
+            Message m{std::string(buf, static_cast<size_t>(n)), -1};
+            for (struct cmsghdr* cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+                if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+                    std::memcpy(&m.fd, CMSG_DATA(cm), sizeof(int));
+            return m;
+        }
         if (n == 0) return std::nullopt;
         if (errno != EINTR) {
             if (errno == ECONNRESET) return std::nullopt;

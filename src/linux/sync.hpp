@@ -7,7 +7,13 @@
 namespace runac::linux {
 
 void send_message(int fd, const std::string& msg);
+// One message with one fd attached (SCM_RIGHTS).
+void send_with_fd(int sock, const std::string& msg, int fd_to_pass);
+struct Message {
+    std::string text;
+    int fd = -1;  // an attached fd, owned by the receiver
+};
 // nullopt on EOF.
-std::optional<std::string> receive_message(int fd);
+std::optional<Message> receive_message(int fd);
 
 }  // namespace runac::linux

@@ -38,7 +38,7 @@ const std::pair<const char*, NamespaceType> kNamespaces[] = {
 const char* const kNotYetSupported[] = {
     "process.consoleSize",   "process.selinuxLabel",   "process.scheduler",
     "process.ioPriority",    "process.execCPUAffinity", "linux.uidMappings",
-    "linux.gidMappings",     "linux.seccomp",          "linux.intelRdt",
+    "linux.gidMappings",             "linux.intelRdt",
     "linux.personality",     "linux.timeOffsets",      "linux.memoryPolicy",
     "linux.netDevices",      "hooks",
 };
@@ -148,6 +148,67 @@ Process parse_process(const JsonValue& p) {
     return proc;
 }
 
+const char* const kSeccompActions[] = {"SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+                                       "SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
+                                       "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",          "SCMP_ACT_NOTIFY"};
+const char* const kSeccompOps[] = {"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",        "SCMP_CMP_EQ",
+                                   "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"};
+const char* const kSeccompFlags[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                                     "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
+
+template <size_t N>
+std::string one_of(const JsonValue& v, const char* const (&allowed)[N], const char* what) {
+    std::string s = v.as_string();
+    for (const char* a : allowed)
+        if (s == a) return s;
+    v.fail("unknown " + std::string(what) + " \"" + s + "\"");
+}
+
+Seccomp parse_seccomp(const JsonValue& v) {
+    Seccomp sc;
+    sc.default_action = one_of(v.required("defaultAction"), kSeccompActions, "seccomp action");
+    if (auto e = v.get("defaultErrnoRet")) sc.default_errno_ret = as_u32(*e);
+    if (auto a = v.get("architectures")) {
+        for (auto& item : a->items()) {
+            std::string arch = item.as_string();
+            if (!starts_with(arch, "SCMP_ARCH_")) item.fail("unknown architecture \"" + arch + "\"");
+            sc.architectures.push_back(arch);
+        }
+    }
+    if (auto f = v.get("flags"))
+        for (auto& item : f->items()) sc.flags.push_back(one_of(item, kSeccompFlags, "seccomp flag"));
+    if (auto p = v.get("listenerPath")) {
+        sc.listener_path = p->as_string();
+        if (!sc.listener_path.empty() && sc.listener_path[0] != '/') p->fail("must be an absolute path");
+    }
+    if (auto m = v.get("listenerMetadata")) sc.listener_metadata = m->as_string();
+    if (auto calls = v.get("syscalls")) {
+        for (auto& item : calls->items()) {
+            SeccompRule r;
+            r.names = item.required("names").string_list();
+            if (r.names.empty()) item.fail("names: must list at least one syscall");
+            r.action = one_of(item.required("action"), kSeccompActions, "seccomp action");
+            if (auto e = item.get("errnoRet")) r.errno_ret = as_u32(*e);
+            if (auto args = item.get("args")) {
+                for (auto& a : args->items()) {
+                    SeccompArg arg;
+                    uint64_t index = a.required("index").as_uint();
+                    if (index > 5) a.required("index").fail("must be between 0 and 5");
+                    arg.index = static_cast<unsigned>(index);
+                    arg.value = a.required("value").as_uint();
+                    if (auto two = a.get("valueTwo")) arg.value_two = two->as_uint();
+                    arg.op = one_of(a.required("op"), kSeccompOps, "seccomp operator");
+                    r.args.push_back(arg);
+                }
+            }
+            sc.syscalls.push_back(r);
+        }
+    }
+    if (sc.notifies() && sc.listener_path.empty())
+        throw Error(v.path() + ".listenerPath: must be set when a rule uses SCMP_ACT_NOTIFY");
+    return sc;
+}
+
 void parse_linux(const JsonValue& l, Linux& out) {
     if (auto ns = l.get("namespaces")) {
         for (auto& item : ns->items()) {
@@ -223,6 +284,7 @@ void parse_linux(const JsonValue& l, Linux& out) {
     if (auto v = l.get("readonlyPaths")) out.readonly_paths = v->string_list();
     if (auto v = l.get("sysctl"))
         v->for_each([&](const std::string& k, const JsonValue& val) { out.sysctl[k] = val.as_string(); });
+    if (auto v = l.get("seccomp")) out.seccomp = parse_seccomp(*v);
     if (auto v = l.get("mountLabel")) (void)v->as_string();  // SELinux: no effect without SELinux
 }
 
@@ -248,6 +310,13 @@ void check_sysctls(const Config& c) {
 }
 
 }  // namespace
+
+bool Seccomp::notifies() const {
+    if (default_action == "SCMP_ACT_NOTIFY") return true;
+    for (auto& r : syscalls)
+        if (r.action == "SCMP_ACT_NOTIFY") return true;
+    return false;
+}
 
 bool Linux::has_namespace(NamespaceType t) const { return find_namespace(t) != nullptr; }
 

@@ -70,6 +70,31 @@ struct DeviceRule {  // linux.resources.devices[]
     std::string access = "rwm";
 };
 
+struct SeccompArg {
+    unsigned index = 0;
+    uint64_t value = 0;
+    uint64_t value_two = 0;
+    std::string op;  // SCMP_CMP_EQ, ...
+};
+
+struct SeccompRule {
+    std::vector<std::string> names;
+    std::string action;  // SCMP_ACT_ERRNO, ...
+    std::optional<uint32_t> errno_ret;
+    std::vector<SeccompArg> args;
+};
+
+struct Seccomp {
+    std::string default_action;
+    std::optional<uint32_t> default_errno_ret;
+    std::vector<std::string> architectures;  // SCMP_ARCH_X86_64, ...
+    std::vector<std::string> flags;          // SECCOMP_FILTER_FLAG_LOG, ...
+    std::string listener_path;               // where SCMP_ACT_NOTIFY's fd is sent
+    std::string listener_metadata;
+    std::vector<SeccompRule> syscalls;
+    bool notifies() const;
+};
+
 struct Linux {
     std::vector<Namespace> namespaces;
     std::vector<Device> devices;
@@ -79,6 +104,7 @@ struct Linux {
     std::vector<std::string> masked_paths;
     std::vector<std::string> readonly_paths;
     std::map<std::string, std::string> sysctl;
+    std::optional<Seccomp> seccomp;
 
     bool has_namespace(NamespaceType t) const;
     const Namespace* find_namespace(NamespaceType t) const;

@@ -57,12 +57,14 @@ if [[ -z ${RUNAC_BENCH_INNER:-} ]]; then
 	# The leak guard of a concurrent test run would see our cgroups: take
 	# the lock the test harness holds per test (tests/lib/helpers.bash).
 	exec {lock}>>"${RUNAC_TEST_LOCK:-/run/lock/runac-tests.lock}"
-	flock -w 900 "$lock" || { echo "lifecycle.sh: test lock busy" >&2; exit 1; }
+	flock -w 600 "$lock" || { echo "lifecycle.sh: test lock busy" >&2; exit 1; }
 	export RUNAC_BENCH_INNER=1
+	inner=(-n "$n")
+	((rss)) || inner+=(-R)
 	# pid 1 is a minimal shell that only waits (and so reaps); the benchmark
 	# is its foreground child (`; exit` keeps bash from exec'ing it instead).
 	exec unshare --mount --pid --fork --mount-proc --propagation private -- \
-		bash -c '"$0" "$@"; exit $?' "$0" -n "$n" $( ((rss)) || echo -R)
+		bash -c '"$0" "$@"; exit $?' "$0" "${inner[@]}"
 fi
 
 # --- inside the private mount + pid namespace --------------------------------
@@ -150,7 +152,7 @@ iteration() {
 			((r > peak)) && peak=$r
 		done
 	fi
-	echo "$(( (${t1/./} - ${t0/./}) )) $peak" >>"$tmp/$rt.dat"
+	echo "$((${t1/./} - ${t0/./})) $peak" >>"$tmp/$rt.dat"
 }
 
 active=()
@@ -190,7 +192,7 @@ for rt in "${names[@]}"; do
 	elif [[ ! -s $tmp/$rt.dat ]]; then
 		printf '%-7s %6s %10s %10s %18s  %s\n' "$rt" 0 - - - "no timed run"
 	else
-		read -r med[$rt] p90 mrss[$rt] < <(stats "$rt")
+		read -r "med[$rt]" p90 "mrss[$rt]" < <(stats "$rt")
 		((rss)) || mrss[$rt]=-
 		printf '%-7s %6s %10s %10s %18s  %s\n' "$rt" "$(wc -l <"$tmp/$rt.dat")" "${med[$rt]}" "$p90" "${mrss[$rt]}" "${bin[$rt]}"
 	fi

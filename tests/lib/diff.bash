@@ -22,7 +22,6 @@ diff_setup() {
 	mkdir -p "$DIFF_DIR_A/root" "$DIFF_DIR_B/root"
 	LEAK_GUARD_ROOTS=("$RUNC"$'\t'"$DIFF_DIR_A/root" "$RUNAC"$'\t'"$DIFF_DIR_B/root")
 	DIFF_ALLOW=() DIFF_REASONS=() DIFF_SED=()
-	DIFF_PROBES=0
 	common_setup
 }
 
@@ -155,8 +154,8 @@ diff_cli() {
 diff_wait_state() {
 	local deadline=$((SECONDS + ${2:-10})) a b
 	while :; do
-		a=$("$RUNC" --root "$DIFF_DIR_A/root" state "$DIFF_ID_A" 2>/dev/null | jq -r .status)
-		b=$("$RUNAC" --root "$DIFF_DIR_B/root" state "$DIFF_ID_B" 2>/dev/null | jq -r .status)
+		a=$(timeout 5 "$RUNC" --root "$DIFF_DIR_A/root" state "$DIFF_ID_A" 2>/dev/null | jq -r .status)
+		b=$(timeout 5 "$RUNAC" --root "$DIFF_DIR_B/root" state "$DIFF_ID_B" 2>/dev/null | jq -r .status)
 		[[ $a == "$1" && $b == "$1" ]] && return 0
 		if ((SECONDS >= deadline)); then
 			echo "diff_wait_state: ${RUNC##*/} says '$a', ${RUNAC##*/} says '$b', wanted '$1'" >&2

@@ -44,40 +44,56 @@ teardown() { common_teardown; }
 	rm -rf "${RUNAC_ROOT:?}/$CID"
 	run leak_guard_check
 	[ "$status" -eq 1 ]
-	[[ $output == *"> process "*"sleep 100 (root $BUNDLE/rootfs)"* ]]
+	[[ $output == *"> process "*"sleep 100 ("* ]]
 	[[ $output == *"> cgroup "*"/$CID"* ]]
 }
 
+# These tests undo their own damage before asserting: a broken guard must
+# not leave the host changed.
+
 @test "leak guard reports and restores a changed host device node" {
+	orig=$(stat -c %a /dev/full)
 	chmod 600 /dev/full
 	run leak_guard_check
+	now=$(stat -c %a /dev/full)
+	chmod "$orig" /dev/full
 	[ "$status" -eq 1 ]
 	[[ $output == *"> device /dev/full 0:0 600 "* ]]
-	[ "$(stat -c %a /dev/full)" = 666 ]
+	[ "$now" = "$orig" ]
 }
 
 @test "leak guard reports a mount left on the host" {
 	mkdir "$BATS_TEST_TMPDIR/m"
 	mount -t tmpfs none "$BATS_TEST_TMPDIR/m"
 	run leak_guard_check
+	! mountpoint -q "$BATS_TEST_TMPDIR/m" || { umount -l "$BATS_TEST_TMPDIR/m"; false; }
 	[ "$status" -eq 1 ]
 	[[ $output == *"> mount $BATS_TEST_TMPDIR/m tmpfs"* ]]
-	! mountpoint -q "$BATS_TEST_TMPDIR/m"
 }
 
 @test "leak guard reports a cgroup left on the host" {
 	mkdir "/sys/fs/cgroup/pids/$CID-leak"
 	run leak_guard_check
+	[ ! -d "/sys/fs/cgroup/pids/$CID-leak" ] || { rmdir "/sys/fs/cgroup/pids/$CID-leak"; false; }
 	[ "$status" -eq 1 ]
 	[[ $output == *"> cgroup /sys/fs/cgroup/pids /$CID-leak"* ]]
-	[ ! -d "/sys/fs/cgroup/pids/$CID-leak" ]
 }
 
-@test "leak guard reports a runtime-named process that outlives the test" {
+@test "leak guard reports a process naming the test's temp dir that outlives the test" {
 	# fd 3 closed: bats waits for every holder of fd 3 before it finishes.
-	(exec setsid sh -c "sleep 100; : $BATS_TEST_TMPDIR" </dev/null >/dev/null 2>&1 3>&- &)
+	# One process whose argv[0] names the temp dir (a stray helper, say).
+	bash -c 'exec -a "sleeper $0" sleep 100' "$BATS_TEST_TMPDIR" </dev/null >/dev/null 2>&1 3>&- &
+	pid=$!
 	sleep 0.2
 	run leak_guard_check
+	! kill -0 "$pid" 2>/dev/null || { kill -9 "$pid"; false; }
 	[ "$status" -eq 1 ]
-	[[ $output == *"> process "*"sh -c sleep 100; : $BATS_TEST_TMPDIR"* ]]
+	[[ $output == *"> process $pid sleeper $BATS_TEST_TMPDIR 100"* ]]
+}
+
+@test "leak guard ignores the cgroups of another test run" {
+	mkdir /sys/fs/cgroup/pids/t-ZZZZZZ-1
+	run leak_guard_check
+	rmdir /sys/fs/cgroup/pids/t-ZZZZZZ-1
+	[ "$status" -eq 0 ]
 }

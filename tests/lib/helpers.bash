@@ -96,7 +96,8 @@ wait_for_state() {
 # or process may outlive a container. leak_guard_begin snapshots the host;
 # leak_guard_check first deletes leftover containers (so the next test starts
 # clean), then compares, repairs what it safely can, and fails on any
-# difference. Tests run serially, so global state is attributable.
+# difference. Tests run one at a time (the lock below also serialises
+# concurrent runs), so a change of global state belongs to the test.
 
 # State roots to clean and inspect, as "BINARY<TAB>ROOT" lines; the
 # differential runner adds the reference runtime's root.
@@ -154,14 +155,18 @@ _lg_state() {
 	done | sort
 }
 
-# Processes of the runtimes (argv[0] is one of them, e.g. "runc init") or of
-# this test (argv names its temp dir, or its root is one of its rootfs: a
-# container process's argv says nothing about the container). Zombies are
-# skipped: they hold no resources, and whether an orphan is reaped depends
-# on the host's pid 1, not on the runtime.
+# Processes of this test: its argv names the test's temp dir (every runtime
+# command does, through --root or --bundle); or it sits in one of the test's
+# containers (cgroup path holds $CID, or its root is one of the test's
+# rootfs: a container process's argv says nothing about the container); or
+# it is a runtime (argv[0], e.g. "runc init") descended from this test.
+# Nothing broader: a concurrent run's processes must neither be reported
+# nor killed by the repair. Zombies are skipped: they hold no resources,
+# and whether an orphan is reaped depends on the host's pid 1.
 _lg_procs() {
-	local d pid stat name argv names=() rootfs=() r
-	names=("${RUNAC##*/}" "${RUNC##*/}")
+	local d pid stat argv cg r names rootfs=() p hops
+	local -A ppid=() line=() runtime=()
+	names=" ${RUNAC##*/} ${RUNC##*/} "
 	for r in "$BATS_TEST_TMPDIR"/bundle*/rootfs "$BATS_TEST_TMPDIR"/*/bundle/rootfs; do
 		if [[ -d $r ]]; then rootfs+=("$r"); fi
 	done
@@ -171,24 +176,46 @@ _lg_procs() {
 		read -r stat 2>/dev/null <"$d/stat" || continue
 		stat=${stat##*) }
 		[[ ${stat%% *} == Z ]] && continue
+		stat=${stat#* }
+		ppid[$pid]=${stat%% *}
 		mapfile -d '' -t argv 2>/dev/null <"$d/cmdline" || continue
 		((${#argv[@]})) || continue # kernel thread
-		name=${argv[0]##*/}
-		if [[ " ${names[*]} " == *" ${name%%:*} "* || "${argv[*]}" == *"$BATS_TEST_TMPDIR"* ]]; then
+		if [[ "${argv[*]}" == *"$BATS_TEST_TMPDIR"* ]]; then
 			echo "process $pid ${argv[*]}"
+			continue
+		fi
+		cg=
+		read -r -d '' cg 2>/dev/null <"$d/cgroup"
+		if [[ $cg$'\n' == *"/$CID"[-/$'\n']* ]]; then
+			echo "process $pid ${argv[*]} (cgroup of $CID)"
 			continue
 		fi
 		for r in "${rootfs[@]}"; do
 			if [[ $d/root/ -ef $r ]]; then
 				echo "process $pid ${argv[*]} (root $r)"
-				break
+				continue 2
 			fi
+		done
+		p=${argv[0]##*/}
+		if [[ $names == *" ${p%%:*} "* ]]; then
+			runtime[$pid]=1 line[$pid]="process $pid ${argv[*]}"
+		fi
+	done
+	for pid in "${!runtime[@]}"; do
+		p=$pid hops=0
+		while [[ -n ${ppid[$p]:-} && $p != 1 && hops -lt 64 ]]; do
+			p=${ppid[$p]} hops=$((hops + 1))
+			if [[ $p == "$$" ]]; then echo "${line[$pid]}"; break; fi
 		done
 	done
 }
 
+# Drop what belongs to another run of this harness (its container ids and
+# temp dirs carry another run's tag), and what RUNAC_LEAK_IGNORE matches.
 _lg_filter() {
-	if [[ -n ${RUNAC_LEAK_IGNORE:-} ]]; then grep -Ev -- "$RUNAC_LEAK_IGNORE"; else cat; fi
+	local tag=${BATS_RUN_TMPDIR##*-}
+	grep -Pv "/t-(?!$tag-)[A-Za-z0-9]{6}-[0-9]+(?=[-/ ]|\$)|/bats-run-(?!$tag/)" |
+		if [[ -n ${RUNAC_LEAK_IGNORE:-} ]]; then grep -Ev -- "$RUNAC_LEAK_IGNORE"; else cat; fi
 }
 
 _lg_snapshot() {
@@ -203,7 +230,7 @@ LEAK_GUARD_LOCK=${RUNAC_TEST_LOCK:-/run/lock/runac-tests.lock}
 _lg_lock() {
 	local ready=$BATS_TEST_TMPDIR/.test-lock-held
 	rm -f "$ready"
-	flock --no-fork -w "${RUNAC_TEST_LOCK_TIMEOUT:-900}" "$LEAK_GUARD_LOCK" \
+	flock --no-fork -w "${RUNAC_TEST_LOCK_TIMEOUT:-600}" "$LEAK_GUARD_LOCK" \
 		sh -c 'touch "$0" && exec sleep infinity' "$ready" </dev/null >/dev/null 2>&1 3>&- &
 	LEAK_GUARD_LOCK_PID=$!
 	until [[ -e $ready ]]; do
@@ -215,12 +242,21 @@ _lg_lock() {
 	done
 }
 
+# A guard whose snapshot silently came out empty would pass everything.
+_lg_sane() {
+	if ! grep -q '^mount / ' "$1" || ! grep -q '^device /dev/null ' "$1"; then
+		echo "leak guard: the host snapshot $1 is incomplete; the guard itself is broken" >&2
+		return 1
+	fi
+}
+
 leak_guard_begin() {
 	_lg_lock || return 1
 	LEAK_GUARD_DIR=$BATS_TEST_TMPDIR/leak-guard
 	mkdir -p "$LEAK_GUARD_DIR"
 	[[ ${#LEAK_GUARD_ROOTS[@]} -gt 0 ]] || LEAK_GUARD_ROOTS=("$RUNAC"$'\t'"$RUNAC_ROOT")
 	_lg_snapshot >"$LEAK_GUARD_DIR/before"
+	_lg_sane "$LEAK_GUARD_DIR/before" || return 1
 	_lg_procs | _lg_filter | sort >"$LEAK_GUARD_DIR/procs-before"
 }
 
@@ -254,7 +290,7 @@ _lg_kill_tree() {
 # (empty) cgroups, lazily unmount new mounts under this test's temp dir,
 # restore device node owner/mode.
 _lg_repair() {
-	local kind a b c rest pid
+	local a b c rest pid
 	for pid in $(awk '{ print $2 }' "$LEAK_GUARD_DIR/procs-new"); do
 		_lg_kill_tree "$pid"
 	done
@@ -263,7 +299,7 @@ _lg_repair() {
 		sort -r | xargs -r rmdir 2>/dev/null
 	grep '^> mount ' "$LEAK_GUARD_DIR/diff" | awk '{ print $3 }' | sort -r |
 		while read -r a; do if [[ $a == "$BATS_TEST_TMPDIR"/* ]]; then umount -l "$a"; fi; done
-	grep '^< device ' "$LEAK_GUARD_DIR/diff" | while read -r _ kind a b c rest; do
+	grep '^< device ' "$LEAK_GUARD_DIR/diff" | while read -r _ _ a b c rest; do
 		chown "$b" "$a" && chmod "$c" "$a"
 	done
 	return 0
@@ -276,6 +312,7 @@ leak_guard_check() {
 	# Give killed inits a moment to be torn down before taking the snapshot.
 	if [[ -n $leftovers ]]; then sleep 0.3; fi
 	_lg_snapshot >"$LEAK_GUARD_DIR/after"
+	_lg_sane "$LEAK_GUARD_DIR/after" || return 1
 	_lg_procs | _lg_filter | sort >"$LEAK_GUARD_DIR/procs-after"
 	comm -13 "$LEAK_GUARD_DIR/procs-before" "$LEAK_GUARD_DIR/procs-after" >"$LEAK_GUARD_DIR/procs-new"
 	diff "$LEAK_GUARD_DIR/before" "$LEAK_GUARD_DIR/after" | { grep '^[<>]' || true; } >"$LEAK_GUARD_DIR/diff"
@@ -295,7 +332,7 @@ leak_guard_check() {
 # leak_guard_end: release the lock taken by leak_guard_begin.
 leak_guard_end() {
 	if [[ -n ${LEAK_GUARD_LOCK_PID:-} ]]; then
-		kill "$LEAK_GUARD_LOCK_PID" 2>/dev/null
+		kill "$LEAK_GUARD_LOCK_PID" 2>/dev/null || true
 		wait "$LEAK_GUARD_LOCK_PID" 2>/dev/null || true
 		unset LEAK_GUARD_LOCK_PID
 	fi

@@ -11,7 +11,7 @@
 # Env: BUSYBOX (default /bin/busybox).
 set -euo pipefail
 
-dest=${1:?usage: make-rootfs.sh DEST}
+dest=$(realpath -m "${1:?usage: make-rootfs.sh DEST}") # absolute: the build cds
 busybox=${BUSYBOX:-/bin/busybox}
 [[ -x $busybox ]] || { echo "make-rootfs: $busybox missing (apt-get install busybox-static)" >&2; exit 1; }
 # A dynamically linked busybox would need its libraries inside the rootfs.
@@ -21,13 +21,17 @@ if ldd "$busybox" >/dev/null 2>&1; then
 fi
 
 stamp=$(cat "$busybox" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)
-if [[ -f $dest/.runac-rootfs-stamp && $(<"$dest/.runac-rootfs-stamp") == "$stamp" ]]; then
-	exit 0
-fi
+fresh() { [[ -f $dest/.runac-rootfs-stamp && $(<"$dest/.runac-rootfs-stamp") == "$stamp" ]]; }
+fresh && exit 0
 
-# Build next to DEST and rename at the end, so a concurrent or interrupted
-# run never leaves (or uses) a half-built rootfs.
+# Two runs sharing DEST (RUNAC_TEST_ROOTFS) build it once; the second waits.
 mkdir -p "$(dirname "$dest")"
+exec {lock}>"$dest.lock"
+flock "$lock"
+fresh && exit 0
+
+# Build next to DEST and rename at the end, so an interrupted build never
+# leaves (or is used as) a half-built rootfs.
 tmp=$(mktemp -d "$dest.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 

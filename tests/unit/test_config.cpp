@@ -118,8 +118,8 @@ TEST_CASE("mount destinations must be absolute") {
 }
 
 TEST_CASE("features of later versions are refused by name, not ignored") {
-    CHECK(error_of(with("\"namespaces\"", "\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\"}, \"namespaces\"")) ==
-          "linux.seccomp: not supported by this version of runac");
+    CHECK(error_of(with("\"linux\"", "\"hooks\": {\"prestart\": [{\"path\": \"/bin/true\"}]}, \"linux\"")) ==
+          "hooks: not supported by this version of runac");
     CHECK(error_of(with("\"namespaces\"", "\"resources\": {\"memory\": {\"limit\": 1000000}}, \"namespaces\"")) ==
           "linux.resources.memory: not supported by this version of runac");
     CHECK(error_of(with("{\"type\": \"pid\"}", "{\"type\": \"user\"}")) ==
@@ -139,4 +139,27 @@ TEST_CASE("device rules and devices are validated") {
           "linux.resources.devices[0].access: must be made of r, w, m");
     CHECK(error_of(with("\"namespaces\"", "\"devices\": [{\"path\": \"/dev/x\", \"type\": \"q\"}], \"namespaces\"")) ==
           "linux.devices[0].type: must be one of c, b, u, p");
+}
+
+TEST_CASE("seccomp parses actions, arguments and flags, and names faults") {
+    auto c = parse_config(
+        with("\"namespaces\"",
+             R"("seccomp": {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38, "architectures": ["SCMP_ARCH_X86_64"],
+                "flags": ["SECCOMP_FILTER_FLAG_LOG"], "syscalls": [{"names": ["kill"], "action": "SCMP_ACT_ALLOW",
+                "args": [{"index": 1, "value": 9, "op": "SCMP_CMP_NE"}]}]}, "namespaces")"),
+        "/b");
+    REQUIRE(c.linux.seccomp);
+    CHECK(c.linux.seccomp->default_errno_ret == 38u);
+    CHECK(c.linux.seccomp->syscalls.at(0).args.at(0).op == "SCMP_CMP_NE");
+    CHECK_FALSE(c.linux.seccomp->notifies());
+    CHECK(error_of(with("\"namespaces\"", R"("seccomp": {"defaultAction": "SCMP_ACT_NOPE"}, "namespaces")")) ==
+          "linux.seccomp.defaultAction: unknown seccomp action \"SCMP_ACT_NOPE\"");
+    CHECK(error_of(with("\"namespaces\"", R"("seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["kill"],
+          "action": "SCMP_ACT_ERRNO", "args": [{"index": 7, "value": 1, "op": "SCMP_CMP_EQ"}]}]}, "namespaces")")) ==
+          "linux.seccomp.syscalls[0].args[0].index: must be between 0 and 5");
+    CHECK(error_of(with("\"namespaces\"", R"("seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["kill"],
+          "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 1, "op": "SCMP_CMP_ISH"}]}]}, "namespaces")")) ==
+          "linux.seccomp.syscalls[0].args[0].op: unknown seccomp operator \"SCMP_CMP_ISH\"");
+    CHECK(error_of(with("\"namespaces\"", R"("seccomp": {"defaultAction": "SCMP_ACT_NOTIFY"}, "namespaces")")) ==
+          "linux.seccomp.listenerPath: must be set when a rule uses SCMP_ACT_NOTIFY");
 }

@@ -1,0 +1,123 @@
+#include "linux/seccomp.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <seccomp.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "common/error.hpp"
+#include "common/fd.hpp"
+#include "common/files.hpp"
+#include "common/json.hpp"
+#include "linux/sync.hpp"
+
+namespace runac::linux {
+
+namespace {
+
+uint32_t action_of(const std::string& name, std::optional<uint32_t> errno_ret) {
+    // runc's defaults: ERRNO and TRACE answer EPERM unless told otherwise.
+    uint32_t ret = errno_ret.value_or(EPERM);
+    if (name == "SCMP_ACT_KILL" || name == "SCMP_ACT_KILL_THREAD") return SCMP_ACT_KILL_THREAD;
+    if (name == "SCMP_ACT_KILL_PROCESS") return SCMP_ACT_KILL_PROCESS;
+    if (name == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
+    if (name == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(ret);
+    if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(ret);
+    if (name == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
+    if (name == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
+    if (name == "SCMP_ACT_NOTIFY") return SCMP_ACT_NOTIFY;
+    throw Error("linux.seccomp: unknown action \"" + name + "\"");
+}
+
+scmp_compare op_of(const std::string& name) {
+    static const std::map<std::string, scmp_compare> ops = {
+        {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
+        {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+        {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
+    return ops.at(name);
+}
+
+void check(int rc, const std::string& what) {
+    if (rc < 0) throw_errno("linux.seccomp: " + what, -rc);
+}
+
+}  // namespace
+
+SeccompFilter::SeccompFilter(const oci::Seccomp& config) {
+    uint32_t default_action = action_of(config.default_action, config.default_errno_ret);
+    scmp_filter_ctx ctx = seccomp_init(default_action);
+    if (!ctx) throw Error("linux.seccomp: cannot initialise the filter");
+    ctx_ = ctx;
+    // No implicit no_new_privs: only process.noNewPrivileges decides that.
+    check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0), "disable implicit no_new_privs");
+    for (auto& arch : config.architectures) {
+        std::string name = arch.substr(std::strlen("SCMP_ARCH_"));
+        for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        uint32_t token = seccomp_arch_resolve_name(name.c_str());
+        if (token == 0) throw Error("linux.seccomp.architectures: \"" + arch + "\" is unknown to libseccomp");
+        int rc = seccomp_arch_add(ctx, token);
+        if (rc != -EEXIST) check(rc, "add architecture " + arch);
+    }
+    for (auto& flag : config.flags) {
+        if (flag == "SECCOMP_FILTER_FLAG_TSYNC")
+            check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1), flag);
+        else if (flag == "SECCOMP_FILTER_FLAG_LOG")
+            check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1), flag);
+        else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW")
+            check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1), flag);
+        else
+            throw Error("linux.seccomp.flags: " + flag + " is not supported by this libseccomp");
+    }
+    for (size_t i = 0; i < config.syscalls.size(); i++) {
+        const auto& rule = config.syscalls[i];
+        uint32_t action = action_of(rule.action, rule.errno_ret);
+        if (action == default_action) continue;  // the kernel would do it anyway
+        std::vector<scmp_arg_cmp> conds;
+        bool repeated_index = false;
+        for (auto& a : rule.args) {
+            for (auto& c : conds) repeated_index = repeated_index || c.arg == a.index;
+            conds.push_back({a.index, op_of(a.op), a.value, a.value_two});
+        }
+        for (auto& name : rule.names) {
+            int nr = seccomp_syscall_resolve_name(name.c_str());
+            if (nr == __NR_SCMP_ERROR) continue;  // unknown to this kernel/arch: as runc, skip it
+            std::string what = "syscalls[" + std::to_string(i) + "] " + name;
+            // libseccomp ANDs a rule's conditions and allows one per argument;
+            // several on the same argument mean "any of them" (runc's reading).
+            if (repeated_index) {
+                for (auto& c : conds) check(seccomp_rule_add_array(ctx, action, nr, 1, &c), what);
+            } else {
+                check(seccomp_rule_add_array(ctx, action, nr, static_cast<unsigned>(conds.size()), conds.data()), what);
+            }
+        }
+    }
+}
+
+SeccompFilter::~SeccompFilter() {
+    if (ctx_) seccomp_release(static_cast<scmp_filter_ctx>(ctx_));
+}
+
+int SeccompFilter::load() const {
+    auto ctx = static_cast<scmp_filter_ctx>(ctx_);
+    check(seccomp_load(ctx), "load the filter");
+    int fd = seccomp_notify_fd(ctx);
+    return fd >= 0 ? fd : -1;
+}
+
+void send_to_seccomp_listener(const oci::Seccomp& config, int notify_fd, pid_t pid, const std::string& state_json) {
+    UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!sock) throw_errno("linux.seccomp.listenerPath: socket");
+    struct sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    if (config.listener_path.size() >= sizeof addr.sun_path) throw Error("linux.seccomp.listenerPath: path too long");
+    std::memcpy(addr.sun_path, config.listener_path.c_str(), config.listener_path.size());
+    if (::connect(sock.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) != 0)
+        throw_errno("linux.seccomp.listenerPath: connect " + config.listener_path);
+    std::string msg = "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":" + std::to_string(pid) +
+                      ",\"metadata\":" + json_quote(config.listener_metadata) + ",\"state\":" + state_json + "}";
+    send_with_fd(sock.get(), msg, notify_fd);
+}
+
+}  // namespace runac::linux

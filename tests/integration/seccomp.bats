@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# linux.seccomp: the filter the process runs under, each action, argument
+# conditions, and the SCMP_ACT_NOTIFY listener.
+
+load ../lib/helpers
+
+setup() {
+	common_setup
+	cd "$BUNDLE"
+	update_config '.root.readonly = false'
+}
+teardown() { common_teardown; }
+
+@test "a rule's errnoRet is what the syscall returns" {
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28}]}'
+	set_cmd 'grep Seccomp: /proc/self/status; mkdir /tmp/d; echo rc=$?'
+	run runac run "$CID"
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"No space left on device"* ]]
+	[[ "$output" == *"rc=1"* ]]
+}
+
+@test "SCMP_ACT_ERRNO without errnoRet returns EPERM" {
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}'
+	set_cmd 'mkdir /tmp/d; echo rc=$?'
+	run runac run "$CID"
+	[[ "$output" == *"Operation not permitted"* ]]
+}
+
+@test "argument conditions select which calls a rule matches" {
+	# personality(0xffffffff) queries; anything else is refused.
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["kill"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+		              "args": [{"index": 1, "value": 10, "op": "SCMP_CMP_EQ"}]}]}'
+	set_cmd 'sleep 10 & p=$!; kill -USR1 $p; echo usr1=$?; kill -TERM $p; echo term=$?'
+	run runac run "$CID"
+	[[ "$output" == *"usr1=1"* ]]
+	[[ "$output" == *"term=0"* ]]
+}
+
+@test "SCMP_ACT_KILL_PROCESS kills the caller" {
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL_PROCESS"}]}'
+	set_cmd 'mkdir /tmp/d'
+	run runac run "$CID"
+	[ "$status" -eq $((128 + 31)) ]
+}
+
+@test "SCMP_ACT_NOTIFY hands the listener fd and the container state to listenerPath" {
+	[ -x "${SECCOMP_LISTENER:-}" ]
+	sock=$BATS_TEST_TMPDIR/listener.sock
+	"$SECCOMP_LISTENER" "$sock" "$BATS_TEST_TMPDIR/state.json" &
+	listener=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.02; done
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "'"$sock"'",
+		"listenerMetadata": "test-meta",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}'
+	set_cmd 'mkdir /tmp/d; echo rc=$?'
+	run runac run "$CID"
+	wait $listener
+	[[ "$output" == *"Invalid cross-device link"* ]]
+	[ "$(jq -r .metadata "$BATS_TEST_TMPDIR/state.json")" = test-meta ]
+	[ "$(jq -r '.fds[0]' "$BATS_TEST_TMPDIR/state.json")" = seccompFd ]
+	[ "$(jq -r .state.id "$BATS_TEST_TMPDIR/state.json")" = "$CID" ]
+	[ "$(jq -r .state.status "$BATS_TEST_TMPDIR/state.json")" = creating ]
+	[ "$(jq -r .pid "$BATS_TEST_TMPDIR/state.json")" -gt 0 ]
+}
+
+# use_default_profile: linux.seccomp as an engine derives it from Podman's
+# default profile (Docker's rules) for the config's capabilities.
+use_default_profile() {
+	local profile=/usr/share/containers/seccomp.json
+	[ -f "$profile" ]
+	jq --slurpfile p <(jq --argjson caps "$(jq .process.capabilities.bounding config.json)" \
+		-f "$BATS_TEST_DIRNAME/../lib/seccomp-profile.jq" "$profile") '.linux.seccomp = $p[0]' config.json >config.new
+	mv config.new config.json
+}
+
+@test "the default profile (Docker's rules) runs a container and refuses what it must" {
+	use_default_profile
+	set_cmd 'echo hello; unshare -m true; echo unshare=$?; grep Seccomp: /proc/self/status'
+	run runac run "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = hello ]
+	[[ "$output" == *"unshare=1"* ]]
+	[[ "$output" == *"Seccomp:	2"* ]]
+}
+
+@test "the default action answers defaultErrnoRet" {
+	use_default_profile
+	# Without its allow rule, mkdir(2) falls to the default action, which
+	# answers with the profile's ENOSYS.
+	update_config '.linux.seccomp.syscalls |= map(.names -= ["mkdir", "mkdirat"])'
+	set_cmd 'mkdir /tmp/d 2>&1; echo rc=$?'
+	run runac run "$CID"
+	[[ "$output" == *"Function not implemented"* ]]
+}
+
+@test "an unknown seccomp action is refused naming its path" {
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_MAYBE"}]}'
+	run runac create "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"linux.seccomp.syscalls[0].action: unknown seccomp action"* ]]
+	[ -z "$(ls -A "$RUNAC_ROOT")" ]
+}
+
+@test "NOTIFY without a listenerPath is refused" {
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}'
+	run runac create "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"linux.seccomp.listenerPath: must be set"* ]]
+}

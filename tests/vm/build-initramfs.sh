@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# build-initramfs.sh OUT.cpio: the VM tier's initramfs, from the current
+# build tree. Holds busybox (the guest's userland, /init is guest/init),
+# runac and vm-probe from the build, jq, the shared libraries `ldd` lists
+# for them, the busybox container rootfs (tests/lib/make-rootfs.sh) at
+# /vm/rootfs, and the guest scripts and tests at /vm.
+#
+# Cached: everything is staged first (a copy, so a binary rebuilt meanwhile
+# cannot end up half in the image), then the checksum of the staged tree is
+# compared with OUT.stamp; OUT is repacked only when it differs.
+#
+# Env: RUNAC (runac binary), RUNAC_VM_PROBE (vm-probe binary),
+#      RUNAC_VM_ROOTFS (container rootfs cache; default: next to OUT),
+#      BUSYBOX (default /bin/busybox), JQ (default: jq on PATH).
+set -euo pipefail
+
+out=${1:?usage: build-initramfs.sh OUT.cpio}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+runac=${RUNAC:?set RUNAC to the runac binary}
+probe=${RUNAC_VM_PROBE:?set RUNAC_VM_PROBE to the vm-probe binary}
+busybox=${BUSYBOX:-/bin/busybox}
+jq=${JQ:-$(command -v jq || true)}
+rootfs=${RUNAC_VM_ROOTFS:-$(dirname "$out")/rootfs}
+
+for f in "$runac" "$probe" "$busybox" "$jq"; do
+	[[ -n $f && -x $f ]] || { echo "build-initramfs: missing executable: '$f'" >&2; exit 1; }
+done
+command -v cpio >/dev/null || { echo "build-initramfs: cpio missing (apt-get install cpio)" >&2; exit 1; }
+
+mkdir -p "$(dirname "$out")"
+exec 9>"$out.lock"
+flock 9 # one builder at a time per OUT
+
+"$here/../lib/make-rootfs.sh" "$rootfs"
+
+stage=$(mktemp -d "$out.stage.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+cd "$stage"
+mkdir -p bin sbin usr/bin usr/sbin usr/local/bin dev proc sys run tmp root vm/tests vm/inject
+chmod 1777 tmp
+mknod -m 600 dev/console c 5 1
+
+cp "$busybox" bin/busybox
+while read -r applet; do
+	case $applet in */*) ;; *) continue ;; esac
+	[[ $applet == bin/busybox ]] && continue
+	slashes=${applet//[^\/]/}
+	up=..
+	for ((i = 1; i < ${#slashes}; i++)); do up+=/..; done
+	ln -s "$up/bin/busybox" "$applet"
+done < <(bin/busybox --list-full)
+
+# Dynamically linked programs with the libraries ldd names, at the same paths.
+add_program() {
+	local src=$1 dest=$2 lib
+	cp -L "$src" "$dest"
+	chmod 0755 "$dest"
+	while read -r lib; do
+		[[ -e .$lib ]] && continue
+		mkdir -p ".$(dirname "$lib")"
+		cp -L "$lib" ".$lib"
+	done < <(ldd "$dest" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+}
+add_program "$runac" usr/local/bin/runac
+add_program "$probe" usr/local/bin/vm-probe
+add_program "$jq" usr/bin/jq
+
+cp -a "$rootfs" vm/rootfs
+rm -f vm/rootfs/.runac-rootfs-stamp
+install -m 0755 "$here/guest/init" init
+install -m 0644 "$here/guest/runner.sh" "$here/guest/lib.sh" vm/
+install -m 0644 "$here"/tests/*.sh vm/tests/
+install -m 0644 "$here"/inject/*.sh vm/inject/
+
+sum=$( (find . -type f -print0 | sort -z | xargs -0 sha256sum
+	find . -printf '%p %y %m %U:%G %l\n' | sort) | sha256sum | cut -d' ' -f1)
+if [[ -f $out && -f $out.stamp && $(<"$out.stamp") == "$sum" ]]; then
+	echo "build-initramfs: $out is up to date" >&2
+	exit 0
+fi
+find . -mindepth 1 -printf '%P\0' | sort -z | cpio --null --create --format=newc --quiet >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "$sum" >"$out.stamp"
+echo "build-initramfs: packed $out ($(du -h "$out" | cut -f1))" >&2
