@@ -133,6 +133,7 @@ Cgroup Cgroup::create(const std::string& cgroups_path, const std::string& id) {
         if (h.controllers.find("cpuset") != std::string::npos && h.controllers.find("name=") == std::string::npos)
             init_cpuset(dir);
         cg.paths_.push_back(dir);
+        if (h.unified) cg.unified_ = dir;
     }
     if (cg.paths_.empty()) throw Error("cgroup: no cgroup hierarchy is mounted");
     return cg;
@@ -140,7 +141,10 @@ Cgroup Cgroup::create(const std::string& cgroups_path, const std::string& id) {
 
 Cgroup Cgroup::from_paths(std::vector<std::string> paths) { return Cgroup(std::move(paths), false); }
 
-Cgroup::Cgroup(Cgroup&& o) noexcept : paths_(std::move(o.paths_)), owned_(o.owned_) { o.owned_ = false; }
+Cgroup::Cgroup(Cgroup&& o) noexcept
+    : paths_(std::move(o.paths_)), owned_(o.owned_), unified_(std::move(o.unified_)) {
+    o.owned_ = false;
+}
 
 Cgroup::~Cgroup() {
     if (!owned_) return;
@@ -151,9 +155,12 @@ Cgroup::~Cgroup() {
     }
 }
 
-void Cgroup::add_process(pid_t pid) const {
-    for (auto& p : paths_) write_file(p + "/cgroup.procs", std::to_string(pid));
+void Cgroup::add_process(pid_t pid, const std::string& except) const {
+    for (auto& p : paths_)
+        if (p != except) write_file(p + "/cgroup.procs", std::to_string(pid));
 }
+
+std::string Cgroup::unified_path() const { return unified_; }
 
 std::string Cgroup::find(const std::string& file) const {
     for (auto& p : paths_)

@@ -37,7 +37,10 @@ public:
     ~Cgroup();
 
     const std::vector<std::string>& paths() const { return paths_; }
-    void add_process(pid_t pid) const;
+    // Moves PID into every directory but `except` (one it was born in).
+    void add_process(pid_t pid, const std::string& except = "") const;
+    // The cgroup v2 directory, "" when there is none.
+    std::string unified_path() const;
     void apply_device_rules(const oci::Config& config) const;
     // Every pid in the cgroup (the first hierarchy that has any).
     std::vector<pid_t> pids() const;
@@ -49,6 +52,7 @@ public:
 
 private:
     explicit Cgroup(std::vector<std::string> paths, bool owned) : paths_(std::move(paths)), owned_(owned) {}
+    std::string unified_;
     std::string find(const std::string& file) const;
     std::vector<std::string> paths_;
     bool owned_;

@@ -89,12 +89,16 @@ Container create(const std::string& root, const CreateOptions& options) {
     request.no_pivot = options.no_pivot;
     request.no_new_keyring = options.no_new_keyring;
     request.preserve_fds = options.preserve_fds;
-    pid_t init_pid = linux::spawn_init(request);
+    UniqueFd unified;
+    if (!cgroup.unified_path().empty())
+        unified.reset(::open(cgroup.unified_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    auto spawned = linux::spawn_init(request, unified.get());
+    pid_t init_pid = spawned.pid;
     InitProcess guard(init_pid);
     child_end.reset();
     fifo.reset();
     // In its cgroups before it runs a single step of the container's setup.
-    cgroup.add_process(init_pid);
+    cgroup.add_process(init_pid, spawned.in_cgroup ? cgroup.unified_path() : "");
     auto stat = linux::read_proc_stat(init_pid);
     if (!stat) throw Error("container init exited before it was ready");
     st.pid = init_pid;

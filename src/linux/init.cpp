@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <fstream>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -160,7 +161,7 @@ void load_seccomp(const InitRequest& req) {
         if (!config.domainname.empty() && ::setdomainname(config.domainname.data(), config.domainname.size()) != 0)
             throw_errno("domainname: setdomainname");
         if (::chdir(req.bundle.c_str()) != 0) throw_errno("chdir " + req.bundle);
-        setup_rootfs(config, RootfsOptions{req.bundle, req.no_pivot, req.cgroup_paths});
+        setup_rootfs(config, RootfsOptions{req.bundle, req.no_pivot, cgroupns != nullptr, req.cgroup_paths});
         if (::chdir(process.cwd.c_str()) != 0) throw_errno("process.cwd: chdir " + process.cwd);
         std::string executable = resolve_executable(process);
         std::vector<std::string> env = process_env(process);
@@ -209,23 +210,36 @@ void load_seccomp(const InitRequest& req) {
 
 }  // namespace
 
-pid_t spawn_init(const InitRequest& req) {
-    unsigned long flags = SIGCHLD;
+SpawnedInit spawn_init(const InitRequest& req, int cgroup_fd) {
+    unsigned long flags = 0;
     for (auto& ns : req.config->linux.namespaces) {
         // A new cgroup namespace is rooted where its creator stands: the init
-        // unshares it only once the parent has moved it into its cgroup.
+        // unshares it only once it is in its cgroup.
         if (ns.path.empty() && ns.type == oci::NamespaceType::Cgroup) continue;
         if (ns.path.empty())
             flags |= static_cast<unsigned long>(clone_flag(ns.type));
         else if (ns.type == oci::NamespaceType::Pid)
             join_namespace(ns);  // only sets the namespace of runac's future children
     }
-    // A raw clone behaves like fork (no new stack) and takes namespace flags:
-    // the child starts here as the container's pid 1.
-    long pid = ::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, nullptr);
+    // Without a stack, clone behaves like fork and takes namespace flags:
+    // the child starts here, as the container's pid 1.
+    long pid = -1;
+    bool in_cgroup = false;
+    if (cgroup_fd >= 0) {
+        struct clone_args args = {};
+        args.flags = flags | CLONE_INTO_CGROUP;
+        args.exit_signal = SIGCHLD;
+        args.cgroup = static_cast<uint64_t>(cgroup_fd);
+        pid = ::syscall(SYS_clone3, &args, sizeof args);
+        in_cgroup = pid >= 0;
+        // Kernels before 5.7 (or a cgroup that refuses): migrate instead.
+        if (pid < 0 && errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP)
+            throw_errno("clone the container's init into its cgroup");
+    }
+    if (pid < 0) pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
     if (pid < 0) throw_errno("clone the container's init");
     if (pid == 0) run_init(req);
-    return static_cast<pid_t>(pid);
+    return {static_cast<pid_t>(pid), in_cgroup};
 }
 
 }  // namespace runac::linux

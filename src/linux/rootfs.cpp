@@ -87,9 +87,23 @@ void mount_one(int root, const oci::Mount& m, const RootfsOptions& options, cons
         if (opts.propagation) change_mount(root, m.destination, opts.propagation, m.destination + " (propagation)");
         return;
     }
-    if (m.type == "cgroup" && !cgroups::discover().empty() && !cgroups::discover()[0].unified) {
-        mount_cgroup_v1(root, m, opts, options);
-        return;
+    if (m.type == "cgroup") {
+        auto hierarchies = cgroups::discover();
+        if (!hierarchies.empty() && !hierarchies[0].unified) {
+            mount_cgroup_v1(root, m, opts, options);
+            return;
+        }
+        if (!options.cgroup_namespace && !hierarchies.empty()) {
+            // Without a cgroup namespace a new cgroup2 mount shows the host's
+            // whole tree, exactly as the host's own mount does: bind that
+            // instead, since a fresh cgroup2 superblock mount can stall for
+            // an RCU grace period.
+            UniqueFd target = ensure_in_root(root, m.destination, false);
+            do_mount(hierarchies[0].mountpoint, fd_path(target.get()), "", MS_BIND, "", m.destination);
+            change_mount(root, m.destination, MS_BIND | MS_REMOUNT | (opts.flags & ~(MS_BIND | MS_REC | MS_REMOUNT)),
+                         m.destination + " (remount)");
+            return;
+        }
     }
     std::string type = m.type == "cgroup" ? "cgroup2" : m.type;
     UniqueFd target;

@@ -12,6 +12,7 @@ namespace runac::linux {
 struct RootfsOptions {
     std::string bundle;  // relative bind sources are relative to it
     bool no_pivot = false;
+    bool cgroup_namespace = false;  // the container has its own
     std::vector<std::string> cgroup_paths;  // the container's cgroups, for "cgroup" mounts
 };
 
