@@ -117,6 +117,10 @@ std::string Container::owner() const {
     return pw ? pw->pw_name : std::to_string(st.st_uid);
 }
 
+oci::Config Container::config() const {
+    return oci::parse_config(read_file(dir_ + "/config.json"), state_.bundle);
+}
+
 void Container::save() const { write_file_atomic(dir_ + "/state.json", serialize(state_), 0600); }
 
 void Container::remove_dir() const {

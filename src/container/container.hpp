@@ -8,6 +8,7 @@
 #include "cgroups/cgroup.hpp"
 #include "common/fd.hpp"
 #include "container/state.hpp"
+#include "oci/config.hpp"
 
 namespace runac::container {
 
@@ -39,6 +40,8 @@ public:
     // Owner of the state directory ("root"), as `list` shows it.
     std::string owner() const;
     cgroups::Cgroup cgroup() const { return cgroups::Cgroup::from_paths(state_.cgroup_paths); }
+    // The config.json the container was created from (kept in its state directory).
+    oci::Config config() const;
 
     void save() const;
     void commit() { committed_ = true; }

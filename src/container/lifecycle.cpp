@@ -12,6 +12,8 @@
 #include "cgroups/cgroup.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
+#include "common/log.hpp"
+#include "linux/hooks.hpp"
 #include "linux/init.hpp"
 #include "linux/process.hpp"
 #include "linux/seccomp.hpp"
@@ -104,16 +106,22 @@ Container create(const std::string& root, const CreateOptions& options) {
     st.pid = init_pid;
     st.pid_start_time = stat->start_time;
     st.created = now_rfc3339nano();
-    linux::send_message(parent_end.get(), "go");
+    const std::string state_json = oci_state_json(st, Status::Creating, false, "");
+    linux::send_message(parent_end.get(), "go:" + state_json);
     for (;;) {
         auto reply = linux::receive_message(parent_end.get());
         if (!reply) throw Error("container init exited before it was ready");
         UniqueFd passed(reply->fd);
         if (reply->text == "ready") break;
         if (starts_with(reply->text, "error:")) throw Error(reply->text.substr(6));
+        if (reply->text == "hooks") {
+            // The container's namespaces exist and its mounts are in place.
+            linux::run_hooks(config.hooks.prestart, "prestart", state_json);
+            linux::run_hooks(config.hooks.create_runtime, "createRuntime", state_json);
+            linux::send_message(parent_end.get(), "hooks-done");
+        }
         if (reply->text == "seccomp-notify" && passed)
-            linux::send_to_seccomp_listener(*config.linux.seccomp, passed.get(), init_pid,
-                                            oci_state_json(st, Status::Creating, false, ""));
+            linux::send_to_seccomp_listener(*config.linux.seccomp, passed.get(), init_pid, state_json);
     }
 
     c.save();
@@ -140,13 +148,27 @@ void start(Container& c) {
     }
     if (::write(fifo.get(), "0", 1) != 1) throw_errno("write exec fifo");
     if (::unlink(c.fifo_path().c_str()) != 0) throw_errno("remove exec fifo");
+    // runtime-spec: a failing poststart hook is a warning; the container runs on.
+    oci::Config config = c.config();
+    try {
+        linux::run_hooks(config.hooks.poststart, "poststart", oci_state_json(c.state(), Status::Running, false, ""));
+    } catch (const Error& e) {
+        log::warn(e.what());
+    }
 }
 
 void remove(Container& c, bool force) {
     Status s = c.status();
     if ((s == Status::Running || s == Status::Paused) && !force)
         throw Error("cannot delete container " + c.state().id + " that is not stopped: " + status_name(s));
+    oci::Config config = c.config();
     c.destroy();
+    // runtime-spec: poststop hooks run after the container is gone; a failure is a warning.
+    try {
+        linux::run_hooks(config.hooks.poststop, "poststop", oci_state_json(c.state(), Status::Stopped, false, ""));
+    } catch (const Error& e) {
+        log::warn(e.what());
+    }
 }
 
 }  // namespace runac::container

@@ -17,6 +17,7 @@
 #include "common/fd.hpp"
 #include "common/files.hpp"
 #include "linux/credentials.hpp"
+#include "linux/hooks.hpp"
 #include "linux/inroot.hpp"
 #include "linux/rootfs.hpp"
 #include "linux/sync.hpp"
@@ -123,6 +124,14 @@ void close_inherited_fds(const InitRequest& req) {
     ::syscall(SYS_close_range, std::max(first, b + 1), ~0U, 0);
 }
 
+// The parent's state JSON (compact, from our own writer) with another status.
+std::string state_with_status(const std::string& json, const std::string& status) {
+    std::string from = "\"status\":\"creating\"";
+    auto pos = json.find(from);
+    if (pos == std::string::npos) return json;
+    return json.substr(0, pos) + "\"status\":\"" + status + "\"" + json.substr(pos + from.size());
+}
+
 void load_seccomp(const InitRequest& req) {
     int notify_fd = req.seccomp->load();
     if (notify_fd >= 0) {
@@ -143,8 +152,11 @@ void load_seccomp(const InitRequest& req) {
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         close_inherited_fds(req);
+        // "go:STATE": the parent placed us in our cgroups; STATE is the
+        // container's state JSON the hooks receive.
         auto go = receive_message(req.sync_fd);
-        if (!go || go->text != "go") ::_exit(1);
+        if (!go || !starts_with(go->text, "go:")) ::_exit(1);
+        const std::string state_json = go->text.substr(3);
         // Nobody in the container may ptrace or read the memory of runac's
         // code while it still holds host resources (fds, the host's mounts).
         ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -161,7 +173,18 @@ void load_seccomp(const InitRequest& req) {
         if (!config.domainname.empty() && ::setdomainname(config.domainname.data(), config.domainname.size()) != 0)
             throw_errno("domainname: setdomainname");
         if (::chdir(req.bundle.c_str()) != 0) throw_errno("chdir " + req.bundle);
-        setup_rootfs(config, RootfsOptions{req.bundle, req.no_pivot, cgroupns != nullptr, req.cgroup_paths});
+        RootfsOptions rootfs{req.bundle, req.no_pivot, cgroupns != nullptr, req.cgroup_paths, {}};
+        rootfs.before_pivot = [&] {
+            // prestart and createRuntime run in runac's namespaces, by the
+            // parent; createContainer here, in the container's mount namespace.
+            if (!config.hooks.prestart.empty() || !config.hooks.create_runtime.empty()) {
+                send_message(req.sync_fd, "hooks");
+                auto done = receive_message(req.sync_fd);
+                if (!done || done->text != "hooks-done") ::_exit(1);
+            }
+            run_hooks(config.hooks.create_container, "createContainer", state_json);
+        };
+        setup_rootfs(config, rootfs);
         if (::chdir(process.cwd.c_str()) != 0) throw_errno("process.cwd: chdir " + process.cwd);
         std::string executable = resolve_executable(process);
         std::vector<std::string> env = process_env(process);
@@ -194,6 +217,17 @@ void load_seccomp(const InitRequest& req) {
             if (n == 1) break;
             if (n < 0 && errno == EINTR) continue;
             ::_exit(1);
+        }
+        ::close(req.fifo_fd);
+        // startContainer hooks: inside the container, before the program.
+        if (!config.hooks.start_container.empty()) {
+            try {
+                run_hooks(config.hooks.start_container, "startContainer", state_with_status(state_json, "running"));
+            } catch (const Error& e) {
+                std::string msg = std::string(e.what()) + "\n";
+                (void)!::write(2, msg.data(), msg.size());
+                ::_exit(1);
+            }
         }
         ::execve(executable.c_str(), argv.data(), envp.data());
         std::string msg = "exec " + executable + ": " + std::strerror(errno) + "\n";

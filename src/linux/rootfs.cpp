@@ -252,6 +252,7 @@ void setup_rootfs(const oci::Config& config, const RootfsOptions& options) {
     if (!open_in_root(root.get(), config.process.cwd, O_PATH | O_DIRECTORY) && errno == ENOENT)
         mkdir_all_in_root(root.get(), config.process.cwd, 0755);
 
+    if (options.before_pivot) options.before_pivot();
     if (options.no_pivot)
         move_into(rootfs);
     else

@@ -2,6 +2,7 @@
 // the rootfs becomes a mount, config mounts and device nodes go in (every
 // target resolved inside the rootfs), then pivot_root and the path masks.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,8 @@ struct RootfsOptions {
     bool no_pivot = false;
     bool cgroup_namespace = false;  // the container has its own
     std::vector<std::string> cgroup_paths;  // the container's cgroups, for "cgroup" mounts
+    // Runs once the mounts are in place, before pivot_root (the hooks' moment).
+    std::function<void()> before_pivot;
 };
 
 // Runs in the container's mount namespace, before the process is switched

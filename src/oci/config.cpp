@@ -40,7 +40,7 @@ const char* const kNotYetSupported[] = {
     "process.ioPriority",    "process.execCPUAffinity", "linux.uidMappings",
     "linux.gidMappings",             "linux.intelRdt",
     "linux.personality",     "linux.timeOffsets",      "linux.memoryPolicy",
-    "linux.netDevices",      "hooks",
+    "linux.netDevices",     
 };
 // Resource sections other than `devices` are applied by the cgroup resource
 // controllers, which this build does not drive yet.
@@ -209,6 +209,36 @@ Seccomp parse_seccomp(const JsonValue& v) {
     return sc;
 }
 
+std::vector<Hook> parse_hook_list(const JsonValue& list) {
+    std::vector<Hook> out;
+    for (auto& item : list.items()) {
+        Hook h;
+        auto path = item.required("path");
+        h.path = path.as_string();
+        if (h.path.empty() || h.path[0] != '/') path.fail("must be an absolute path");
+        if (auto v = item.get("args")) h.args = v->string_list();
+        if (auto v = item.get("env")) h.env = v->string_list();
+        if (auto v = item.get("timeout")) {
+            int64_t t = v->as_int();
+            if (t <= 0) v->fail("must be a positive number of seconds");
+            h.timeout = static_cast<int>(t);
+        }
+        out.push_back(h);
+    }
+    return out;
+}
+
+Hooks parse_hooks(const JsonValue& v) {
+    Hooks h;
+    if (auto l = v.get("prestart")) h.prestart = parse_hook_list(*l);
+    if (auto l = v.get("createRuntime")) h.create_runtime = parse_hook_list(*l);
+    if (auto l = v.get("createContainer")) h.create_container = parse_hook_list(*l);
+    if (auto l = v.get("startContainer")) h.start_container = parse_hook_list(*l);
+    if (auto l = v.get("poststart")) h.poststart = parse_hook_list(*l);
+    if (auto l = v.get("poststop")) h.poststop = parse_hook_list(*l);
+    return h;
+}
+
 void parse_linux(const JsonValue& l, Linux& out) {
     if (auto ns = l.get("namespaces")) {
         for (auto& item : ns->items()) {
@@ -365,6 +395,7 @@ Config parse_config(const std::string& json, const std::string& bundle) {
     }
     if (auto a = root.get("annotations"))
         a->for_each([&](const std::string& k, const JsonValue& v) { c.annotations[k] = v.as_string(); });
+    if (auto h = root.get("hooks")) c.hooks = parse_hooks(*h);
     if (auto l = root.get("linux")) parse_linux(*l, c.linux);
     if ((!c.hostname.empty() || !c.domainname.empty()) && !c.linux.has_namespace(NamespaceType::Uts))
         throw Error("hostname: setting it needs a new uts namespace");

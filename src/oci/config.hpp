@@ -110,6 +110,17 @@ struct Linux {
     const Namespace* find_namespace(NamespaceType t) const;
 };
 
+struct Hook {
+    std::string path;
+    std::vector<std::string> args;  // args[0] is the hook's argv[0]
+    std::vector<std::string> env;
+    std::optional<int> timeout;     // seconds
+};
+
+struct Hooks {
+    std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart, poststop;
+};
+
 struct Config {
     std::string oci_version;
     std::string root_path;  // absolute, resolved against the bundle
@@ -119,6 +130,7 @@ struct Config {
     std::string domainname;
     std::vector<Mount> mounts;
     std::map<std::string, std::string> annotations;
+    Hooks hooks;
     Linux linux;
 };
 

@@ -68,8 +68,8 @@ expect_refusal() {
 }
 
 @test "a config that needs a later feature is refused naming the field" {
-	update_config '.hooks = {"prestart": [{"path": "/bin/true"}]}'
-	expect_refusal "hooks: not supported by this version of runac"
+	update_config '.process.scheduler = {"policy": "SCHED_IDLE"}'
+	expect_refusal "process.scheduler: not supported by this version of runac"
 }
 
 @test "a terminal without a console socket is refused" {

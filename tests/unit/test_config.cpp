@@ -118,8 +118,8 @@ TEST_CASE("mount destinations must be absolute") {
 }
 
 TEST_CASE("features of later versions are refused by name, not ignored") {
-    CHECK(error_of(with("\"linux\"", "\"hooks\": {\"prestart\": [{\"path\": \"/bin/true\"}]}, \"linux\"")) ==
-          "hooks: not supported by this version of runac");
+    CHECK(error_of(with("\"cwd\": \"/\"", "\"cwd\": \"/\", \"scheduler\": {\"policy\": \"SCHED_IDLE\"}")) ==
+          "process.scheduler: not supported by this version of runac");
     CHECK(error_of(with("\"namespaces\"", "\"resources\": {\"memory\": {\"limit\": 1000000}}, \"namespaces\"")) ==
           "linux.resources.memory: not supported by this version of runac");
     CHECK(error_of(with("{\"type\": \"pid\"}", "{\"type\": \"user\"}")) ==
@@ -162,4 +162,17 @@ TEST_CASE("seccomp parses actions, arguments and flags, and names faults") {
           "linux.seccomp.syscalls[0].args[0].op: unknown seccomp operator \"SCMP_CMP_ISH\"");
     CHECK(error_of(with("\"namespaces\"", R"("seccomp": {"defaultAction": "SCMP_ACT_NOTIFY"}, "namespaces")")) ==
           "linux.seccomp.listenerPath: must be set when a rule uses SCMP_ACT_NOTIFY");
+}
+
+TEST_CASE("hooks parse per moment and need absolute paths and positive timeouts") {
+    auto c = parse_config(with("\"linux\"", R"("hooks": {"prestart": [{"path": "/bin/a", "args": ["a", "x"], "env": ["K=V"],
+        "timeout": 5}], "poststop": [{"path": "/bin/b"}]}, "linux")"), "/b");
+    REQUIRE(c.hooks.prestart.size() == 1);
+    CHECK(c.hooks.prestart[0].args == std::vector<std::string>{"a", "x"});
+    CHECK(c.hooks.prestart[0].timeout == 5);
+    CHECK(c.hooks.poststop.size() == 1);
+    CHECK(error_of(with("\"linux\"", R"("hooks": {"createRuntime": [{"path": "/x", "timeout": 0}]}, "linux")")) ==
+          "hooks.createRuntime[0].timeout: must be a positive number of seconds");
+    CHECK(error_of(with("\"linux\"", R"("hooks": {"poststart": [{"args": ["x"]}]}, "linux")")) ==
+          "hooks.poststart[0].path: must be set");
 }

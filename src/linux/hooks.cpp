@@ -1,0 +1,102 @@
+#include "linux/hooks.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/error.hpp"
+#include "common/fd.hpp"
+#include "common/files.hpp"
+
+namespace runac::linux {
+
+namespace {
+
+long now_ms() {
+    struct timespec ts;
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+// The hook's output joins its error message, as runc reports it.
+void run_hook(const oci::Hook& hook, const std::string& where, const std::string& state_json) {
+    int in[2], out[2];
+    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) throw_errno(where + ": pipe");
+    UniqueFd in_read(in[0]), in_write(in[1]), out_read(out[0]), out_write(out[1]);
+    std::vector<char*> argv, envp;
+    std::vector<std::string> args = hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
+    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (auto& e : hook.env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno(where + ": fork");
+    if (pid == 0) {
+        ::dup2(in_read.get(), 0);
+        ::dup2(out_write.get(), 1);
+        ::dup2(out_write.get(), 2);
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::execve(hook.path.c_str(), argv.data(), envp.data());
+        std::string msg = std::string("exec: ") + std::strerror(errno);
+        (void)!::write(2, msg.data(), msg.size());
+        ::_exit(127);
+    }
+    in_read.reset();
+    out_write.reset();
+    // A hook that does not read its stdin must not kill us with SIGPIPE. The
+    // old disposition comes back: the init execs the user's program next,
+    // and an ignored signal would stay ignored there.
+    struct sigaction ignore = {}, old = {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, &old);
+    (void)!::write(in_write.get(), state_json.data(), state_json.size());
+    ::sigaction(SIGPIPE, &old, nullptr);
+    in_write.reset();
+
+    std::string output;
+    long deadline = hook.timeout ? now_ms() + *hook.timeout * 1000L : -1;
+    bool timed_out = false;
+    for (;;) {
+        int wait_ms = deadline < 0 ? -1 : static_cast<int>(std::max(0L, deadline - now_ms()));
+        struct pollfd p = {out_read.get(), POLLIN, 0};
+        int n = ::poll(&p, 1, wait_ms);
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0) {
+            timed_out = true;
+            ::kill(pid, SIGKILL);
+            break;
+        }
+        char buf[4096];
+        ssize_t r = ::read(out_read.get(), buf, sizeof buf);
+        if (r <= 0) break;  // EOF: the hook (and whatever inherited its output) is done
+        if (output.size() < 4096) output.append(buf, static_cast<size_t>(r));
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    output = trim(output);
+    std::string detail = output.empty() ? "" : ": " + output;
+    if (timed_out) throw Error(where + ": " + hook.path + " timed out after " + std::to_string(*hook.timeout) + "s");
+    if (WIFSIGNALED(status))
+        throw Error(where + ": " + hook.path + " killed by signal " + std::to_string(WTERMSIG(status)) + detail);
+    if (WEXITSTATUS(status) != 0)
+        throw Error(where + ": " + hook.path + " exited with status " + std::to_string(WEXITSTATUS(status)) + detail);
+}
+
+}  // namespace
+
+void run_hooks(const std::vector<oci::Hook>& hooks, const std::string& name, const std::string& state_json) {
+    for (size_t i = 0; i < hooks.size(); i++)
+        run_hook(hooks[i], "hooks." + name + "[" + std::to_string(i) + "]", state_json);
+}
+
+}  // namespace runac::linux

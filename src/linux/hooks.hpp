@@ -1,0 +1,16 @@
+// OCI hooks: a program run with the container's state on its stdin, at the
+// moments runtime-spec names (the callers choose the moment and namespace).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "oci/config.hpp"
+
+namespace runac::linux {
+
+// Runs each hook in order and throws Error at the first that fails, times
+// out or cannot start: "hooks.NAME[i]: ...". `name` is the spec's key
+// ("prestart", "createRuntime", ...).
+void run_hooks(const std::vector<oci::Hook>& hooks, const std::string& name, const std::string& state_json);
+
+}  // namespace runac::linux

@@ -1,0 +1,94 @@
+#!/usr/bin/env bats
+# OCI hooks: each runs at its moment, in its namespace, with the container's
+# state on stdin; failures are handled as runtime-spec says.
+
+load ../lib/helpers
+
+setup() {
+	common_setup
+	cd "$BUNDLE"
+	update_config '.root.readonly = false'
+	LOG=$BATS_TEST_TMPDIR/hooks.log
+}
+teardown() { common_teardown; }
+
+# hook NAME: a hook that appends "NAME STATUS ID PIDOK MNTNS" to $LOG: the
+# status and id from the state on its stdin, whether that state has a pid,
+# and whether it runs in the host's mount namespace.
+hook() {
+	local host_mnt
+	host_mnt=$(readlink /proc/self/ns/mnt)
+	jq -n --arg name "$1" --arg log "$LOG" --arg mnt "$host_mnt" '{path: "/bin/sh", args: ["sh", "-c",
+		"s=$(cat); st=$(echo \"$s\" | grep -o \"\\\"status\\\":\\\"[a-z]*\" | cut -d\\\" -f4);
+		 id=$(echo \"$s\" | grep -o \"\\\"id\\\":\\\"[^\\\"]*\" | cut -d\\\" -f4);
+		 pid=$(echo \"$s\" | grep -o \"\\\"pid\\\":[0-9]*\" | cut -d: -f2);
+		 ns=container; [ \"$(readlink /proc/self/ns/mnt)\" = \"$MNT\" ] && ns=host;
+		 echo \"$NAME $st $id ${pid:+pid} $ns\" >> $LOG"], env: ["NAME=\($name)", "MNT=\($mnt)"]}' |
+		sed "s|\\\$LOG|$LOG|"
+}
+
+@test "hooks run in order, in their namespaces, with the state on stdin" {
+	set_cmd 'sleep 100'
+	update_config ".hooks = {
+		\"prestart\": [$(hook prestart)], \"createRuntime\": [$(hook createRuntime)],
+		\"createContainer\": [$(hook createContainer)], \"poststart\": [$(hook poststart)],
+		\"poststop\": [$(hook poststop)]}"
+	runac create "$CID"
+	runac start "$CID"
+	runac delete --force "$CID"
+	cat "$LOG"
+	[ "$(cut -d' ' -f1 "$LOG" | tr '\n' ' ')" = "prestart createRuntime createContainer poststart poststop " ]
+	grep -q "^prestart creating $CID pid host$" "$LOG"
+	grep -q "^createRuntime creating $CID pid host$" "$LOG"
+	grep -q "^createContainer creating $CID pid container$" "$LOG"
+	grep -q "^poststart running $CID pid host$" "$LOG"
+	grep -q "^poststop stopped $CID" "$LOG"
+}
+
+@test "a startContainer hook runs inside the container before the program" {
+	set_cmd 'cat /tmp/started'
+	update_config '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/started"]}]'
+	run runac run "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .id <<<"$output")" = "$CID" ]
+}
+
+@test "a failing prestart hook aborts create, names the hook and leaves nothing" {
+	update_config '.hooks.prestart = [{"path": "/bin/sh", "args": ["sh", "-c", "echo no network for you; exit 3"]}]'
+	runac create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 && false
+	cat "$BATS_TEST_TMPDIR/out"
+	grep -q 'hooks.prestart\[0\]: /bin/sh exited with status 3: no network for you' "$BATS_TEST_TMPDIR/out"
+	[ -z "$(ls -A "$RUNAC_ROOT")" ]
+}
+
+@test "a failing createContainer hook aborts create" {
+	update_config '.hooks.createContainer = [{"path": "/bin/false"}]'
+	runac create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 && false
+	grep -q 'hooks.createContainer\[0\]: /bin/false exited with status 1' "$BATS_TEST_TMPDIR/out"
+	[ -z "$(ls -A "$RUNAC_ROOT")" ]
+}
+
+@test "a hook that outlives its timeout is killed and fails create" {
+	update_config '.hooks.createRuntime = [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]'
+	SECONDS=0
+	runac create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 && false
+	[ "$SECONDS" -lt 10 ]
+	grep -q 'hooks.createRuntime\[0\]: /bin/sleep timed out after 1s' "$BATS_TEST_TMPDIR/out"
+}
+
+@test "a failing poststart hook is a warning; the container runs on" {
+	set_cmd 'sleep 100'
+	update_config '.hooks.poststart = [{"path": "/bin/false"}]'
+	runac create "$CID"
+	run runac start "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"level=warning"*"hooks.poststart[0]"* ]]
+	[ "$(runac state "$CID" | jq -r .status)" = running ]
+	runac delete --force "$CID"
+}
+
+@test "a hook's path must be absolute" {
+	update_config '.hooks.prestart = [{"path": "true"}]'
+	runac create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 && false
+	grep -q 'hooks.prestart\[0\].path: must be an absolute path' "$BATS_TEST_TMPDIR/out"
+}
