@@ -1,6 +1,7 @@
 #include "cli/create_flags.hpp"
 
 #include <cstdlib>
+#include <unistd.h>
 
 #include "common/error.hpp"
 
@@ -25,8 +26,12 @@ container::CreateOptions create_options(const Args& args, const std::string& id)
         if (v.empty() || *end != '\0' || n < 0 || n > 65536) throw Error("--preserve-fds: invalid number \"" + v + "\"");
         o.preserve_fds = static_cast<int>(n);
     }
-    if (args.has("console-socket"))
-        throw Error("--console-socket: terminals are not supported by this version of runac");
+    o.console_socket = args.get("console-socket");
+    if (!o.console_socket.empty()) {
+        char cwd[4096];
+        if (o.console_socket[0] != '/' && ::getcwd(cwd, sizeof cwd))
+            o.console_socket = std::string(cwd) + "/" + o.console_socket;
+    }
     return o;
 }
 

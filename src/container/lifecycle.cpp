@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "common/log.hpp"
+#include "linux/console.hpp"
 #include "linux/hooks.hpp"
 #include "linux/init.hpp"
 #include "linux/process.hpp"
@@ -55,6 +56,19 @@ Container create(const std::string& root, const CreateOptions& options) {
     oci::Config config = oci::parse_config(config_text, bundle);
     if (!config.linux.has_namespace(oci::NamespaceType::Mount))
         throw Error("linux.namespaces: a mount namespace is required");
+    // runc's rules: a terminal needs someone to hand its master to.
+    if (config.process.terminal && options.console_socket.empty() && !options.console_master)
+        throw Error("cannot allocate tty if runac will detach without setting console socket");
+    // As runc: a profile asked for on a host without AppArmor is ignored.
+    // Where AppArmor is on, applying it is not built yet: refuse, never ignore.
+    if (!config.process.apparmor_profile.empty()) {
+        auto enabled = read_file_if_exists("/sys/module/apparmor/parameters/enabled");
+        if (enabled && trim(*enabled) == "Y")
+            throw Error("process.apparmorProfile: not supported by this version of runac");
+        log::debug("process.apparmorProfile ignored: AppArmor is not enabled on this host");
+    }
+    if (!config.process.terminal && !options.console_socket.empty())
+        throw Error("cannot use console socket if runac will not detach or allocate tty");
 
     Container c = Container::reserve(root, options.id);
     ContainerState& st = c.state();
@@ -119,6 +133,12 @@ Container create(const std::string& root, const CreateOptions& options) {
             linux::run_hooks(config.hooks.prestart, "prestart", state_json);
             linux::run_hooks(config.hooks.create_runtime, "createRuntime", state_json);
             linux::send_message(parent_end.get(), "hooks-done");
+        }
+        if (reply->text == "console" && passed) {
+            if (!options.console_socket.empty())
+                linux::send_console(options.console_socket, passed.get());
+            else
+                *options.console_master = std::move(passed);
         }
         if (reply->text == "seccomp-notify" && passed)
             linux::send_to_seccomp_listener(*config.linux.seccomp, passed.get(), init_pid, state_json);

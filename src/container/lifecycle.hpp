@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 
+#include "common/fd.hpp"
 #include "container/container.hpp"
 
 namespace runac::container {
@@ -11,6 +12,10 @@ struct CreateOptions {
     std::string id;
     std::string bundle;    // as given; made absolute against the cwd
     std::string pid_file;  // written atomically once the init is parked
+    std::string console_socket;  // receives the pty master (process.terminal)
+    // A foreground `run` keeps the pty master itself to relay it; null when
+    // runac detaches (then process.terminal needs console_socket).
+    UniqueFd* console_master = nullptr;
     bool no_pivot = false;
     bool no_new_keyring = false;
     int preserve_fds = 0;

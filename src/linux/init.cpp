@@ -16,6 +16,7 @@
 #include "common/error.hpp"
 #include "common/fd.hpp"
 #include "common/files.hpp"
+#include "linux/console.hpp"
 #include "linux/credentials.hpp"
 #include "linux/hooks.hpp"
 #include "linux/inroot.hpp"
@@ -173,7 +174,12 @@ void load_seccomp(const InitRequest& req) {
         if (!config.domainname.empty() && ::setdomainname(config.domainname.data(), config.domainname.size()) != 0)
             throw_errno("domainname: setdomainname");
         if (::chdir(req.bundle.c_str()) != 0) throw_errno("chdir " + req.bundle);
-        RootfsOptions rootfs{req.bundle, req.no_pivot, cgroupns != nullptr, req.cgroup_paths, {}};
+        RootfsOptions rootfs{req.bundle, req.no_pivot, cgroupns != nullptr, req.cgroup_paths, {}, {}};
+        rootfs.after_pivot = [&] {
+            if (!process.terminal) return;
+            UniqueFd master = open_container_console(process.console_size);
+            send_with_fd(req.sync_fd, "console", master.get());
+        };
         rootfs.before_pivot = [&] {
             // prestart and createRuntime run in runac's namespaces, by the
             // parent; createContainer here, in the container's mount namespace.

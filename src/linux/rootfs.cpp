@@ -257,6 +257,7 @@ void setup_rootfs(const oci::Config& config, const RootfsOptions& options) {
         move_into(rootfs);
     else
         pivot_into(rootfs);
+    if (options.after_pivot) options.after_pivot();
 
     write_sysctls(config);
     for (auto& p : config.linux.readonly_paths) readonly_path(p);

@@ -17,6 +17,8 @@ struct RootfsOptions {
     std::vector<std::string> cgroup_paths;  // the container's cgroups, for "cgroup" mounts
     // Runs once the mounts are in place, before pivot_root (the hooks' moment).
     std::function<void()> before_pivot;
+    // Runs right after pivot_root, while /dev is still writable (the console).
+    std::function<void()> after_pivot;
 };
 
 // Runs in the container's mount namespace, before the process is switched

@@ -36,7 +36,7 @@ const std::pair<const char*, NamespaceType> kNamespaces[] = {
 // using one is refused naming it, rather than run with the setting silently
 // dropped. Each later feature deletes its line here.
 const char* const kNotYetSupported[] = {
-    "process.consoleSize",   "process.selinuxLabel",   "process.scheduler",
+    "process.selinuxLabel",   "process.scheduler",
     "process.ioPriority",    "process.execCPUAffinity", "linux.uidMappings",
     "linux.gidMappings",             "linux.intelRdt",
     "linux.personality",     "linux.timeOffsets",      "linux.memoryPolicy",
@@ -96,6 +96,8 @@ std::vector<int> parse_cap_list(const JsonValue& v) {
 Process parse_process(const JsonValue& p) {
     Process proc;
     if (auto v = p.get("terminal")) proc.terminal = v->as_bool();
+    if (auto v = p.get("consoleSize"))
+        proc.console_size = std::make_pair(as_u32(v->required("height")), as_u32(v->required("width")));
     if (auto u = p.get("user")) {
         if (auto v = u->get("uid")) proc.user.uid = as_u32(*v);
         if (auto v = u->get("gid")) proc.user.gid = as_u32(*v);
@@ -400,8 +402,6 @@ Config parse_config(const std::string& json, const std::string& bundle) {
     if ((!c.hostname.empty() || !c.domainname.empty()) && !c.linux.has_namespace(NamespaceType::Uts))
         throw Error("hostname: setting it needs a new uts namespace");
     check_sysctls(c);
-    if (c.process.terminal)
-        throw Error("process.terminal: terminals are not supported by this version of runac");
     refuse_unsupported(root);
     return c;
 }

@@ -37,6 +37,7 @@ struct Capabilities {
 
 struct Process {
     bool terminal = false;
+    std::optional<std::pair<unsigned, unsigned>> console_size;  // rows (height), columns (width)
     User user;
     std::vector<std::string> args;
     std::vector<std::string> env;

@@ -72,11 +72,6 @@ expect_refusal() {
 	expect_refusal "process.scheduler: not supported by this version of runac"
 }
 
-@test "a terminal without a console socket is refused" {
-	update_config '.process.terminal = true'
-	expect_refusal "process.terminal"
-}
-
 @test "an rlimit above the hard limit is refused clearly" {
 	update_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 1024, "hard": 99999999}]'
 	expect_refusal "process.rlimits: setting RLIMIT_NOFILE above the current hard limit needs CAP_SYS_RESOURCE"
