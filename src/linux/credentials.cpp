@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <grp.h>
+#include <sys/personality.h>
+#include <sys/syscall.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -22,6 +24,26 @@ void apply_rlimits(const oci::Process& process) {
             throw_errno("process.rlimits: setrlimit " + r.type);
         }
     }
+}
+
+void apply_scheduling(const oci::Process& process) {
+    if (process.scheduler) {
+        const auto& s = *process.scheduler;
+        struct {
+            uint32_t size, policy;
+            uint64_t flags;
+            int32_t nice;
+            uint32_t priority;
+            uint64_t runtime, deadline, period;
+        } attr = {48, s.policy, s.flags, s.nice, s.priority, s.runtime, s.deadline, s.period};
+        if (::syscall(SYS_sched_setattr, 0, &attr, 0) != 0) throw_errno("process.scheduler: sched_setattr");
+    }
+    if (process.io_priority && ::syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, *process.io_priority) != 0)
+        throw_errno("process.ioPriority: ioprio_set");
+}
+
+void apply_personality(const oci::Linux& linux) {
+    if (linux.personality && ::personality(*linux.personality) < 0) throw_errno("linux.personality");
 }
 
 namespace {

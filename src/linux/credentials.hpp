@@ -6,6 +6,10 @@
 namespace runac::linux {
 
 void apply_rlimits(const oci::Process& process);
+// Scheduling policy (sched_setattr) and I/O priority (ioprio_set), while
+// runac still holds CAP_SYS_NICE for the real-time ones.
+void apply_scheduling(const oci::Process& process);
+void apply_personality(const oci::Linux& linux);
 // Drops the bounding set, switches uid/gids, then sets the remaining
 // capability sets; the user's program keeps exactly what the config grants.
 void apply_user_and_capabilities(const oci::Process& process);

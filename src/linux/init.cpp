@@ -195,6 +195,8 @@ void load_seccomp(const InitRequest& req) {
         std::string executable = resolve_executable(process);
         std::vector<std::string> env = process_env(process);
         apply_rlimits(process);
+        apply_scheduling(process);
+        apply_personality(config.linux);
         if (process.oom_score_adj)
             write_file("/proc/self/oom_score_adj", std::to_string(*process.oom_score_adj));
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it

@@ -36,10 +36,9 @@ const std::pair<const char*, NamespaceType> kNamespaces[] = {
 // using one is refused naming it, rather than run with the setting silently
 // dropped. Each later feature deletes its line here.
 const char* const kNotYetSupported[] = {
-    "process.selinuxLabel",   "process.scheduler",
-    "process.ioPriority",    "process.execCPUAffinity", "linux.uidMappings",
+    "process.selinuxLabel",  "process.execCPUAffinity", "linux.uidMappings",
     "linux.gidMappings",             "linux.intelRdt",
-    "linux.personality",     "linux.timeOffsets",      "linux.memoryPolicy",
+    "linux.timeOffsets",      "linux.memoryPolicy",
     "linux.netDevices",     
 };
 // Resource sections other than `devices` are applied by the cgroup resource
@@ -93,6 +92,47 @@ std::vector<int> parse_cap_list(const JsonValue& v) {
     return out;
 }
 
+template <typename T, size_t N>
+T lookup(const JsonValue& v, const std::pair<const char*, T> (&table)[N], const char* what) {
+    std::string s = v.as_string();
+    for (auto& [name, value] : table)
+        if (s == name) return value;
+    v.fail("unknown " + std::string(what) + " \"" + s + "\"");
+}
+
+const std::pair<const char*, uint32_t> kSchedPolicies[] = {
+    {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2}, {"SCHED_BATCH", 3},
+    {"SCHED_ISO", 4},   {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6}};
+const std::pair<const char*, uint64_t> kSchedFlags[] = {
+    {"SCHED_FLAG_RESET_ON_FORK", 0x01}, {"SCHED_FLAG_RECLAIM", 0x02},      {"SCHED_FLAG_DL_OVERRUN", 0x04},
+    {"SCHED_FLAG_KEEP_POLICY", 0x08},   {"SCHED_FLAG_KEEP_PARAMS", 0x10},  {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+    {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40}};
+const std::pair<const char*, int> kIoClasses[] = {
+    {"IOPRIO_CLASS_RT", 1}, {"IOPRIO_CLASS_BE", 2}, {"IOPRIO_CLASS_IDLE", 3}};
+const std::pair<const char*, unsigned long> kPersonaDomains[] = {{"LINUX", 0x0000}, {"LINUX32", 0x0008}};
+const std::pair<const char*, unsigned long> kPersonaFlags[] = {
+    {"UNAME26", 0x0020000},          {"ADDR_NO_RANDOMIZE", 0x0040000}, {"FDPIC_FUNCPTRS", 0x0080000},
+    {"MMAP_PAGE_ZERO", 0x0100000},   {"ADDR_COMPAT_LAYOUT", 0x0200000}, {"READ_IMPLIES_EXEC", 0x0400000},
+    {"ADDR_LIMIT_32BIT", 0x0800000}, {"SHORT_INODE", 0x1000000},       {"WHOLE_SECONDS", 0x2000000},
+    {"STICKY_TIMEOUTS", 0x4000000},  {"ADDR_LIMIT_3GB", 0x8000000}};
+
+Scheduler parse_scheduler(const JsonValue& v) {
+    Scheduler s;
+    s.policy = lookup(v.required("policy"), kSchedPolicies, "scheduler policy");
+    if (auto n = v.get("nice")) {
+        int64_t nice = n->as_int();
+        if (nice < -20 || nice > 19) n->fail("must be between -20 and 19");
+        s.nice = static_cast<int32_t>(nice);
+    }
+    if (auto n = v.get("priority")) s.priority = static_cast<uint32_t>(n->as_uint());
+    if (auto f = v.get("flags"))
+        for (auto& item : f->items()) s.flags |= lookup(item, kSchedFlags, "scheduler flag");
+    if (auto n = v.get("runtime")) s.runtime = n->as_uint();
+    if (auto n = v.get("deadline")) s.deadline = n->as_uint();
+    if (auto n = v.get("period")) s.period = n->as_uint();
+    return s;
+}
+
 Process parse_process(const JsonValue& p) {
     Process proc;
     if (auto v = p.get("terminal")) proc.terminal = v->as_bool();
@@ -142,6 +182,16 @@ Process parse_process(const JsonValue& p) {
     }
     if (auto v = p.get("noNewPrivileges")) proc.no_new_privileges = v->as_bool();
     if (auto v = p.get("apparmorProfile")) proc.apparmor_profile = v->as_string();
+    if (auto v = p.get("scheduler")) proc.scheduler = parse_scheduler(*v);
+    if (auto v = p.get("ioPriority")) {
+        int cls = lookup(v->required("class"), kIoClasses, "I/O priority class");
+        int64_t level = 0;
+        if (auto l = v->get("priority")) {
+            level = l->as_int();
+            if (level < 0 || level > 7) l->fail("must be between 0 and 7");
+        }
+        proc.io_priority = cls << 13 | static_cast<int>(level);
+    }
     if (auto v = p.get("oomScoreAdj")) {
         int64_t n = v->as_int();
         if (n < -1000 || n > 1000) v->fail("must be between -1000 and 1000");
@@ -317,6 +367,12 @@ void parse_linux(const JsonValue& l, Linux& out) {
     if (auto v = l.get("sysctl"))
         v->for_each([&](const std::string& k, const JsonValue& val) { out.sysctl[k] = val.as_string(); });
     if (auto v = l.get("seccomp")) out.seccomp = parse_seccomp(*v);
+    if (auto v = l.get("personality")) {
+        unsigned long persona = lookup(v->required("domain"), kPersonaDomains, "personality domain");
+        if (auto f = v->get("flags"))
+            for (auto& item : f->items()) persona |= lookup(item, kPersonaFlags, "personality flag");
+        out.personality = persona;
+    }
     if (auto v = l.get("mountLabel")) (void)v->as_string();  // SELinux: no effect without SELinux
 }
 

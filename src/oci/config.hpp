@@ -35,6 +35,14 @@ struct Capabilities {
     std::vector<int> bounding, effective, inheritable, permitted, ambient;
 };
 
+struct Scheduler {  // sched_setattr(2)
+    uint32_t policy = 0;
+    int32_t nice = 0;
+    uint32_t priority = 0;
+    uint64_t flags = 0;
+    uint64_t runtime = 0, deadline = 0, period = 0;
+};
+
 struct Process {
     bool terminal = false;
     std::optional<std::pair<unsigned, unsigned>> console_size;  // rows (height), columns (width)
@@ -47,6 +55,8 @@ struct Process {
     bool no_new_privileges = false;
     std::string apparmor_profile;
     std::optional<int> oom_score_adj;
+    std::optional<Scheduler> scheduler;
+    std::optional<int> io_priority;  // ioprio_set(2) value: class << 13 | level
 };
 
 enum class NamespaceType { Pid, Network, Mount, Ipc, Uts, User, Cgroup, Time };
@@ -106,6 +116,7 @@ struct Linux {
     std::vector<std::string> readonly_paths;
     std::map<std::string, std::string> sysctl;
     std::optional<Seccomp> seccomp;
+    std::optional<unsigned long> personality;  // personality(2) persona: domain | flags
 
     bool has_namespace(NamespaceType t) const;
     const Namespace* find_namespace(NamespaceType t) const;

@@ -1,10 +1,12 @@
 #!/bin/bash
-# lifecycle.sh [-n N] [-R]: latency and peak memory of one container
+# lifecycle.sh [-n N] [-R] [-s]: latency and peak memory of one container
 # lifecycle (create + start + wait for exit + delete, running `true`) for
 # runac, runc and crun, in the same run, on the same bundle.
 #
 #   -n N   timed iterations per runtime (default 50), after one warm-up each
 #   -R     do not measure peak RSS (drops the /usr/bin/time wrapper)
+#   -s     give the container the default seccomp profile (Podman's copy of
+#          Docker's rules, as an engine sends it): the cost of the filter
 # Env: RUNAC (runtime under test), RUNC (default runc), CRUN (default crun).
 # A runtime whose binary is missing is reported as skipped.
 #
@@ -30,11 +32,12 @@
 #   for latency without it. (GNU time is Debian's `time` package.)
 set -euo pipefail
 
-n=50 rss=1
-while getopts n:Rh opt; do
+n=50 rss=1 seccomp=0
+while getopts n:Rsh opt; do
 	case $opt in
 	n) n=$OPTARG ;;
 	R) rss=0 ;;
+	s) seccomp=1 ;;
 	*) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
@@ -61,6 +64,7 @@ if [[ -z ${RUNAC_BENCH_INNER:-} ]]; then
 	export RUNAC_BENCH_INNER=1
 	inner=(-n "$n")
 	((rss)) || inner+=(-R)
+	((seccomp)) && inner+=(-s)
 	# pid 1 is a minimal shell that only waits (and so reaps); the benchmark
 	# is its foreground child (`; exit` keeps bash from exec'ing it instead).
 	exec unshare --mount --pid --fork --mount-proc --propagation private -- \
@@ -108,6 +112,11 @@ spec_bin=${bin[runc]:-${bin[crun]:-${bin[runac]}}}
 (cd "$tmp/bundle" && "$spec_bin" spec)
 jq '.process.terminal = false | .process.args = ["true"] | del(.linux.resources)' \
 	"$tmp/bundle/config.json" >"$tmp/config.json" && mv "$tmp/config.json" "$tmp/bundle/config.json"
+if ((seccomp)); then
+	caps=$(jq .process.capabilities.bounding "$tmp/bundle/config.json")
+	jq --slurpfile p <(jq --argjson caps "$caps" -f "$here/../lib/seccomp-profile.jq" /usr/share/containers/seccomp.json) \
+		'.linux.seccomp = $p[0]' "$tmp/bundle/config.json" >"$tmp/config.json" && mv "$tmp/config.json" "$tmp/bundle/config.json"
+fi
 
 # A blocking read on an idle fifo is a sleep that forks nothing.
 mkfifo "$tmp/nap" && exec {nap}<>"$tmp/nap"
@@ -180,7 +189,7 @@ stats() {
 	awk '{ print $2 }' "$tmp/$1.dat" | sort -n | awk '{ v[NR] = $1 } END { printf " %d\n", v[int((NR + 1) / 2)] }'
 }
 
-echo "lifecycle: create + start + wait + delete of 'true', $n iterations each, interleaved"
+echo "lifecycle: create + start + wait + delete of 'true', $n iterations each, interleaved$( ((seccomp)) && echo ", default seccomp profile")"
 [[ -z $stop ]] || echo "(interrupted: partial results)"
 printf '%-7s %6s %10s %10s %18s  %s\n' runtime runs median_ms p90_ms median_peak_KiB binary
 declare -A med mrss

@@ -68,8 +68,8 @@ expect_refusal() {
 }
 
 @test "a config that needs a later feature is refused naming the field" {
-	update_config '.process.scheduler = {"policy": "SCHED_IDLE"}'
-	expect_refusal "process.scheduler: not supported by this version of runac"
+	update_config '.linux.intelRdt = {"closID": "guaranteed"}'
+	expect_refusal "linux.intelRdt: not supported by this version of runac"
 }
 
 @test "an rlimit above the hard limit is refused clearly" {

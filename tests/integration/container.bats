@@ -213,3 +213,35 @@ teardown() { common_teardown; }
 	[ "$status" -eq 0 ]
 	runac delete "$CID"
 }
+
+@test "process.scheduler sets the policy and nice value" {
+	update_config '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 7}'
+	# /proc/self/stat: field 19 is nice, 41 the policy (3 = SCHED_BATCH).
+	set_cmd 'awk "{print \$19, \$41}" /proc/self/stat'
+	run runac run "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "7 3" ]
+}
+
+@test "process.ioPriority sets the I/O class and level" {
+	update_config '.process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 6}'
+	set_cmd 'ionice -p $$'
+	run runac run "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"best-effort"*"6"* ]]
+}
+
+@test "linux.personality LINUX32 makes uname report a 32-bit machine" {
+	update_config '.linux.personality = {"domain": "LINUX32"}'
+	set_cmd 'uname -m'
+	run runac run "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = i686 ]
+}
+
+@test "an unknown scheduler policy is refused naming its path" {
+	update_config '.process.scheduler = {"policy": "SCHED_FAST"}'
+	runac create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 && false
+	grep -q 'process.scheduler.policy: unknown scheduler policy' "$BATS_TEST_TMPDIR/out"
+	[ -z "$(ls -A "$RUNAC_ROOT")" ]
+}

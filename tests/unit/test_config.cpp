@@ -118,8 +118,8 @@ TEST_CASE("mount destinations must be absolute") {
 }
 
 TEST_CASE("features of later versions are refused by name, not ignored") {
-    CHECK(error_of(with("\"cwd\": \"/\"", "\"cwd\": \"/\", \"scheduler\": {\"policy\": \"SCHED_IDLE\"}")) ==
-          "process.scheduler: not supported by this version of runac");
+    CHECK(error_of(with("\"namespaces\"", "\"intelRdt\": {\"closID\": \"g\"}, \"namespaces\"")) ==
+          "linux.intelRdt: not supported by this version of runac");
     CHECK(error_of(with("\"namespaces\"", "\"resources\": {\"memory\": {\"limit\": 1000000}}, \"namespaces\"")) ==
           "linux.resources.memory: not supported by this version of runac");
     CHECK(error_of(with("{\"type\": \"pid\"}", "{\"type\": \"user\"}")) ==
@@ -175,4 +175,22 @@ TEST_CASE("hooks parse per moment and need absolute paths and positive timeouts"
           "hooks.createRuntime[0].timeout: must be a positive number of seconds");
     CHECK(error_of(with("\"linux\"", R"("hooks": {"poststart": [{"args": ["x"]}]}, "linux")")) ==
           "hooks.poststart[0].path: must be set");
+}
+
+TEST_CASE("scheduler, I/O priority and personality parse into kernel values") {
+    auto c = parse_config(with("\"cwd\": \"/\"", R"("cwd": "/", "scheduler": {"policy": "SCHED_RR", "priority": 10,
+        "flags": ["SCHED_FLAG_RESET_ON_FORK"]}, "ioPriority": {"class": "IOPRIO_CLASS_IDLE"})"), "/b");
+    REQUIRE(c.process.scheduler);
+    CHECK(c.process.scheduler->policy == 2u);
+    CHECK(c.process.scheduler->priority == 10u);
+    CHECK(c.process.scheduler->flags == 1u);
+    CHECK(c.process.io_priority == (3 << 13));
+    auto p = parse_config(with("\"namespaces\"", R"("personality": {"domain": "LINUX32", "flags": ["ADDR_NO_RANDOMIZE"]}, "namespaces")"), "/b");
+    CHECK(p.linux.personality == 0x0040008ul);
+    CHECK(error_of(with("\"cwd\": \"/\"", R"("cwd": "/", "scheduler": {"policy": "SCHED_OTHER", "nice": 40})")) ==
+          "process.scheduler.nice: must be between -20 and 19");
+    CHECK(error_of(with("\"cwd\": \"/\"", R"("cwd": "/", "ioPriority": {"class": "IOPRIO_CLASS_BE", "priority": 9})")) ==
+          "process.ioPriority.priority: must be between 0 and 7");
+    CHECK(error_of(with("\"namespaces\"", R"("personality": {"domain": "LINUX64"}, "namespaces")")) ==
+          "linux.personality.domain: unknown personality domain \"LINUX64\"");
 }
