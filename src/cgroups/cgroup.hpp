@@ -52,10 +52,10 @@ public:
 
 private:
     explicit Cgroup(std::vector<std::string> paths, bool owned) : paths_(std::move(paths)), owned_(owned) {}
-    std::string unified_;
     std::string find(const std::string& file) const;
     std::vector<std::string> paths_;
     bool owned_;
+    std::string unified_;  // the v2 directory among paths_, "" when none
 };
 
 }  // namespace runac::cgroups

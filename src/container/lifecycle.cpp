@@ -46,14 +46,9 @@ std::string current_dir() {
     return buf;
 }
 
-}  // namespace
-
-Container create(const std::string& root, const CreateOptions& options) {
-    std::string cwd = current_dir();
-    std::string bundle = absolute_path(options.bundle.empty() ? "." : options.bundle, cwd);
-    std::string config_text = read_file_if_exists(bundle + "/config.json").value_or("");
-    if (config_text.empty()) throw Error("config.json: cannot read " + bundle + "/config.json");
-    oci::Config config = oci::parse_config(config_text, bundle);
+// Refusals beyond the config's own validation: they depend on how runac
+// was called or on what the host has.
+void check_request(const oci::Config& config, const CreateOptions& options) {
     if (!config.linux.has_namespace(oci::NamespaceType::Mount))
         throw Error("linux.namespaces: a mount namespace is required");
     // runc's rules: a terminal needs someone to hand its master to.
@@ -69,6 +64,46 @@ Container create(const std::string& root, const CreateOptions& options) {
     }
     if (!config.process.terminal && !options.console_socket.empty())
         throw Error("cannot use console socket if runac will not detach or allocate tty");
+}
+
+// The init's requests until it reports ready: the hooks of runac's
+// namespaces, its terminal's master, its seccomp listener fd.
+void serve_init(int sock, const oci::Config& config, const CreateOptions& options, pid_t pid,
+                const std::string& state_json) {
+    for (;;) {
+        auto reply = linux::receive_message(sock);
+        if (!reply) throw Error("container init exited before it was ready");
+        UniqueFd passed(reply->fd);
+        if (reply->text == "ready") return;
+        if (starts_with(reply->text, "error:")) throw Error(reply->text.substr(6));
+        if (reply->text == "hooks") {
+            // The container's namespaces exist and its mounts are in place.
+            linux::run_hooks(config.hooks.prestart, "prestart", state_json);
+            linux::run_hooks(config.hooks.create_runtime, "createRuntime", state_json);
+            linux::send_message(sock, "hooks-done");
+        }
+        if (reply->text == "console" && passed) {
+            if (!options.console_socket.empty())
+                linux::send_console(options.console_socket, passed.get());
+            else
+                *options.console_master = std::move(passed);
+        }
+        if (reply->text == "seccomp-notify" && passed)
+            linux::send_to_seccomp_listener(*config.linux.seccomp, passed.get(), pid, state_json);
+    }
+}
+
+}  // namespace
+
+Container create(const std::string& root, const CreateOptions& options) {
+    std::string cwd = current_dir();
+    std::string bundle = absolute_path(options.bundle.empty() ? "." : options.bundle, cwd);
+    std::string config_text = read_file_if_exists(bundle + "/config.json").value_or("");
+    if (config_text.empty()) throw Error("config.json: cannot read " + bundle + "/config.json");
+    oci::Config config = oci::parse_config(config_text, bundle);
+    check_request(config, options);
+    std::optional<linux::SeccompFilter> seccomp;
+    if (config.linux.seccomp) seccomp.emplace(*config.linux.seccomp);
 
     Container c = Container::reserve(root, options.id);
     ContainerState& st = c.state();
@@ -90,9 +125,6 @@ Container create(const std::string& root, const CreateOptions& options) {
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) throw_errno("socketpair");
     UniqueFd parent_end(pair[0]), child_end(pair[1]);
-
-    std::optional<linux::SeccompFilter> seccomp;
-    if (config.linux.seccomp) seccomp.emplace(*config.linux.seccomp);
 
     linux::InitRequest request;
     request.config = &config;
@@ -122,27 +154,7 @@ Container create(const std::string& root, const CreateOptions& options) {
     st.created = now_rfc3339nano();
     const std::string state_json = oci_state_json(st, Status::Creating, false, "");
     linux::send_message(parent_end.get(), "go:" + state_json);
-    for (;;) {
-        auto reply = linux::receive_message(parent_end.get());
-        if (!reply) throw Error("container init exited before it was ready");
-        UniqueFd passed(reply->fd);
-        if (reply->text == "ready") break;
-        if (starts_with(reply->text, "error:")) throw Error(reply->text.substr(6));
-        if (reply->text == "hooks") {
-            // The container's namespaces exist and its mounts are in place.
-            linux::run_hooks(config.hooks.prestart, "prestart", state_json);
-            linux::run_hooks(config.hooks.create_runtime, "createRuntime", state_json);
-            linux::send_message(parent_end.get(), "hooks-done");
-        }
-        if (reply->text == "console" && passed) {
-            if (!options.console_socket.empty())
-                linux::send_console(options.console_socket, passed.get());
-            else
-                *options.console_master = std::move(passed);
-        }
-        if (reply->text == "seccomp-notify" && passed)
-            linux::send_to_seccomp_listener(*config.linux.seccomp, passed.get(), init_pid, state_json);
-    }
+    serve_init(parent_end.get(), config, options, init_pid, state_json);
 
     c.save();
     if (!options.pid_file.empty())
