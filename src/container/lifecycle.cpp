@@ -103,7 +103,7 @@ Container create(const std::string& root, const CreateOptions& options) {
     oci::Config config = oci::parse_config(config_text, bundle);
     check_request(config, options);
     std::optional<linux::SeccompFilter> seccomp;
-    if (config.linux.seccomp) seccomp.emplace(*config.linux.seccomp);
+    if (config.linux.seccomp) seccomp.emplace(*config.linux.seccomp, linux::kSeccompCacheDir);
 
     Container c = Container::reserve(root, options.id);
     ContainerState& st = c.state();

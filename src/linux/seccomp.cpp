@@ -3,7 +3,15 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <memory>
+#include <openssl/sha.h>
 #include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -11,6 +19,9 @@
 #include "common/fd.hpp"
 #include "common/files.hpp"
 #include "common/json.hpp"
+#include "common/log.hpp"
+#include "linux/inroot.hpp"
+#include "version.hpp"
 #include "linux/sync.hpp"
 
 namespace runac::linux {
@@ -43,13 +54,12 @@ void check(int rc, const std::string& what) {
     if (rc < 0) throw_errno("linux.seccomp: " + what, -rc);
 }
 
-}  // namespace
-
-SeccompFilter::SeccompFilter(const oci::Seccomp& config) {
+// libseccomp's rule database for the profile, compiled to BPF.
+std::string compile(const oci::Seccomp& config) {
     uint32_t default_action = action_of(config.default_action, config.default_errno_ret);
     scmp_filter_ctx ctx = seccomp_init(default_action);
     if (!ctx) throw Error("linux.seccomp: cannot initialise the filter");
-    ctx_ = ctx;
+    std::unique_ptr<void, void (*)(void*)> owner(ctx, [](void* c) { seccomp_release(c); });
     // No implicit no_new_privs: only process.noNewPrivileges decides that.
     check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0), "disable implicit no_new_privs");
     for (auto& arch : config.architectures) {
@@ -93,17 +103,75 @@ SeccompFilter::SeccompFilter(const oci::Seccomp& config) {
             }
         }
     }
+    UniqueFd mem(static_cast<int>(::syscall(SYS_memfd_create, "seccomp", MFD_CLOEXEC)));
+    if (!mem) throw_errno("linux.seccomp: memfd_create");
+    check(seccomp_export_bpf(ctx, mem.get()), "compile the filter");
+    return read_file(fd_path(mem.get()));
 }
 
-SeccompFilter::~SeccompFilter() {
-    if (ctx_) seccomp_release(static_cast<scmp_filter_ctx>(ctx_));
+std::string cache_key(const oci::Seccomp& c) {
+    // Every field that shapes the program, in a fixed order.
+    JsonWriter w;
+    w.begin_array().value(RUNAC_VERSION);
+    const struct scmp_version* v = seccomp_version();
+    w.value(static_cast<int64_t>(v->major)).value(static_cast<int64_t>(v->minor)).value(static_cast<int64_t>(v->micro));
+    w.value(c.default_action).value(static_cast<int64_t>(c.default_errno_ret.value_or(UINT32_MAX)));
+    w.strings(c.architectures).strings(c.flags);
+    for (auto& r : c.syscalls) {
+        w.begin_array().strings(r.names).value(r.action).value(static_cast<int64_t>(r.errno_ret.value_or(UINT32_MAX)));
+        for (auto& a : r.args)
+            w.value(static_cast<int64_t>(a.index)).value_uint(a.value).value_uint(a.value_two).value(a.op);
+        w.end_array();
+    }
+    w.end_array();
+    std::string text = w.str();
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : digest) out += {hex[b >> 4], hex[b & 15]};
+    return out;
+}
+
+}  // namespace
+
+SeccompFilter::SeccompFilter(const oci::Seccomp& config, const std::string& cache_dir) {
+    for (auto& flag : config.flags) {
+        if (flag == "SECCOMP_FILTER_FLAG_LOG") flags_ |= SECCOMP_FILTER_FLAG_LOG;
+        if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") flags_ |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+        // TSYNC cannot go with a listener; the init has a single thread anyway.
+        if (flag == "SECCOMP_FILTER_FLAG_TSYNC" && !config.notifies()) flags_ |= SECCOMP_FILTER_FLAG_TSYNC;
+    }
+    if (config.notifies()) flags_ |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    std::string cached = cache_dir.empty() ? "" : cache_dir + "/" + cache_key(config) + ".bpf";
+    if (!cached.empty()) {
+        auto program = read_file_if_exists(cached);
+        if (program && !program->empty() && program->size() % sizeof(struct sock_filter) == 0) {
+            program_ = std::move(*program);
+            from_cache_ = true;
+            return;
+        }
+    }
+    program_ = compile(config);
+    if (cached.empty()) return;
+    try {
+        // Root-only: a writable cache would let anyone swap a container's filter.
+        std::string parent = cache_dir.substr(0, cache_dir.rfind('/'));
+        for (const std::string& dir : {parent, cache_dir})
+            if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("mkdir " + dir);
+        write_file_atomic(cached, program_, 0600);
+    } catch (const Error& e) {
+        log::debug(std::string("seccomp cache: ") + e.what());
+    }
 }
 
 int SeccompFilter::load() const {
-    auto ctx = static_cast<scmp_filter_ctx>(ctx_);
-    check(seccomp_load(ctx), "load the filter");
-    int fd = seccomp_notify_fd(ctx);
-    return fd >= 0 ? fd : -1;
+    struct sock_fprog prog;
+    prog.len = static_cast<unsigned short>(program_.size() / sizeof(struct sock_filter));
+    prog.filter = reinterpret_cast<struct sock_filter*>(const_cast<char*>(program_.data()));
+    long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags_, &prog);
+    if (rc < 0) throw_errno("linux.seccomp: load the filter");
+    return (flags_ & SECCOMP_FILTER_FLAG_NEW_LISTENER) ? static_cast<int>(rc) : -1;
 }
 
 void send_to_seccomp_listener(const oci::Seccomp& config, int notify_fd, pid_t pid, const std::string& state_json) {
