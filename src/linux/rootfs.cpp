@@ -40,11 +40,11 @@ bool is_dir(const std::string& path) {
 
 // A v1 hierarchy appears in the container as /sys/fs/cgroup/<controllers>,
 // a bind of the container's own cgroup directory (it sees only itself).
-void mount_cgroup_v1(int root, const oci::Mount& m, const MountOptions& opts, const RootfsOptions& options) {
+void mount_cgroup_v1(int root, const oci::Mount& m, const MountOptions& opts, const RootfsOptions& options,
+                     const std::vector<cgroups::Hierarchy>& hierarchies) {
     UniqueFd target = ensure_in_root(root, m.destination, false);
     do_mount("tmpfs", fd_path(target.get()), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755",
              m.destination + " (cgroup tmpfs)");
-    auto hierarchies = cgroups::discover();
     for (auto& h : hierarchies) {
         if (h.unified) continue;  // hybrid: runc shows only the v1 controllers
         std::string name = h.controllers;
@@ -90,7 +90,7 @@ void mount_one(int root, const oci::Mount& m, const RootfsOptions& options, cons
     if (m.type == "cgroup") {
         auto hierarchies = cgroups::discover();
         if (!hierarchies.empty() && !hierarchies[0].unified) {
-            mount_cgroup_v1(root, m, opts, options);
+            mount_cgroup_v1(root, m, opts, options, hierarchies);
             return;
         }
         if (!options.cgroup_namespace && !hierarchies.empty()) {
