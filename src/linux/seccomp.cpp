@@ -54,14 +54,14 @@ void check(int rc, const std::string& what) {
     if (rc < 0) throw_errno("linux.seccomp: " + what, -rc);
 }
 
-// libseccomp's rule database for the profile, compiled to BPF.
+// libseccomp's rule database for the profile, compiled to BPF. Load-time
+// settings (flags, no_new_privs) are not part of the program: load() applies
+// the flags, and never sets no_new_privs (process.noNewPrivileges decides).
 std::string compile(const oci::Seccomp& config) {
     uint32_t default_action = action_of(config.default_action, config.default_errno_ret);
     scmp_filter_ctx ctx = seccomp_init(default_action);
     if (!ctx) throw Error("linux.seccomp: cannot initialise the filter");
     std::unique_ptr<void, void (*)(void*)> owner(ctx, [](void* c) { seccomp_release(c); });
-    // No implicit no_new_privs: only process.noNewPrivileges decides that.
-    check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0), "disable implicit no_new_privs");
     for (auto& arch : config.architectures) {
         std::string name = arch.substr(std::strlen("SCMP_ARCH_"));
         for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -69,16 +69,6 @@ std::string compile(const oci::Seccomp& config) {
         if (token == 0) throw Error("linux.seccomp.architectures: \"" + arch + "\" is unknown to libseccomp");
         int rc = seccomp_arch_add(ctx, token);
         if (rc != -EEXIST) check(rc, "add architecture " + arch);
-    }
-    for (auto& flag : config.flags) {
-        if (flag == "SECCOMP_FILTER_FLAG_TSYNC")
-            check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1), flag);
-        else if (flag == "SECCOMP_FILTER_FLAG_LOG")
-            check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1), flag);
-        else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW")
-            check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1), flag);
-        else
-            throw Error("linux.seccomp.flags: " + flag + " is not supported by this libseccomp");
     }
     for (size_t i = 0; i < config.syscalls.size(); i++) {
         const auto& rule = config.syscalls[i];
@@ -137,10 +127,15 @@ std::string cache_key(const oci::Seccomp& c) {
 
 SeccompFilter::SeccompFilter(const oci::Seccomp& config, const std::string& cache_dir) {
     for (auto& flag : config.flags) {
-        if (flag == "SECCOMP_FILTER_FLAG_LOG") flags_ |= SECCOMP_FILTER_FLAG_LOG;
-        if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") flags_ |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-        // TSYNC cannot go with a listener; the init has a single thread anyway.
-        if (flag == "SECCOMP_FILTER_FLAG_TSYNC" && !config.notifies()) flags_ |= SECCOMP_FILTER_FLAG_TSYNC;
+        if (flag == "SECCOMP_FILTER_FLAG_LOG")
+            flags_ |= SECCOMP_FILTER_FLAG_LOG;
+        else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW")
+            flags_ |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+        else if (flag == "SECCOMP_FILTER_FLAG_TSYNC")
+            // TSYNC cannot go with a listener; the init has a single thread anyway.
+            flags_ |= config.notifies() ? 0 : SECCOMP_FILTER_FLAG_TSYNC;
+        else
+            throw Error("linux.seccomp.flags: " + flag + " is not supported by this version of runac");
     }
     if (config.notifies()) flags_ |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
     std::string cached = cache_dir.empty() ? "" : cache_dir + "/" + cache_key(config) + ".bpf";
