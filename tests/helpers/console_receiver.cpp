@@ -11,30 +11,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "receive_fd.hpp"
+
 int main(int argc, char** argv) {
     if (argc != 3) {
         std::fprintf(stderr, "usage: %s SOCKET INPUT\n", argv[0]);
         return 2;
     }
-    int srv = socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un addr = {};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, argv[1], sizeof addr.sun_path - 1);
-    unlink(argv[1]);
-    if (bind(srv, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(srv, 1) != 0) return 1;
-    int conn = accept(srv, nullptr, nullptr);
-    char name[256] = {};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    iovec iov = {name, sizeof name - 1};
-    msghdr mh = {};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = control;
-    mh.msg_controllen = sizeof control;
-    if (recvmsg(conn, &mh, 0) <= 0) return 1;
-    int master = -1;
-    for (cmsghdr* cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-        if (cm->cmsg_type == SCM_RIGHTS) std::memcpy(&master, CMSG_DATA(cm), sizeof master);
+    std::string name;
+    int master = receive_fd(argv[1], name);
     if (master < 0) return 1;
     winsize ws = {};
     ioctl(master, TIOCGWINSZ, &ws);
