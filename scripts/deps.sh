@@ -15,6 +15,8 @@ packages=(
   golang-github-containers-common
   # kernel VM tier (tests/vm): qemu (TCG), Debian's cloud kernel, initramfs packing
   qemu-system-x86 linux-image-cloud-amd64 cpio
+  # ... and AppArmor's parser, to load test profiles in the guest
+  apparmor
   # benchmarks
   hyperfine
 )

@@ -14,6 +14,11 @@ std::string Args::get(const std::string& name, const std::string& fallback) cons
     return it == values.end() ? fallback : it->second;
 }
 
+std::vector<std::string> Args::all(const std::string& name) const {
+    auto it = repeated.find(name);
+    return it == repeated.end() ? std::vector<std::string>{} : it->second;
+}
+
 Args parse_args(const std::vector<Flag>& flags, const std::vector<std::string>& argv, size_t start,
                 const std::string& where, bool stop_at_positional) {
     Args out;
@@ -54,6 +59,7 @@ Args parse_args(const std::vector<Flag>& flags, const std::vector<std::string>& 
                 throw Error(where + ": invalid boolean value \"" + value + "\" for -" + name);
         }
         out.values[canonical] = value;
+        out.repeated[canonical].push_back(value);
     }
     for (; i < argv.size(); i++) out.positional.push_back(argv[i]);
     return out;

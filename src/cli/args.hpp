@@ -14,12 +14,15 @@ struct Flag {
 };
 
 struct Args {
-    std::map<std::string, std::string> values;  // canonical name -> value ("true" for booleans)
+    std::map<std::string, std::string> values;  // canonical name -> last value ("true" for booleans)
+    std::map<std::string, std::vector<std::string>> repeated;  // every value, for flags given several times
     std::vector<std::string> positional;
 
     bool has(const std::string& name) const { return values.count(name) != 0; }
     bool flag(const std::string& name) const;
     std::string get(const std::string& name, const std::string& fallback = "") const;
+    // Every value of a flag that may be repeated (`exec --env A=1 --env B=2`).
+    std::vector<std::string> all(const std::string& name) const;
 };
 
 // `where` names the command in errors; `rest` receives what follows a stop

@@ -39,4 +39,6 @@ Command state_command();
 Command list_command();
 Command kill_command();
 Command delete_command();
+Command exec_command();
+Command features_command();
 }  // namespace runac::cli

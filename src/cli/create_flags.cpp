@@ -19,20 +19,25 @@ container::CreateOptions create_options(const Args& args, const std::string& id)
     o.pid_file = args.get("pid-file");
     o.no_pivot = args.flag("no-pivot");
     o.no_new_keyring = args.flag("no-new-keyring");
-    if (args.has("preserve-fds")) {
-        std::string v = args.get("preserve-fds");
-        char* end = nullptr;
-        long n = std::strtol(v.c_str(), &end, 10);
-        if (v.empty() || *end != '\0' || n < 0 || n > 65536) throw Error("--preserve-fds: invalid number \"" + v + "\"");
-        o.preserve_fds = static_cast<int>(n);
-    }
-    o.console_socket = args.get("console-socket");
-    if (!o.console_socket.empty()) {
-        char cwd[4096];
-        if (o.console_socket[0] != '/' && ::getcwd(cwd, sizeof cwd))
-            o.console_socket = std::string(cwd) + "/" + o.console_socket;
-    }
+    o.preserve_fds = preserve_fds_flag(args);
+    o.console_socket = console_socket_flag(args);
     return o;
+}
+
+int preserve_fds_flag(const Args& args) {
+    if (!args.has("preserve-fds")) return 0;
+    std::string v = args.get("preserve-fds");
+    char* end = nullptr;
+    long n = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || n < 0 || n > 65536) throw Error("--preserve-fds: invalid number \"" + v + "\"");
+    return static_cast<int>(n);
+}
+
+std::string console_socket_flag(const Args& args) {
+    std::string path = args.get("console-socket");
+    char cwd[4096];
+    if (!path.empty() && path[0] != '/' && ::getcwd(cwd, sizeof cwd)) path = std::string(cwd) + "/" + path;
+    return path;
 }
 
 }  // namespace runac::cli

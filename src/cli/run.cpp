@@ -1,72 +1,17 @@
 // runac run: create + start, then (in the foreground) wait for the
 // container's init and exit with its status, forwarding signals to it.
-#include <cerrno>
 #include <csignal>
-#include <optional>
-#include <poll.h>
-#include <sys/signalfd.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "cli/command.hpp"
 #include "cli/create_flags.hpp"
+#include "cli/foreground.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "container/lifecycle.hpp"
-#include "linux/console.hpp"
 
 namespace runac::cli {
 
 namespace {
-
-// The signals a foreground `run` relays to the container, as runc does.
-sigset_t relayed_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGCHLD}) sigaddset(&set, sig);
-    return set;
-}
-
-// Waits for the init (our child), relaying signals to it and, with a
-// terminal, the pty to our stdio. Returns its exit status as a shell would.
-int wait_relaying(pid_t pid, const sigset_t& set, UniqueFd console) {
-    UniqueFd signals(::signalfd(-1, &set, SFD_CLOEXEC));
-    if (!signals) throw_errno("signalfd");
-    std::optional<linux::ConsoleRelay> relay;
-    if (console) relay.emplace(std::move(console));
-    bool stdin_open = relay.has_value();
-    for (;;) {
-        int status;
-        if (::waitpid(pid, &status, WNOHANG) == pid) {
-            if (relay)
-                while (relay->forward_output()) {  // what the program wrote last
-                    struct pollfd p = {relay->master(), POLLIN, 0};
-                    if (::poll(&p, 1, 0) <= 0) break;
-                }
-            if (WIFEXITED(status)) return WEXITSTATUS(status);
-            if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-            continue;
-        }
-        struct pollfd fds[3] = {{signals.get(), POLLIN, 0}, {relay ? relay->master() : -1, POLLIN, 0},
-                                {stdin_open ? 0 : -1, POLLIN, 0}};
-        if (::poll(fds, 3, -1) < 0 && errno != EINTR) throw_errno("poll");
-        if (fds[0].revents & POLLIN) {
-            struct signalfd_siginfo info;
-            if (::read(signals.get(), &info, sizeof info) == sizeof info) {
-                int sig = static_cast<int>(info.ssi_signo);
-                if (sig == SIGWINCH && relay)
-                    relay->resize_from_stdin();
-                else if (sig != SIGCHLD)
-                    ::kill(pid, sig);
-            }
-        }
-        if (relay && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
-            if (!relay->forward_output()) relay.reset();  // the pty closed; wait for the exit
-        if (relay && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)))
-            stdin_open = relay->forward_input();
-        if (!relay) stdin_open = false;
-    }
-}
 
 int run_run(const GlobalOptions& global, const Args& args) {
     auto options = create_options(args, container_id(args, "run"));

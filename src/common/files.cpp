@@ -111,4 +111,10 @@ std::string absolute_path(const std::string& path, const std::string& base) {
     return out.empty() ? "/" : out;
 }
 
+std::string current_dir() {
+    char buf[4096];
+    if (!::getcwd(buf, sizeof buf)) throw_errno("getcwd");
+    return buf;
+}
+
 }  // namespace runac

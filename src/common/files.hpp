@@ -20,5 +20,7 @@ bool starts_with(const std::string& s, const std::string& prefix);
 // Absolute, lexically normalised path ("a/../b" -> "/b"); relative inputs are
 // resolved against `base`.
 std::string absolute_path(const std::string& path, const std::string& base);
+// getcwd(3), as a string.
+std::string current_dir();
 
 }  // namespace runac

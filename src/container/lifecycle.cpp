@@ -14,6 +14,7 @@
 #include "common/files.hpp"
 #include "common/log.hpp"
 #include "linux/console.hpp"
+#include "linux/credentials.hpp"
 #include "linux/hooks.hpp"
 #include "linux/init.hpp"
 #include "linux/process.hpp"
@@ -25,27 +26,6 @@ namespace runac::container {
 
 namespace {
 
-// Our child, the container's init: killed and reaped unless released.
-class InitProcess {
-public:
-    explicit InitProcess(pid_t pid) : pid_(pid) {}
-    ~InitProcess() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGKILL);
-        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {}
-    }
-    pid_t release() { return std::exchange(pid_, 0); }
-
-private:
-    pid_t pid_;
-};
-
-std::string current_dir() {
-    char buf[4096];
-    if (!::getcwd(buf, sizeof buf)) throw_errno("getcwd");
-    return buf;
-}
-
 // Refusals beyond the config's own validation: they depend on how runac
 // was called or on what the host has.
 void check_request(const oci::Config& config, const CreateOptions& options) {
@@ -55,13 +35,8 @@ void check_request(const oci::Config& config, const CreateOptions& options) {
     if (config.process.terminal && options.console_socket.empty() && !options.console_master)
         throw Error("cannot allocate tty if runac will detach without setting console socket");
     // As runc: a profile asked for on a host without AppArmor is ignored.
-    // Where AppArmor is on, applying it is not built yet: refuse, never ignore.
-    if (!config.process.apparmor_profile.empty()) {
-        auto enabled = read_file_if_exists("/sys/module/apparmor/parameters/enabled");
-        if (enabled && trim(*enabled) == "Y")
-            throw Error("process.apparmorProfile: not supported by this version of runac");
+    if (!config.process.apparmor_profile.empty() && !linux::apparmor_enabled())
         log::debug("process.apparmorProfile ignored: AppArmor is not enabled on this host");
-    }
     if (!config.process.terminal && !options.console_socket.empty())
         throw Error("cannot use console socket if runac will not detach or allocate tty");
 }
@@ -142,7 +117,7 @@ Container create(const std::string& root, const CreateOptions& options) {
         unified.reset(::open(cgroup.unified_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     auto spawned = linux::spawn_init(request, unified.get());
     pid_t init_pid = spawned.pid;
-    InitProcess guard(init_pid);
+    linux::ChildProcess guard(init_pid);
     child_end.reset();
     fifo.reset();
     // In its cgroups before it runs a single step of the container's setup.

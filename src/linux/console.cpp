@@ -16,7 +16,7 @@
 
 namespace runac::linux {
 
-UniqueFd open_container_console(const std::optional<std::pair<unsigned, unsigned>>& size) {
+UniqueFd open_container_console(const std::optional<std::pair<unsigned, unsigned>>& size, Console dev_console) {
     // /dev/ptmx is the container's devpts instance: the pty belongs to it.
     UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (!master) throw_errno("process.terminal: open /dev/ptmx");
@@ -32,7 +32,9 @@ UniqueFd open_container_console(const std::optional<std::pair<unsigned, unsigned
         if (::ioctl(slave.get(), TIOCSWINSZ, &ws) != 0) throw_errno("process.consoleSize");
     }
     // /dev/console is the pty, as in runc (a file to bind onto, on the /dev tmpfs).
-    int console = ::open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
+    int console = dev_console == Console::Bind
+                      ? ::open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666)
+                      : -1;
     if (console >= 0) {
         ::close(console);
         std::string slave_path = "/proc/self/fd/" + std::to_string(slave.get());

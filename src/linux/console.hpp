@@ -12,10 +12,12 @@
 
 namespace runac::linux {
 
-// In the init, after pivot_root: opens a pty in the container's devpts,
-// binds its slave onto /dev/console, and makes it stdin/stdout/stderr and
-// the controlling terminal of a new session. Returns the master.
-UniqueFd open_container_console(const std::optional<std::pair<unsigned, unsigned>>& size);
+// Inside the container (after pivot_root, or joined): opens a pty in the
+// container's devpts and makes it stdin/stdout/stderr and the controlling
+// terminal of a new session; the init also binds it onto /dev/console (an
+// exec'd process must leave the container's console alone). Returns the master.
+enum class Console { Bind, Leave };
+UniqueFd open_container_console(const std::optional<std::pair<unsigned, unsigned>>& size, Console dev_console);
 
 // Sends the master to an engine's console socket, as runc does (SCM_RIGHTS).
 void send_console(const std::string& socket_path, int master);

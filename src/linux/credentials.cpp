@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <grp.h>
+#include <sys/apparmor.h>
 #include <sys/personality.h>
 #include <sys/syscall.h>
 #include <sys/capability.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/error.hpp"
+#include "common/files.hpp"
 
 namespace runac::linux {
 
@@ -44,6 +46,20 @@ void apply_scheduling(const oci::Process& process) {
 
 void apply_personality(const oci::Linux& linux) {
     if (linux.personality && ::personality(*linux.personality) < 0) throw_errno("linux.personality");
+}
+
+bool apparmor_enabled() {
+    static const bool enabled = [] {
+        auto v = read_file_if_exists("/sys/module/apparmor/parameters/enabled");
+        return v && trim(*v) == "Y";
+    }();
+    return enabled;
+}
+
+void apply_apparmor_profile(const oci::Process& process) {
+    if (process.apparmor_profile.empty() || !apparmor_enabled()) return;
+    if (::aa_change_onexec(process.apparmor_profile.c_str()) != 0)
+        throw_errno("process.apparmorProfile: change to profile \"" + process.apparmor_profile + "\" at exec");
 }
 
 namespace {

@@ -10,6 +10,12 @@ void apply_rlimits(const oci::Process& process);
 // runac still holds CAP_SYS_NICE for the real-time ones.
 void apply_scheduling(const oci::Process& process);
 void apply_personality(const oci::Linux& linux);
+// Whether the host runs AppArmor. Read once, in runac before it clones
+// (inside the container /sys may be masked or absent).
+bool apparmor_enabled();
+// process.apparmorProfile: the profile the program is confined by from its
+// execve on (aa_change_onexec). Ignored on a host without AppArmor, as runc.
+void apply_apparmor_profile(const oci::Process& process);
 // Drops the bounding set, switches uid/gids, then sets the remaining
 // capability sets; the user's program keeps exactly what the config grants.
 void apply_user_and_capabilities(const oci::Process& process);

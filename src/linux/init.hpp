@@ -4,6 +4,7 @@
 #include <sys/types.h>
 #include <vector>
 
+#include "linux/namespaces.hpp"
 #include "linux/seccomp.hpp"
 #include "oci/config.hpp"
 
@@ -29,14 +30,7 @@ struct InitRequest {
 // `start`: after that only read(2) and execve(2) remain, so everything that
 // can fail is reported by `create`, and the seccomp filter sees no syscall
 // of runac's own but those two.
-//
-// With `cgroup_fd` (a cgroup v2 directory) the init is born in that cgroup
-// (clone3 CLONE_INTO_CGROUP): migrating a running process costs a kernel
-// RCU grace period, often longer than the rest of `create`.
-struct SpawnedInit {
-    pid_t pid;
-    bool in_cgroup;  // born in cgroup_fd's cgroup
-};
-SpawnedInit spawn_init(const InitRequest& request, int cgroup_fd);
+// With `cgroup_fd` (a cgroup v2 directory) the init is born in that cgroup.
+Cloned spawn_init(const InitRequest& request, int cgroup_fd);
 
 }  // namespace runac::linux

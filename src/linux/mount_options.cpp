@@ -1,5 +1,7 @@
 #include "linux/mount_options.hpp"
 
+#include <algorithm>
+#include <utility>
 #include <sys/mount.h>
 
 namespace runac::linux {
@@ -23,20 +25,27 @@ const Flag kFlags[] = {
     {"silent", false, MS_SILENT},      {"strictatime", false, MS_STRICTATIME}, {"suid", true, MS_NOSUID},
     {"sync", false, MS_SYNCHRONOUS},
 };
+const std::pair<const char*, unsigned long> kPropagation[] = {
+    {"private", MS_PRIVATE},         {"rprivate", MS_PRIVATE | MS_REC}, {"shared", MS_SHARED},
+    {"rshared", MS_SHARED | MS_REC}, {"slave", MS_SLAVE},               {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE},   {"runbindable", MS_UNBINDABLE | MS_REC},
+};
 }  // namespace
 
 bool MountOptions::bind() const { return (flags & MS_BIND) != 0; }
 
 unsigned long propagation_flag(const std::string& name) {
-    if (name == "private") return MS_PRIVATE;
-    if (name == "rprivate") return MS_PRIVATE | MS_REC;
-    if (name == "shared") return MS_SHARED;
-    if (name == "rshared") return MS_SHARED | MS_REC;
-    if (name == "slave") return MS_SLAVE;
-    if (name == "rslave") return MS_SLAVE | MS_REC;
-    if (name == "unbindable") return MS_UNBINDABLE;
-    if (name == "runbindable") return MS_UNBINDABLE | MS_REC;
+    for (auto& [n, flag] : kPropagation)
+        if (name == n) return flag;
     return 0;
+}
+
+std::vector<std::string> mount_option_names() {
+    std::vector<std::string> out;
+    for (auto& f : kFlags) out.push_back(f.name);
+    for (auto& p : kPropagation) out.push_back(p.first);
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 MountOptions parse_mount_options(const std::vector<std::string>& options) {

@@ -16,5 +16,7 @@ struct MountOptions {
 MountOptions parse_mount_options(const std::vector<std::string>& options);
 // The propagation flags of "rshared", "private", ...; 0 if not one.
 unsigned long propagation_flag(const std::string& name);
+// Every option runac itself interprets (flags and propagation), sorted.
+std::vector<std::string> mount_option_names();
 
 }  // namespace runac::linux

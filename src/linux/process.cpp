@@ -6,6 +6,7 @@
 #include <cstring>
 #include <poll.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/error.hpp"
@@ -13,6 +14,12 @@
 #include "common/files.hpp"
 
 namespace runac::linux {
+
+ChildProcess::~ChildProcess() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {}
+}
 
 std::optional<ProcStat> read_proc_stat(pid_t pid) {
     std::optional<std::string> text;

@@ -5,12 +5,27 @@
 #include <optional>
 #include <string>
 #include <sys/types.h>
+#include <utility>
 
 namespace runac::linux {
 
 struct ProcStat {
     char state;           // R, S, D, Z, X, T, ...
     uint64_t start_time;  // clock ticks after boot: with the pid, a unique identity
+};
+
+// Our child: killed and reaped on destruction unless released (the success
+// path), so no error leaves a half-built process behind.
+class ChildProcess {
+public:
+    explicit ChildProcess(pid_t pid) : pid_(pid) {}
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+    ~ChildProcess();
+    pid_t release() { return std::exchange(pid_, 0); }
+
+private:
+    pid_t pid_;
 };
 
 // /proc/PID/stat, or nullopt when the process is gone.

@@ -50,6 +50,20 @@ scmp_compare op_of(const std::string& name) {
     return ops.at(name);
 }
 
+// "SCMP_ARCH_X86_64" -> libseccomp's token; 0 when it does not know it.
+uint32_t arch_token(const std::string& arch) {
+    std::string name = arch.substr(std::strlen("SCMP_ARCH_"));
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return seccomp_arch_resolve_name(name.c_str());
+}
+
+// The flags runac can pass to seccomp(2), by name.
+const std::pair<const char*, unsigned> kFlags[] = {
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+};
+
 void check(int rc, const std::string& what) {
     if (rc < 0) throw_errno("linux.seccomp: " + what, -rc);
 }
@@ -63,9 +77,7 @@ std::string compile(const oci::Seccomp& config) {
     if (!ctx) throw Error("linux.seccomp: cannot initialise the filter");
     std::unique_ptr<void, void (*)(void*)> owner(ctx, [](void* c) { seccomp_release(c); });
     for (auto& arch : config.architectures) {
-        std::string name = arch.substr(std::strlen("SCMP_ARCH_"));
-        for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        uint32_t token = seccomp_arch_resolve_name(name.c_str());
+        uint32_t token = arch_token(arch);
         if (token == 0) throw Error("linux.seccomp.architectures: \"" + arch + "\" is unknown to libseccomp");
         int rc = seccomp_arch_add(ctx, token);
         if (rc != -EEXIST) check(rc, "add architecture " + arch);
@@ -127,15 +139,13 @@ std::string cache_key(const oci::Seccomp& c) {
 
 SeccompFilter::SeccompFilter(const oci::Seccomp& config, const std::string& cache_dir) {
     for (auto& flag : config.flags) {
-        if (flag == "SECCOMP_FILTER_FLAG_LOG")
-            flags_ |= SECCOMP_FILTER_FLAG_LOG;
-        else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW")
-            flags_ |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-        else if (flag == "SECCOMP_FILTER_FLAG_TSYNC")
-            // TSYNC cannot go with a listener; the init has a single thread anyway.
-            flags_ |= config.notifies() ? 0 : SECCOMP_FILTER_FLAG_TSYNC;
-        else
-            throw Error("linux.seccomp.flags: " + flag + " is not supported by this version of runac");
+        unsigned bit = 0;
+        for (auto& [name, value] : kFlags)
+            if (flag == name) bit = value;
+        if (!bit) throw Error("linux.seccomp.flags: " + flag + " is not supported by this version of runac");
+        // TSYNC cannot go with a listener; the init has a single thread anyway.
+        if (bit == SECCOMP_FILTER_FLAG_TSYNC && config.notifies()) bit = 0;
+        flags_ |= bit;
     }
     if (config.notifies()) flags_ |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
     std::string cached = cache_dir.empty() ? "" : cache_dir + "/" + cache_key(config) + ".bpf";
@@ -167,6 +177,38 @@ int SeccompFilter::load() const {
     long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags_, &prog);
     if (rc < 0) throw_errno("linux.seccomp: load the filter");
     return (flags_ & SECCOMP_FILTER_FLAG_NEW_LISTENER) ? static_cast<int>(rc) : -1;
+}
+
+std::vector<std::string> seccomp_supported_flags() {
+    std::vector<std::string> out;
+    // The kernel checks the flags before it reads the program: EFAULT for a
+    // null program means the flag is known, EINVAL that it is not. Nothing
+    // is installed either way.
+    for (auto& [name, value] : kFlags)
+        if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, value, nullptr) < 0 && errno == EFAULT)
+            out.push_back(name);
+    return out;
+}
+
+std::vector<std::string> seccomp_architectures() {
+    static const char* const candidates[] = {
+        "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",    "SCMP_ARCH_X32",      "SCMP_ARCH_ARM",
+        "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",      "SCMP_ARCH_MIPS64",   "SCMP_ARCH_MIPS64N32",
+        "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64",  "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+        "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",   "SCMP_ARCH_S390",     "SCMP_ARCH_S390X",
+        "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64",  "SCMP_ARCH_RISCV64"};
+    // Only those libseccomp can put into one filter with the native one
+    // (a big-endian architecture cannot join a little-endian filter).
+    std::vector<std::string> out;
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx) return out;
+    for (const char* arch : candidates) {
+        uint32_t token = arch_token(arch);
+        int rc = token ? seccomp_arch_add(ctx, token) : -EINVAL;
+        if (rc == 0 || rc == -EEXIST) out.push_back(arch);
+    }
+    seccomp_release(ctx);
+    return out;
 }
 
 void send_to_seccomp_listener(const oci::Seccomp& config, int notify_fd, pid_t pid, const std::string& state_json) {

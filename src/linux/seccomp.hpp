@@ -10,6 +10,7 @@
 #pragma once
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 #include "oci/config.hpp"
 
@@ -33,6 +34,11 @@ private:
     unsigned flags_ = 0;   // SECCOMP_FILTER_FLAG_*
     bool from_cache_ = false;
 };
+
+// For `runac features`: the filter flags runac passes that this kernel
+// accepts, and the architectures libseccomp can build one filter for here.
+std::vector<std::string> seccomp_supported_flags();
+std::vector<std::string> seccomp_architectures();
 
 // Sends the notify fd with the container's process state (runtime-spec's
 // ContainerProcessState) to the listener socket.

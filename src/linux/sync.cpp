@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "common/error.hpp"
 
@@ -54,6 +55,14 @@ std::optional<Message> receive_message(int fd) {
             throw_errno("sync: receive");
         }
     }
+}
+
+void fail_to_parent(int fd, const std::string& message) {
+    try {
+        send_message(fd, "error:" + message);
+    } catch (...) {
+    }
+    ::_exit(1);
 }
 
 }  // namespace runac::linux

@@ -16,4 +16,8 @@ struct Message {
 // nullopt on EOF.
 std::optional<Message> receive_message(int fd);
 
+// In a child of runac's: tells the parent why it gives up ("error:MESSAGE",
+// best effort) and exits 1.
+[[noreturn]] void fail_to_parent(int fd, const std::string& message);
+
 }  // namespace runac::linux

@@ -32,6 +32,9 @@ const std::pair<const char*, NamespaceType> kNamespaces[] = {
     {"cgroup", NamespaceType::Cgroup}, {"time", NamespaceType::Time},
 };
 
+// User and time namespaces are refused until their mappings and offsets are built.
+bool implemented(NamespaceType t) { return t != NamespaceType::User && t != NamespaceType::Time; }
+
 // Fields of runtime-spec 1.2 that this build does not implement yet. A config
 // using one is refused naming it, rather than run with the setting silently
 // dropped. Each later feature deletes its line here.
@@ -209,6 +212,11 @@ const char* const kSeccompFlags[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTE
                                      "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
 
 template <size_t N>
+std::vector<std::string> names_of(const char* const (&list)[N]) {
+    return std::vector<std::string>(std::begin(list), std::end(list));
+}
+
+template <size_t N>
 std::string one_of(const JsonValue& v, const char* const (&allowed)[N], const char* what) {
     std::string s = v.as_string();
     for (const char* a : allowed)
@@ -306,7 +314,7 @@ void parse_linux(const JsonValue& l, Linux& out) {
                 n.path = p->as_string();
                 if (!n.path.empty() && n.path[0] != '/') p->fail("must be an absolute path");
             }
-            if (n.type == NamespaceType::User || n.type == NamespaceType::Time)
+            if (!implemented(n.type))
                 type.fail("\"" + t + "\" namespaces are not supported by this version of runac");
             out.namespaces.push_back(n);
         }
@@ -460,6 +468,26 @@ Config parse_config(const std::string& json, const std::string& bundle) {
     check_sysctls(c);
     refuse_unsupported(root);
     return c;
+}
+
+std::vector<std::string> seccomp_action_names() { return names_of(kSeccompActions); }
+std::vector<std::string> seccomp_operator_names() { return names_of(kSeccompOps); }
+std::vector<std::string> seccomp_flag_names() { return names_of(kSeccompFlags); }
+
+std::vector<std::string> namespace_names() {
+    std::vector<std::string> out;
+    for (auto& [name, type] : kNamespaces)
+        if (implemented(type)) out.push_back(name);
+    return out;
+}
+
+Process parse_process_json(const std::string& json, const std::string& origin) {
+    JsonDocument doc = JsonDocument::parse(json, origin);
+    JsonValue root = doc.root();
+    if (!root.is_object()) root.fail(origin + " must hold a JSON process object");
+    for (const char* field : {"selinuxLabel", "execCPUAffinity"})
+        if (present(root, field)) throw Error(std::string(field) + ": not supported by this version of runac");
+    return parse_process(root);
 }
 
 Config load_config(const std::string& bundle) {

@@ -149,9 +149,17 @@ struct Config {
 // Parses and validates; throws Error naming the JSON path of the first fault.
 // `bundle` is the absolute bundle directory (root.path is relative to it).
 Config parse_config(const std::string& json, const std::string& bundle);
+// A process object on its own (`exec --process FILE`); `origin` names it in errors.
+Process parse_process_json(const std::string& json, const std::string& origin);
 // Reads BUNDLE/config.json.
 Config load_config(const std::string& bundle);
 
 const char* namespace_name(NamespaceType t);
+
+// What the parser accepts, for `runac features`.
+std::vector<std::string> namespace_names();  // the types this build can create or join
+std::vector<std::string> seccomp_action_names();
+std::vector<std::string> seccomp_operator_names();
+std::vector<std::string> seccomp_flag_names();
 
 }  // namespace runac::oci

@@ -8,14 +8,20 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-// Returns the received fd, or -1; `payload` gets the message bytes.
-inline int receive_fd(const char* socket_path, std::string& payload) {
-    int srv = socket(AF_UNIX, SOCK_STREAM, 0);
+// A listening socket at socket_path, or -1.
+inline int listen_on(const char* socket_path) {
+    int srv = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr = {};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, socket_path, sizeof addr.sun_path - 1);
     unlink(socket_path);
-    if (bind(srv, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(srv, 1) != 0) return -1;
+    if (bind(srv, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(srv, 4) != 0) return -1;
+    return srv;
+}
+
+// Accepts one connection on `srv`; returns the fd it passed, or -1;
+// `payload` gets the message bytes.
+inline int accept_fd(int srv, std::string& payload) {
     int conn = accept(srv, nullptr, nullptr);
     static char buf[65536];
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
@@ -32,6 +38,14 @@ inline int receive_fd(const char* socket_path, std::string& payload) {
     for (cmsghdr* cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
         if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) std::memcpy(&fd, CMSG_DATA(cm), sizeof fd);
     close(conn);
+    return fd;
+}
+
+// One connection on a fresh socket at socket_path.
+inline int receive_fd(const char* socket_path, std::string& payload) {
+    int srv = listen_on(socket_path);
+    if (srv < 0) return -1;
+    int fd = accept_fd(srv, payload);
     close(srv);
     return fd;
 }

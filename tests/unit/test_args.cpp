@@ -51,3 +51,10 @@ TEST_CASE("signals parse by name, SIG-name and number") {
     CHECK_THROWS_WITH(parse_signal("NOPE"), "unknown signal \"NOPE\"");
     CHECK_THROWS_WITH(parse_signal("0"), "unknown signal \"0\"");
 }
+
+TEST_CASE("a repeated flag keeps every value, in order") {
+    Args a = parse({"-b", "/one", "--bundle=/two", "id"});
+    CHECK(a.all("bundle") == std::vector<std::string>{"/one", "/two"});
+    CHECK(a.get("bundle") == "/two");
+    CHECK(a.all("detach").empty());
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # build-initramfs.sh OUT.cpio: the VM tier's initramfs, from the current
 # build tree. Holds busybox (the guest's userland, /init is guest/init),
-# runac and vm-probe from the build, jq, the shared libraries `ldd` lists
+# runac and vm-probe from the build, jq, apparmor_parser, the shared libraries `ldd` lists
 # for them, the busybox container rootfs (tests/lib/make-rootfs.sh) at
 # /vm/rootfs, and the guest scripts and tests at /vm.
 #
@@ -11,7 +11,8 @@
 #
 # Env: RUNAC (runac binary), RUNAC_VM_PROBE (vm-probe binary),
 #      RUNAC_VM_ROOTFS (container rootfs cache; default: next to OUT),
-#      BUSYBOX (default /bin/busybox), JQ (default: jq on PATH).
+#      BUSYBOX (default /bin/busybox), JQ (default: jq on PATH),
+#      APPARMOR_PARSER (default /usr/sbin/apparmor_parser).
 set -euo pipefail
 
 out=${1:?usage: build-initramfs.sh OUT.cpio}
@@ -64,6 +65,8 @@ add_program() {
 add_program "$runac" usr/local/bin/runac
 add_program "$probe" usr/local/bin/vm-probe
 add_program "$jq" usr/bin/jq
+# AppArmor's profile compiler, for the guest tests that load a profile.
+add_program "${APPARMOR_PARSER:-/usr/sbin/apparmor_parser}" usr/sbin/apparmor_parser
 
 cp -a "$rootfs" vm/rootfs
 rm -f vm/rootfs/.runac-rootfs-stamp

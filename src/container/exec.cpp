@@ -1,0 +1,165 @@
+#include "container/exec.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <optional>
+
+#include "cgroups/cgroup.hpp"
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "common/log.hpp"
+#include "linux/console.hpp"
+#include "linux/credentials.hpp"
+#include "linux/join.hpp"
+#include "linux/namespaces.hpp"
+#include "linux/process.hpp"
+#include "linux/sync.hpp"
+
+namespace runac::container {
+
+namespace {
+
+void check_status(const Container& c, bool ignore_paused) {
+    switch (c.status()) {
+        case Status::Stopped: throw Error("cannot exec in a stopped container");
+        case Status::Paused:
+            if (!ignore_paused) throw Error("cannot exec in a paused container (use --ignore-paused to override)");
+            break;
+        default: break;
+    }
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    size_t i = 0;
+    while (i <= s.size()) {
+        size_t j = s.find(sep, i);
+        if (j == std::string::npos) j = s.size();
+        if (j > i) out.push_back(s.substr(i, j - i));
+        i = j + 1;
+    }
+    return out;
+}
+
+// Whether the hierarchy holding cgroup directory `dir` has one of `wanted`.
+bool has_controller(const std::vector<cgroups::Hierarchy>& hierarchies, const std::string& dir,
+                    const std::vector<std::string>& wanted) {
+    for (auto& h : hierarchies) {
+        if (h.unified || !starts_with(dir, h.mountpoint + "/")) continue;
+        for (auto& own : split(h.controllers, ','))
+            for (auto& w : wanted)
+                if (own == w) return true;
+    }
+    return false;
+}
+
+// --cgroup [CONTROLLER[,...]:]SUBPATH: the process goes into an existing
+// sub-cgroup of the container's, in the hierarchies of those controllers
+// (in every hierarchy without a controller list), as runc does.
+std::vector<std::string> target_cgroups(const std::vector<std::string>& paths, const std::vector<std::string>& specs) {
+    std::vector<std::string> out = paths;
+    if (specs.empty()) return out;
+    auto hierarchies = cgroups::discover();
+    for (const std::string& spec : specs) {
+        std::vector<std::string> controllers;
+        std::string sub = spec;
+        if (auto colon = spec.find(':'); colon != std::string::npos) {
+            controllers = split(spec.substr(0, colon), ',');
+            sub = spec.substr(colon + 1);
+        }
+        if (sub.empty() || sub[0] == '/' || absolute_path(sub, "/") != "/" + sub)
+            throw Error("--cgroup: \"" + spec + "\": the sub-cgroup must be a plain relative path");
+        for (size_t i = 0; i < paths.size(); i++) {
+            if (!controllers.empty() && !has_controller(hierarchies, paths[i], controllers)) continue;
+            std::string dir = paths[i] + "/" + sub;
+            struct stat st;
+            if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+                throw Error("--cgroup: \"" + spec + "\": no such sub-cgroup " + dir);
+            out[i] = dir;
+        }
+    }
+    return out;
+}
+
+// The init's namespaces, as fds, opened while the init is known to be the
+// container's (pid and start time): a recycled pid must not be joined.
+struct InitNamespaces {
+    std::vector<std::pair<oci::NamespaceType, UniqueFd>> fds;
+    UniqueFd pid;  // entered by runac itself before it clones
+};
+InitNamespaces open_namespaces(const Container& c, const oci::Config& config) {
+    InitNamespaces ns;
+    const ContainerState& st = c.state();
+    for (auto& n : config.linux.namespaces) {
+        std::string path = "/proc/" + std::to_string(st.pid) + "/ns/" + linux::proc_ns_name(n.type);
+        UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) throw_errno(std::string("open the container's ") + oci::namespace_name(n.type) + " namespace");
+        if (n.type == oci::NamespaceType::Pid)
+            ns.pid = std::move(fd);
+        else
+            ns.fds.emplace_back(n.type, std::move(fd));
+    }
+    if (!linux::is_alive(st.pid, st.pid_start_time)) throw Error("cannot exec in a stopped container");
+    return ns;
+}
+
+}  // namespace
+
+pid_t exec(const Container& c, const ExecOptions& options) {
+    check_status(c, options.ignore_paused);
+    oci::Config config = c.config();
+    const oci::Process& process = options.process;
+    if (!process.apparmor_profile.empty() && !linux::apparmor_enabled())
+        log::debug("process.apparmorProfile ignored: AppArmor is not enabled on this host");
+    // The container's filter applies to every process in it.
+    std::optional<linux::SeccompFilter> seccomp;
+    if (config.linux.seccomp) seccomp.emplace(*config.linux.seccomp, linux::kSeccompCacheDir);
+    cgroups::Cgroup cgroup = cgroups::Cgroup::from_paths(target_cgroups(c.state().cgroup_paths, options.cgroups));
+    InitNamespaces ns = open_namespaces(c, config);
+
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) throw_errno("socketpair");
+    UniqueFd parent_end(pair[0]), child_end(pair[1]);
+    linux::JoinRequest request;
+    request.config = &config;
+    request.process = &process;
+    request.seccomp = seccomp ? &*seccomp : nullptr;
+    for (auto& [type, fd] : ns.fds) request.namespaces.emplace_back(type, fd.get());
+    request.sync_fd = child_end.get();
+    request.preserve_fds = options.preserve_fds;
+    // setns(CLONE_NEWPID) only decides where our next child is born.
+    if (ns.pid) linux::join_namespace_fd(oci::NamespaceType::Pid, ns.pid.get(), "of the container");
+    UniqueFd unified;
+    if (!cgroup.unified_path().empty())
+        unified.reset(::open(cgroup.unified_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    linux::Cloned child = linux::spawn_joined(request, unified.get());
+    linux::ChildProcess guard(child.pid);
+    child_end.reset();
+    cgroup.add_process(child.pid, child.in_cgroup ? cgroup.unified_path() : "");
+    linux::send_message(parent_end.get(), "go");
+
+    bool ready = false;
+    for (;;) {
+        auto msg = linux::receive_message(parent_end.get());
+        if (!msg) break;
+        UniqueFd passed(msg->fd);
+        if (starts_with(msg->text, "error:")) throw Error(msg->text.substr(6));
+        if (msg->text == "ready") ready = true;
+        if (msg->text == "console" && passed) {
+            if (!options.console_socket.empty())
+                linux::send_console(options.console_socket, passed.get());
+            else if (options.console_master)
+                *options.console_master = std::move(passed);
+        }
+        if (msg->text == "seccomp-notify" && passed)
+            linux::send_to_seccomp_listener(*config.linux.seccomp, passed.get(), child.pid,
+                                            oci_state_json(c.state(), c.status(), false, ""));
+    }
+    // EOF without "ready": it died (was killed) before it could run the program.
+    if (!ready) throw Error("the process died before it could run the program");
+    return guard.release();
+}
+
+}  // namespace runac::container

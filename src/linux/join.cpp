@@ -1,0 +1,59 @@
+#include "linux/join.hpp"
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "linux/console.hpp"
+#include "linux/program.hpp"
+#include "linux/sync.hpp"
+
+namespace runac::linux {
+
+namespace {
+
+[[noreturn]] void run_joined(const JoinRequest& req) {
+    const oci::Process& process = *req.process;
+    try {
+        reset_signal_handling();
+        std::vector<int> keep = {req.sync_fd};
+        for (auto& [type, fd] : req.namespaces) keep.push_back(fd);
+        close_fds_except(req.preserve_fds, keep);
+        auto go = receive_message(req.sync_fd);
+        if (!go || go->text != "go") ::_exit(1);
+        // From the first setns on, processes of the container can see this
+        // one: non-dumpable, none of them may ptrace it or open its
+        // /proc/PID/exe (runac's binary on the host: the CVE-2019-5736 class).
+        ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        // The mount namespace last: joining it also moves our root and cwd
+        // to the container's root.
+        for (auto& [type, fd] : req.namespaces)
+            if (type != oci::NamespaceType::Mount) join_namespace_fd(type, fd, "of the container");
+        for (auto& [type, fd] : req.namespaces)
+            if (type == oci::NamespaceType::Mount) join_namespace_fd(type, fd, "of the container");
+        for (auto& [type, fd] : req.namespaces) ::close(fd);
+        if (process.terminal) {
+            UniqueFd master = open_container_console(process.console_size, Console::Leave);
+            send_with_fd(req.sync_fd, "console", master.get());
+        }
+        Program program = prepare_program(process);
+        confine(process, req.config->linux, req.seccomp, req.sync_fd, req.preserve_fds);
+        send_message(req.sync_fd, "ready");
+        std::string error = exec_program(program);
+        send_message(req.sync_fd, "error:" + error);
+        ::_exit(127);
+    } catch (const std::exception& e) {
+        fail_to_parent(req.sync_fd, e.what());
+    }
+}
+
+}  // namespace
+
+Cloned spawn_joined(const JoinRequest& req, int cgroup_fd) {
+    Cloned child = clone_process(0, cgroup_fd);
+    if (child.pid == 0) run_joined(req);
+    return child;
+}
+
+}  // namespace runac::linux

@@ -1,0 +1,152 @@
+#include "linux/program.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "linux/credentials.hpp"
+#include "linux/sync.hpp"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+namespace runac::linux {
+
+namespace {
+
+std::string env_value(const std::vector<std::string>& env, const std::string& name) {
+    for (auto& e : env)
+        if (starts_with(e, name + "=")) return e.substr(name.size() + 1);
+    return "";
+}
+
+bool executable_file(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+}
+
+std::string resolve_executable(const oci::Process& process) {
+    const std::string& name = process.args[0];
+    if (name.find('/') != std::string::npos) {
+        struct stat st;
+        if (::stat(name.c_str(), &st) != 0)
+            throw Error("exec: \"" + name + "\": stat " + name + ": " + std::strerror(errno));
+        if (!executable_file(name)) throw Error("exec: \"" + name + "\": permission denied");
+        return name;
+    }
+    std::string path = env_value(process.env, "PATH");
+    if (path.empty()) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    size_t i = 0;
+    while (i <= path.size()) {
+        size_t j = path.find(':', i);
+        if (j == std::string::npos) j = path.size();
+        std::string dir = path.substr(i, j - i);
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+        if (executable_file(candidate)) return candidate;
+        i = j + 1;
+    }
+    throw Error("exec: \"" + name + "\": executable file not found in $PATH");
+}
+
+// HOME from the container's /etc/passwd when the process does not set it (as runc).
+std::vector<std::string> process_env(const oci::Process& process) {
+    std::vector<std::string> env = process.env;
+    if (!env_value(env, "HOME").empty()) return env;
+    std::string home = "/";
+    std::ifstream passwd("/etc/passwd");
+    for (std::string line; std::getline(passwd, line);) {
+        // name:x:uid:gid:gecos:home:shell
+        std::vector<std::string> f;
+        size_t i = 0;
+        while (i <= line.size()) {
+            size_t j = line.find(':', i);
+            if (j == std::string::npos) j = line.size();
+            f.push_back(line.substr(i, j - i));
+            i = j + 1;
+        }
+        if (f.size() >= 6 && f[2] == std::to_string(process.user.uid)) {
+            home = f[5];
+            break;
+        }
+    }
+    env.push_back("HOME=" + home);
+    return env;
+}
+
+void load_seccomp(const SeccompFilter& filter, int sync_fd) {
+    int notify_fd = filter.load();
+    if (notify_fd >= 0) {
+        send_with_fd(sync_fd, "seccomp-notify", notify_fd);
+        ::close(notify_fd);
+    }
+}
+
+}  // namespace
+
+void reset_signal_handling() {
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+void close_fds_except(int preserve_fds, std::vector<int> keep) {
+    unsigned next = 3 + static_cast<unsigned>(preserve_fds);
+    std::sort(keep.begin(), keep.end());
+    for (int fd : keep) {
+        if (fd < 0 || static_cast<unsigned>(fd) < next) continue;
+        if (static_cast<unsigned>(fd) > next) ::syscall(SYS_close_range, next, static_cast<unsigned>(fd) - 1, 0);
+        next = static_cast<unsigned>(fd) + 1;
+    }
+    ::syscall(SYS_close_range, next, ~0U, 0);
+}
+
+Program prepare_program(const oci::Process& process) {
+    if (::chdir(process.cwd.c_str()) != 0) throw_errno("process.cwd: chdir " + process.cwd);
+    Program p;
+    p.path = resolve_executable(process);
+    p.argv = process.args;
+    p.env = process_env(process);
+    for (auto& a : p.argv) p.c_argv.push_back(a.data());
+    p.c_argv.push_back(nullptr);
+    for (auto& e : p.env) p.c_env.push_back(e.data());
+    p.c_env.push_back(nullptr);
+    return p;
+}
+
+void confine(const oci::Process& process, const oci::Linux& linux, const SeccompFilter* seccomp, int sync_fd,
+             int preserve_fds) {
+    apply_rlimits(process);
+    apply_scheduling(process);
+    apply_personality(linux);
+    if (process.oom_score_adj) write_file("/proc/self/oom_score_adj", std::to_string(*process.oom_score_adj));
+    apply_apparmor_profile(process);
+    // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
+    // while runac still holds it (the filter then sees the steps below).
+    if (seccomp && !process.no_new_privileges) load_seccomp(*seccomp, sync_fd);
+    apply_user_and_capabilities(process);
+    ::umask(process.user.umask.value_or(022));
+    apply_no_new_privileges(process);
+    // Only the fds asked for cross into the program (3 .. 3+preserve-1);
+    // whatever else is still open is closed by the exec.
+    for (int fd = 3; fd < 3 + preserve_fds; fd++) ::fcntl(fd, F_SETFD, 0);
+    ::syscall(SYS_close_range, 3 + preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (seccomp && process.no_new_privileges) load_seccomp(*seccomp, sync_fd);
+}
+
+std::string exec_program(const Program& program) {
+    ::execve(program.path.c_str(), program.c_argv.data(), program.c_env.data());
+    return "exec " + program.path + ": " + std::strerror(errno);
+}
+
+}  // namespace runac::linux
