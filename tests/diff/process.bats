@@ -91,3 +91,22 @@ run_with_hooks() {
 	[[ "$a" == *"/dev/pts/0"* ]]
 	[ "$a" = "$b" ]
 }
+
+@test "a console socket receives the same pty under create and start" {
+	update_config '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 90}'
+	set_cmd 'read x; echo "got:$x"; tty; stat -c "%t:%T" /dev/console'
+	local side receivers=()
+	for side in a b; do
+		mkdir -p "$BATS_TEST_TMPDIR/diff-$side"
+		"$CONSOLE_RECEIVER" "$BATS_TEST_TMPDIR/diff-$side/bundle.sock" ping >"$BATS_TEST_TMPDIR/tty-$side" &
+		receivers+=($!)
+		for _ in $(seq 50); do [ -S "$BATS_TEST_TMPDIR/diff-$side/bundle.sock" ] && break; sleep 0.02; done
+	done
+	diff_cli run -d --console-socket @BUNDLE@.sock @ID@
+	wait "${receivers[@]}"
+	diff_wait_state stopped
+	diff_cli delete @ID@
+	cat "$BATS_TEST_TMPDIR/tty-a"
+	grep -q "got:ping" "$BATS_TEST_TMPDIR/tty-a"
+	diff <(tr -d '\r' <"$BATS_TEST_TMPDIR/tty-a") <(tr -d '\r' <"$BATS_TEST_TMPDIR/tty-b")
+}

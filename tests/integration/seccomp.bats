@@ -40,12 +40,24 @@ teardown() { common_teardown; }
 	[[ "$output" == *"term=0"* ]]
 }
 
-@test "SCMP_ACT_KILL_PROCESS kills the caller" {
+@test "SCMP_ACT_KILL_PROCESS and SCMP_ACT_KILL_THREAD kill the (single-threaded) caller" {
+	for action in SCMP_ACT_KILL_PROCESS SCMP_ACT_KILL_THREAD; do
+		update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+			"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "'$action'"}]}'
+		set_cmd 'mkdir /tmp/d'
+		run runac run "$CID"
+		[ "$status" -eq $((128 + 31)) ]
+	done
+}
+
+@test "SCMP_ACT_TRACE without a tracer fails the call with ENOSYS" {
+	# The kernel answers ENOSYS when no ptrace(2) tracer takes the event.
 	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
-		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL_PROCESS"}]}'
-	set_cmd 'mkdir /tmp/d'
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_TRACE"}]}'
+	set_cmd 'mkdir /tmp/d; echo rc=$?'
 	run runac run "$CID"
-	[ "$status" -eq $((128 + 31)) ]
+	[[ "$output" == *"Function not implemented"* ]]
+	[[ "$output" == *"rc=1"* ]]
 }
 
 @test "SCMP_ACT_NOTIFY hands the listener fd and the container state to listenerPath" {
