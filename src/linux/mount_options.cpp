@@ -44,6 +44,7 @@ std::vector<std::string> mount_option_names() {
     std::vector<std::string> out;
     for (auto& f : kFlags) out.push_back(f.name);
     for (auto& p : kPropagation) out.push_back(p.first);
+    out.push_back("tmpcopyup");
     std::sort(out.begin(), out.end());
     return out;
 }
@@ -51,6 +52,10 @@ std::vector<std::string> mount_option_names() {
 MountOptions parse_mount_options(const std::vector<std::string>& options) {
     MountOptions out;
     for (auto& opt : options) {
+        if (opt == "tmpcopyup") {
+            out.copy_up = true;
+            continue;
+        }
         if (unsigned long p = propagation_flag(opt)) {
             out.propagation = p;
             continue;

@@ -9,6 +9,7 @@ struct MountOptions {
     unsigned long flags = 0;        // MS_RDONLY, MS_NOSUID, MS_BIND, MS_REC, ...
     unsigned long propagation = 0;  // MS_SHARED / MS_SLAVE / MS_PRIVATE / MS_UNBINDABLE (| MS_REC)
     std::string data;               // what the filesystem parses itself ("mode=755,size=65536k")
+    bool copy_up = false;           // tmpcopyup: a tmpfs starts with the directory's contents
     bool bind() const;
 };
 

@@ -12,6 +12,7 @@
 #include "cgroups/cgroup.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
+#include "linux/copy_up.hpp"
 #include "linux/inroot.hpp"
 #include "linux/mount_options.hpp"
 
@@ -116,8 +117,15 @@ void mount_one(int root, const oci::Mount& m, const RootfsOptions& options, cons
     } else {
         target = ensure_in_root(root, m.destination, false);
     }
+    // The directory beneath, still reachable through an fd once it is covered.
+    UniqueFd below;
+    if (opts.copy_up && type == "tmpfs") {
+        below.reset(::openat(target.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!below) throw_errno(m.destination + ": tmpcopyup");
+    }
     do_mount(m.source.empty() ? type : m.source, fd_path(target.get()), type, opts.flags & ~MS_REMOUNT, opts.data,
              m.destination);
+    if (below) copy_tree(below.get(), must_open_in_root(root, m.destination, O_RDONLY | O_DIRECTORY).get());
     if (opts.propagation) change_mount(root, m.destination, opts.propagation, m.destination + " (propagation)");
 }
 

@@ -248,3 +248,25 @@ teardown() { common_teardown; }
 	grep -q 'process.scheduler.policy: unknown scheduler policy' "$BATS_TEST_TMPDIR/out"
 	[ -z "$(ls -A "$RUNAC_ROOT")" ]
 }
+
+@test "a tmpfs with tmpcopyup starts with the directory's contents, symlinks not followed" {
+	mkdir -p "$BUNDLE/rootfs/data/sub"
+	echo image-file >"$BUNDLE/rootfs/data/sub/file"
+	chmod 0604 "$BUNDLE/rootfs/data/sub/file"
+	chown 1000:1000 "$BUNDLE/rootfs/data/sub/file"
+	ln -s /etc/shadow "$BUNDLE/rootfs/data/escape"
+	mknod "$BUNDLE/rootfs/data/null" c 1 3
+	update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs",
+		"options": ["nosuid", "nodev", "tmpcopyup"]}]'
+	set_cmd 'cat /data/sub/file; stat -c "%a %u:%g" /data/sub/file; readlink /data/escape;
+		[ -e /data/null ] && echo null-copied; touch /data/new && echo writable; grep " /data " /proc/self/mountinfo'
+	run runac run "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = image-file ]
+	[ "${lines[1]}" = "604 1000:1000" ]
+	[ "${lines[2]}" = /etc/shadow ]
+	[ "${lines[3]}" = writable ]
+	[[ "${lines[4]}" == *" - tmpfs "* ]]
+	# The image's directory itself is untouched.
+	[ ! -e "$BUNDLE/rootfs/data/new" ]
+}
