@@ -292,3 +292,11 @@ teardown() { common_teardown; }
 	[ "$status" -eq 0 ]
 	[ "$output" = runac ]
 }
+
+@test "a state root whose parents do not exist is created, as engines expect" {
+	local root=$BATS_TEST_TMPDIR/missing/parents/root
+	"$RUNAC" --root "$root" create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1
+	[ "$(stat -c %a "$root")" = 711 ]
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/missing")" = 700 ]
+	"$RUNAC" --root "$root" delete --force "$CID"
+}
