@@ -39,4 +39,9 @@ Command state_command();
 Command list_command();
 Command kill_command();
 Command delete_command();
+Command pause_command();
+Command resume_command();
+Command ps_command();
+Command update_command();
+Command events_command();
 }  // namespace runac::cli
