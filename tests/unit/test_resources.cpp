@@ -74,3 +74,13 @@ TEST_CASE("the container's device rules end with the nodes every container needs
     CHECK(cgroups::device_rule_text(rules[1]) == "c *:* m");
     CHECK(cgroups::device_rule_text(rules[3]) == "c 1:3 rwm");
 }
+
+TEST_CASE("a config rule for one standard device is not overridden by the defaults") {
+    oci::Config c;
+    c.linux.resources.devices.push_back({false, "a", std::nullopt, std::nullopt, "rwm"});
+    c.linux.resources.devices.push_back({false, "c", 1, 3, "w"});
+    auto rules = cgroups::effective_device_rules(c);
+    for (auto& r : rules) CHECK(cgroups::device_rule_text(r) != "c 1:3 rwm");
+    CHECK(cgroups::device_rule_text(rules.at(1)) == "c 1:3 w");
+    CHECK(cgroups::device_rule_text(rules.back()) == "c 10:200 rwm");
+}
