@@ -87,6 +87,9 @@ std::vector<bpf_insn> program(const std::vector<oci::DeviceRule>& rules) {
         block.push_back(exit_insn());
         for (size_t at : to_next) block[at].off = static_cast<int16_t>(block.size() - at - 1);
         p.insert(p.end(), block.begin(), block.end());
+        // "a" matches every device: the rules before it can never decide
+        // (and the verifier refuses unreachable instructions).
+        if (r.type == "a") return p;
     }
     p.push_back(return_value(0));
     p.push_back(exit_insn());
