@@ -8,8 +8,52 @@
 #include "cgroups/device_rules.hpp"
 #include "common/error.hpp"
 #include "common/fd.hpp"
+#include "common/files.hpp"
+#include "common/log.hpp"
 
 namespace runac::cgroups {
+
+namespace {
+
+// The old values of the files an update has written, while one runs.
+struct Journal {
+    std::vector<std::pair<std::string, std::string>> saved;  // path, old value
+};
+Journal* active_journal = nullptr;
+
+// Single-value knobs only: a multi-line file (io.max, blkio throttles) is
+// not restored by writing its content back.
+void remember(const std::string& path) {
+    if (!active_journal) return;
+    for (auto& [p, _] : active_journal->saved)
+        if (p == path) return;
+    auto old = read_file_if_exists(path);
+    if (!old) return;
+    std::string value = trim(*old);
+    if (value.find('\n') != std::string::npos) return;
+    active_journal->saved.emplace_back(path, value);
+}
+
+}  // namespace
+
+void update_resources(const Cgroup& cg, const oci::Resources& r) {
+    Journal journal;
+    active_journal = &journal;
+    try {
+        apply_resources(cg, r, "");
+    } catch (const Error&) {
+        active_journal = nullptr;
+        for (auto it = journal.saved.rbegin(); it != journal.saved.rend(); ++it) {
+            try {
+                write_file(it->first, it->second);
+            } catch (const Error& e) {
+                log::warn(std::string("update: could not restore the old value: ") + e.what());
+            }
+        }
+        throw;
+    }
+    active_journal = nullptr;
+}
 
 void apply_resources(const Cgroup& cg, const oci::Resources& r, const std::string& field_prefix) {
     if (cg.v2())
@@ -34,6 +78,7 @@ namespace detail {
 
 void write_knob(const std::string& dir, const std::string& file, const std::string& value, const std::string& field) {
     std::string path = dir + "/" + file;
+    remember(path);
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
     if (!fd) throw Error(field + ": open " + path + ": " + std::strerror(errno));
     ssize_t n;

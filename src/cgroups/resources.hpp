@@ -14,6 +14,11 @@ namespace runac::cgroups {
 // field an error line names ("linux.resources." at create, "" at update).
 void apply_resources(const Cgroup& cg, const oci::Resources& r, const std::string& field_prefix);
 
+// `update`: like apply_resources, but when the kernel refuses a value, the
+// files already written get their old values back (in reverse order, which
+// also satisfies v1's memory <= memory+swap) before the error is thrown.
+void update_resources(const Cgroup& cg, const oci::Resources& r);
+
 // linux.resources.devices (with the defaults every container gets).
 void apply_device_rules(const Cgroup& cg, const oci::Config& config);
 

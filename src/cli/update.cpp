@@ -1,7 +1,8 @@
 // runac update: change a running (or paused) container's resource limits.
 // Values parse as runc parses them (sizes like "64m", "-1" for unlimited);
 // every value is parsed and validated before the first cgroup file is
-// written, so a bad one changes nothing.
+// written, and a value the kernel refuses rolls back what was written
+// before it, so a failed update changes nothing.
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -171,7 +172,7 @@ int run_update(const GlobalOptions& global, const Args& args) {
     auto c = container::Container::load(global.root, id);
     auto s = c.status();
     if (s == container::Status::Stopped || s == container::Status::Creating) throw Error("container not running");
-    cgroups::apply_resources(c.cgroup(), r, "");
+    cgroups::update_resources(c.cgroup(), r);
     return 0;
 }
 

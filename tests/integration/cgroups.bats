@@ -292,6 +292,10 @@ cpu_ticks() {
 	[ "$output" = '--blkio-weight: must be between 10 and 1000' ]
 	check --memory 64m --memory-swap 32m
 	[ "$output" = '--memory-swap: must be at least the memory limit (it counts memory plus swap)' ]
+	# The kernel refuses CPU 7 (this host has 2) after memory was written:
+	# the memory limit gets its old value back.
+	check --memory 100m --cpuset-cpus 7
+	[[ "$output" == "cpu.cpus: write \"7\" to /sys/fs/cgroup/cpuset/"*"/cpuset.cpus: "* ]]
 	echo '{"pids": {"limit": "x"}}' >"$BATS_TEST_TMPDIR/r.json"
 	check --resources "$BATS_TEST_TMPDIR/r.json"
 	[ "$output" = 'pids.limit: expected an integer, got string' ]
@@ -349,4 +353,35 @@ cpu_ticks() {
 	try create "$CID"
 	[ "$output" = "runac create failed: linux.resources.memory.limit: must be -1 (unlimited) or a number of bytes" ]
 	[ -z "$(ls -A "$RUNAC_ROOT")" ]
+}
+
+@test "cgroup v2 device filter (pure cgroup2 mount namespace): BPF refuses /dev/null writes, delete frees it" {
+	# This host's cgroup2 has no controllers, but device filters are core
+	# cgroup BPF: in a mount namespace where cgroup2 is /sys/fs/cgroup,
+	# runac sees a pure v2 host and attaches its BPF device filter.
+	update_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"},
+		{"allow": false, "type": "c", "major": 1, "minor": 3, "access": "w"}]'
+	set_cmd 'cat /dev/null && echo null-read-ok; echo x >/dev/null && echo null-write-ok; echo x >/dev/zero && echo zero-ok; sleep 100'
+	cat >"$BATS_TEST_TMPDIR/v2.sh" <<-'SCRIPT'
+		set -e
+		mount --make-rprivate /
+		umount -l /sys/fs/cgroup
+		mount -t cgroup2 none /sys/fs/cgroup
+		"$RUNAC" --root "$RUNAC_ROOT" create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1
+		bpftool cgroup show "/sys/fs/cgroup/$CID" >"$BATS_TEST_TMPDIR/attached"
+		"$RUNAC" --root "$RUNAC_ROOT" start "$CID"
+		for i in $(seq 100); do grep -q zero-ok "$BATS_TEST_TMPDIR/out" && break; sleep 0.05; done
+		"$RUNAC" --root "$RUNAC_ROOT" delete --force "$CID"
+		[ ! -e "/sys/fs/cgroup/$CID" ]
+	SCRIPT
+	BATS_TEST_TMPDIR=$BATS_TEST_TMPDIR RUNAC_ROOT=$RUNAC_ROOT CID=$CID unshare -m bash "$BATS_TEST_TMPDIR/v2.sh"
+	cat "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/attached"
+	grep -q 'cgroup_device .*runac_devices' "$BATS_TEST_TMPDIR/attached"
+	grep -q null-read-ok "$BATS_TEST_TMPDIR/out"
+	grep -q "can't create /dev/null: Operation not permitted" "$BATS_TEST_TMPDIR/out"
+	! grep -q null-write-ok "$BATS_TEST_TMPDIR/out"
+	grep -q zero-ok "$BATS_TEST_TMPDIR/out"
+	# The program went with the cgroup (the leak guard checks too).
+	for _ in $(seq 20); do bpftool prog list | grep -q runac_devices || break; sleep 0.1; done
+	! bpftool prog list | grep -q runac_devices
 }
