@@ -16,7 +16,8 @@ const std::vector<Command>& commands() {
     static const std::vector<Command> all = {spec_command(),  create_command(), start_command(),
                                              run_command(),   state_command(),  list_command(),
                                              kill_command(),  delete_command(), exec_command(),
-                                             features_command()};
+                                             features_command(), pause_command(), resume_command(),
+                                             ps_command(),    update_command(), events_command()};
     return all;
 }
 

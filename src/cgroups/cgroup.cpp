@@ -5,7 +5,9 @@
 #include <cstring>
 #include <set>
 #include <sstream>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <thread>
 #include <unistd.h>
 
@@ -24,11 +26,6 @@ std::set<std::string> split_set(const std::string& s) {
     while (std::getline(ss, item, ','))
         if (!item.empty()) out.insert(item);
     return out;
-}
-
-bool exists(const std::string& p) {
-    struct stat st;
-    return ::stat(p.c_str(), &st) == 0;
 }
 
 // A new v1 cpuset cgroup starts with no cpus and mems, and joining it then
@@ -139,7 +136,14 @@ Cgroup Cgroup::create(const std::string& cgroups_path, const std::string& id) {
     return cg;
 }
 
-Cgroup Cgroup::from_paths(std::vector<std::string> paths) { return Cgroup(std::move(paths), false); }
+Cgroup Cgroup::from_paths(std::vector<std::string> paths) {
+    Cgroup cg(std::move(paths), false);
+    for (auto& p : cg.paths_) {
+        struct statfs fs;
+        if (::statfs(p.c_str(), &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC) cg.unified_ = p;
+    }
+    return cg;
+}
 
 Cgroup::Cgroup(Cgroup&& o) noexcept
     : paths_(std::move(o.paths_)), owned_(o.owned_), unified_(std::move(o.unified_)) {
@@ -162,37 +166,10 @@ void Cgroup::add_process(pid_t pid, const std::string& except) const {
 
 std::string Cgroup::unified_path() const { return unified_; }
 
-std::string Cgroup::find(const std::string& file) const {
+std::string Cgroup::dir_with(const std::string& file) const {
     for (auto& p : paths_)
-        if (exists(p + "/" + file)) return p + "/" + file;
+        if (path_exists(p + "/" + file)) return p;
     return "";
-}
-
-void Cgroup::apply_device_rules(const oci::Config& config) const {
-    const auto& rules = config.linux.device_rules;
-    if (rules.empty()) return;
-    std::string allow = find("devices.allow");
-    if (allow.empty())
-        throw Error("linux.resources.devices: needs the v1 devices controller; the cgroup v2 device filter is not supported by this version of runac");
-    std::string deny = find("devices.deny");
-    auto rule_text = [](const std::string& type, std::optional<int64_t> major, std::optional<int64_t> minor,
-                        const std::string& access) {
-        if (type == "a") return std::string("a");
-        auto num = [](std::optional<int64_t> n) { return (n && *n >= 0) ? std::to_string(*n) : std::string("*"); };
-        return type + " " + num(major) + ":" + num(minor) + " " + access;
-    };
-    for (auto& r : rules) write_file(r.allow ? allow : deny, rule_text(r.type, r.major, r.minor, r.access));
-    // The devices every container needs, as runc allows them after the
-    // config's own rules, then the config's explicit device nodes.
-    struct Default { const char* type; int64_t major, minor; };
-    static const Default defaults[] = {{"c", -1, -1}, {"b", -1, -1}};
-    for (auto& d : defaults) write_file(allow, rule_text(d.type, d.major, d.minor, "m"));
-    static const Default nodes[] = {{"c", 1, 3}, {"c", 1, 8}, {"c", 1, 7}, {"c", 5, 0}, {"c", 1, 5},
-                                    {"c", 1, 9}, {"c", 136, -1}, {"c", 5, 2}, {"c", 10, 200}};
-    for (auto& d : nodes) write_file(allow, rule_text(d.type, d.major, d.minor, "rwm"));
-    for (auto& d : config.linux.devices)
-        if (d.type == 'c' || d.type == 'b' || d.type == 'u')
-            write_file(allow, rule_text(std::string(1, d.type == 'u' ? 'c' : d.type), d.major, d.minor, "rwm"));
 }
 
 std::vector<pid_t> Cgroup::pids() const {
@@ -208,15 +185,20 @@ std::vector<pid_t> Cgroup::pids() const {
 }
 
 void Cgroup::signal_all(int sig) const {
-    for (pid_t pid : pids()) ::kill(pid, sig);
-}
-
-bool Cgroup::frozen() const {
-    for (auto& p : paths_) {
-        if (auto v1 = read_file_if_exists(p + "/freezer.state")) return trim(*v1) == "FROZEN";
-        if (auto v2 = read_file_if_exists(p + "/cgroup.freeze")) return trim(*v2) == "1";
+    // cgroup.kill (Linux 5.14) kills every process atomically, forks included.
+    if (sig == SIGKILL && v2() && path_exists(unified_ + "/cgroup.kill")) {
+        write_file(unified_ + "/cgroup.kill", "1");
+        return;
     }
-    return false;
+    // Otherwise freeze first, so that no process forks a child the list
+    // below misses, as runc does; signals are delivered on thaw. A paused
+    // container stays frozen, except for SIGKILL: a frozen v1 task acts on
+    // it only once thawed (and dies before it returns to user space).
+    bool was_frozen = frozen();
+    bool can_freeze = !dir_with("freezer.state").empty() || (v2() && path_exists(unified_ + "/cgroup.freeze"));
+    if (can_freeze && !was_frozen) freeze();
+    for (pid_t pid : pids()) ::kill(pid, sig);
+    if (can_freeze && (!was_frozen || sig == SIGKILL)) thaw();
 }
 
 void Cgroup::destroy() {
@@ -225,8 +207,7 @@ void Cgroup::destroy() {
     for (int attempt = 0; attempt < 200; attempt++) {
         auto left = pids();
         if (left.empty()) break;
-        if (attempt == 0 || attempt % 20 == 0)
-            for (pid_t pid : left) ::kill(pid, SIGKILL);
+        if (attempt == 0 || attempt % 20 == 0) signal_all(SIGKILL);
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     std::string failed;

@@ -41,18 +41,28 @@ public:
     void add_process(pid_t pid, const std::string& except = "") const;
     // The cgroup v2 directory, "" when there is none.
     std::string unified_path() const;
-    void apply_device_rules(const oci::Config& config) const;
+    // Pure cgroup v2: the controllers are on the unified hierarchy. A hybrid
+    // host (v1 controllers plus an empty unified hierarchy) is v1 here, as
+    // it is to runc.
+    bool v2() const { return paths_.size() == 1 && !unified_.empty(); }
+    // The directory among the container's that has FILE ("memory.max"),
+    // "" when no mounted controller provides it.
+    std::string dir_with(const std::string& file) const;
     // Every pid in the cgroup (the first hierarchy that has any).
     std::vector<pid_t> pids() const;
+    // Signals every process; a frozen cgroup is thawed for SIGKILL, which a
+    // frozen v1 task would otherwise only receive once thawed.
     void signal_all(int sig) const;
     bool frozen() const;
+    // Freezes every process and waits until the kernel reports it frozen.
+    void freeze() const;
+    void thaw() const;
     // Kills what is left, waits for it, removes the directories.
     void destroy();
     void release() { owned_ = false; }
 
 private:
     explicit Cgroup(std::vector<std::string> paths, bool owned) : paths_(std::move(paths)), owned_(owned) {}
-    std::string find(const std::string& file) const;
     std::vector<std::string> paths_;
     bool owned_;
     std::string unified_;  // the v2 directory among paths_, "" when none

@@ -41,4 +41,9 @@ Command kill_command();
 Command delete_command();
 Command exec_command();
 Command features_command();
+Command pause_command();
+Command resume_command();
+Command ps_command();
+Command update_command();
+Command events_command();
 }  // namespace runac::cli

@@ -12,11 +12,13 @@ int run_kill(const GlobalOptions& global, const Args& args) {
         throw Error("kill: requires a container id and an optional signal");
     int sig = linux::parse_signal(args.positional.size() == 2 ? args.positional[1] : "SIGTERM");
     auto c = container::Container::load(global.root, args.positional[0]);
-    if (c.status() == container::Status::Stopped) throw Error("container not running");
     if (args.flag("all")) {
+        // Every process in the cgroup, also after the init is gone (what is
+        // left of a container without its own pid namespace), as runc does.
         c.cgroup().signal_all(sig);
         return 0;
     }
+    if (c.status() == container::Status::Stopped) throw Error("container not running");
     if (!linux::signal_process(c.state().pid, c.state().pid_start_time, sig)) throw Error("container not running");
     return 0;
 }

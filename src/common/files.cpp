@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -32,6 +33,11 @@ std::optional<std::string> read_file_if_exists(const std::string& path) {
         out.append(buf, static_cast<size_t>(n));
     }
     return out;
+}
+
+bool path_exists(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0;
 }
 
 std::string read_file(const std::string& path) {

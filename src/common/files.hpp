@@ -15,6 +15,7 @@ std::optional<std::string> read_file_if_exists(const std::string& path);
 void write_file_atomic(const std::string& path, const std::string& data, mode_t mode = 0644);
 // Write into an existing file (cgroup and /proc knobs): one write(2) call.
 void write_file(const std::string& path, const std::string& data);
+bool path_exists(const std::string& path);
 std::string trim(const std::string& s);
 bool starts_with(const std::string& s, const std::string& prefix);
 // Absolute, lexically normalised path ("a/../b" -> "/b"); relative inputs are

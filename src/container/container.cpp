@@ -137,9 +137,12 @@ void Container::remove_dir() const {
 }
 
 void Container::destroy() {
-    if (linux::signal_process(state_.pid, state_.pid_start_time, SIGKILL))
-        linux::wait_for_exit(state_.pid, state_.pid_start_time, 10000);
     auto cg = cgroup();
+    if (linux::signal_process(state_.pid, state_.pid_start_time, SIGKILL)) {
+        // Every process, and a paused container is thawed so the kill can act.
+        cg.signal_all(SIGKILL);
+        linux::wait_for_exit(state_.pid, state_.pid_start_time, 10000);
+    }
     cg.destroy();
     remove_dir();
 }

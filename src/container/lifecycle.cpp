@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cgroups/cgroup.hpp"
+#include "cgroups/resources.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "common/log.hpp"
@@ -90,7 +91,10 @@ Container create(const std::string& root, const CreateOptions& options) {
     if (::mkfifo(c.fifo_path().c_str(), 0600) != 0) throw_errno("create exec fifo");
 
     cgroups::Cgroup cgroup = cgroups::Cgroup::create(config.linux.cgroups_path, options.id);
-    cgroup.apply_device_rules(config);
+    // Limits are in force before the init exists: it is born into (v2) or
+    // moved into (v1) a cgroup that already enforces them.
+    cgroups::apply_resources(cgroup, config.linux.resources, "linux.resources.");
+    cgroups::apply_device_rules(cgroup, config);
     st.cgroup_paths = cgroup.paths();
 
     // Held open read-write by the init alone: `start` can open it for

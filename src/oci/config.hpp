@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "oci/resources.hpp"
+
 namespace runac::oci {
 
 struct Mount {
@@ -74,13 +76,6 @@ struct Device {
     std::optional<uint32_t> uid, gid;
 };
 
-struct DeviceRule {  // linux.resources.devices[]
-    bool allow = false;
-    std::string type = "a";
-    std::optional<int64_t> major, minor;
-    std::string access = "rwm";
-};
-
 struct SeccompArg {
     unsigned index = 0;
     uint64_t value = 0;
@@ -109,7 +104,7 @@ struct Seccomp {
 struct Linux {
     std::vector<Namespace> namespaces;
     std::vector<Device> devices;
-    std::vector<DeviceRule> device_rules;
+    Resources resources;
     std::string cgroups_path;
     std::string rootfs_propagation;
     std::vector<std::string> masked_paths;

@@ -120,8 +120,8 @@ TEST_CASE("mount destinations must be absolute") {
 TEST_CASE("features of later versions are refused by name, not ignored") {
     CHECK(error_of(with("\"namespaces\"", "\"intelRdt\": {\"closID\": \"g\"}, \"namespaces\"")) ==
           "linux.intelRdt: not supported by this version of runac");
-    CHECK(error_of(with("\"namespaces\"", "\"resources\": {\"memory\": {\"limit\": 1000000}}, \"namespaces\"")) ==
-          "linux.resources.memory: not supported by this version of runac");
+    CHECK(error_of(with("\"namespaces\"", "\"resources\": {\"network\": {\"classID\": 1}}, \"namespaces\"")) ==
+          "linux.resources.network: not supported by this version of runac");
     CHECK(error_of(with("{\"type\": \"pid\"}", "{\"type\": \"user\"}")) ==
           "linux.namespaces[0].type: \"user\" namespaces are not supported by this version of runac");
 }

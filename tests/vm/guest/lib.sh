@@ -35,8 +35,8 @@ expect_match() {
 
 # setup_bundle [DIR]: a fresh bundle (default $BUNDLE) with a copy of the
 # busybox rootfs and the config `runac spec` writes, made runnable here:
-# no terminal, no linux.resources (this version refuses device rules on
-# pure cgroup v2), args `sh -c true` (change them with set_cmd); then cd
+# no terminal, args `sh -c true` (change them with set_cmd); its deny-all
+# device rule is enforced by runac's BPF device filter; then cd
 # into it, so that `runac create ID` finds it as the default bundle.
 setup_bundle() {
 	_dir=${1:-$BUNDLE}
@@ -44,7 +44,7 @@ setup_bundle() {
 	mkdir -p "$_dir"
 	cp -a "$ROOTFS_TEMPLATE" "$_dir/rootfs"
 	runac spec --bundle "$_dir"
-	update_config '.process.terminal = false | del(.linux.resources) | .process.args = ["sh", "-c", "true"]' "$_dir"
+	update_config '.process.terminal = false | .process.args = ["sh", "-c", "true"]' "$_dir"
 	cd "$_dir" || return 1
 }
 
