@@ -11,6 +11,8 @@ packages=(
   clang llvm bpftool
   # tests: busybox rootfs fixture, the reference runtimes, the test runner
   busybox-static runc crun bats jq iproute2 python3 time
+  # engines driving runac (tests/engines)
+  docker.io containerd podman
   # the default seccomp profile of Podman (the same rules as Docker's)
   golang-github-containers-common
   # kernel VM tier (tests/vm): qemu (TCG), Debian's cloud kernel, initramfs packing

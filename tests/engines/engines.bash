@@ -1,0 +1,119 @@
+# engines.bash: shared by tests/engines/*.bats. Each file starts its own
+# daemon (dockerd, containerd) or gives podman its own storage, all under
+# $BATS_FILE_TMPDIR, and runs every operation through runac and through
+# Debian's runc, comparing what each prints and how each exits.
+#
+# The leak guard works per file, not per test: a daemon's own mounts and
+# processes live as long as it does. The file's first test takes the
+# snapshot (engine_guard_begin), its last stops the daemon and compares
+# (engine_guard_end); the test lock is held in between, so no other test
+# run changes the host meanwhile.
+
+load ../lib/helpers
+
+ENGINE_DIR=$BATS_FILE_TMPDIR
+ENGINE_IMAGE_ROOTFS=${RUNAC_TEST_ROOTFS:-$BATS_RUN_TMPDIR/rootfs}
+# Host cgroups of the engine's containers go under this parent, so that
+# the guard can tell them from anything else's (and remove it at the end).
+ENGINE_CGROUP_PARENT=runac-engines-${BATS_RUN_TMPDIR##*-}
+
+engine_rootfs() {
+	"$HELPERS_DIR/make-rootfs.sh" "$ENGINE_IMAGE_ROOTFS" >/dev/null
+}
+
+engine_guard_begin() {
+	# _lg_lock and the snapshot helpers keep their files in BATS_TEST_TMPDIR.
+	BATS_TEST_TMPDIR=$ENGINE_DIR _lg_lock || return 1
+	# The first network namespace anyone names on a machine (iproute2, podman)
+	# makes /run/netns a shared mount for good: host set-up, not a leak.
+	if ! mountpoint -q /run/netns; then
+		ip netns add "runac-prime-$$" && ip netns delete "runac-prime-$$"
+	fi
+	echo "$LEAK_GUARD_LOCK_PID" >"$ENGINE_DIR/lock.pid"
+	_lg_snapshot >"$ENGINE_DIR/guard-before"
+	_lg_sane "$ENGINE_DIR/guard-before"
+}
+
+# engine_guard_end: after the daemon stopped, nothing of this file's may be
+# left: no process naming its directory, no mount, cgroup or BPF program.
+engine_guard_end() {
+	local rc=0 left
+	for _ in $(seq 100); do
+		left=$(pgrep -af -- "$ENGINE_DIR" | grep -v pgrep || true)
+		[[ -z $left ]] && break
+		sleep 0.1
+	done
+	if [[ -n $left ]]; then
+		echo "LEAK GUARD: processes still running: $left" >&2
+		pkill -KILL -f -- "$ENGINE_DIR" || true
+		rc=1
+	fi
+	# The engine leaves the (empty) parent of its containers' cgroups, and
+	# Podman a "conmon" cgroup in it for its monitors.
+	local parent
+	for parent in $(find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d -name "$ENGINE_CGROUP_PARENT" 2>/dev/null); do
+		find "$parent" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	done
+	_lg_snapshot >"$ENGINE_DIR/guard-after"
+	if ! diff "$ENGINE_DIR/guard-before" "$ENGINE_DIR/guard-after" >"$ENGINE_DIR/guard-diff"; then
+		echo "LEAK GUARD: the host changed:" >&2
+		grep '^[<>]' "$ENGINE_DIR/guard-diff" >&2
+		grep '^> mount ' "$ENGINE_DIR/guard-diff" | awk '{ print $3 }' | sort -r |
+			while read -r m; do if [[ $m == "$ENGINE_DIR"/* ]]; then umount -l "$m"; fi; done
+		rc=1
+	fi
+	engine_guard_release
+	return $rc
+}
+
+engine_guard_release() {
+	if [[ -f $ENGINE_DIR/lock.pid ]]; then
+		kill "$(cat "$ENGINE_DIR/lock.pid")" 2>/dev/null || true
+		rm -f "$ENGINE_DIR/lock.pid"
+	fi
+}
+
+# same CMD...: runs CMD twice, with @RT@ replaced by "runc", then by
+# "runac" (in names and runtime flags) and @RTBIN@ by that runtime's
+# binary (/usr/sbin/runc, $RUNAC), and fails unless both exit alike and print the same, once the runtime's
+# name and container ids are normalised. Leaves runac's side in $status,
+# $output and $lines for further checks. ENGINE_STDIN: what both read.
+same() {
+	local rt args
+	local rc bin
+	for rt in runc runac; do
+		if [[ $rt == runc ]]; then bin=/usr/sbin/runc; else bin=$RUNAC; fi
+		args=("${@//@RTBIN@/$bin}")
+		args=("${args[@]//@RT@/$rt}")
+		rc=0
+		"${args[@]}" <"${ENGINE_STDIN:-/dev/null}" >"$ENGINE_DIR/$rt.out" 2>"$ENGINE_DIR/$rt.err" || rc=$?
+		echo $rc >"$ENGINE_DIR/$rt.status"
+		{
+			echo "exit status: $(cat "$ENGINE_DIR/$rt.status")"
+			echo "--- stdout"
+			_engine_norm <"$ENGINE_DIR/$rt.out"
+			echo "--- stderr"
+			_engine_norm <"$ENGINE_DIR/$rt.err"
+		} >"$ENGINE_DIR/$rt.cmp"
+	done
+	status=$(cat "$ENGINE_DIR/runac.status")
+	output=$(cat "$ENGINE_DIR/runac.out" "$ENGINE_DIR/runac.err")
+	mapfile -t lines <"$ENGINE_DIR/runac.out"
+	if ! diff -u --label runc --label runac "$ENGINE_DIR/runc.cmp" "$ENGINE_DIR/runac.cmp" >&2; then
+		echo "MISMATCH: ${*//@RT@/<RT>}" >&2
+		return 1
+	fi
+}
+
+# Besides names, ids and times (and the NUL that the docker client's -t
+# echoes as ^@ somewhere in the output), one wording: runc says "unable to start container
+# process: exec: ...", runac "exec: ..." (docs/runtime.md); engines match
+# the part after it.
+_engine_norm() {
+	sed -E -e "s#$(_diff_quote "$RUNAC")|/usr/sbin/runc#<RT>#g" -e 's#\brun(a)?c\b#<RT>#g' \
+		-e 's#unable to start container process: ##' -e 's#time="[^"]*"#time="<TIME>"#g' -e 's#\^@##g' \
+		-e 's#[0-9a-f]{64}#<ID>#g' -e 's#\b[0-9a-f]{12}\b#<ID>#g' -e 's#\r##g' "${ENGINE_NORM[@]}"
+}
+ENGINE_NORM=()
+
+_diff_quote() { sed 's/[][\.*^$|+?(){}#]/\\&/g' <<<"$1"; }

@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# Podman runs containers with runac (`podman --runtime /abs/runac`): its
+# own storage and run directories and a containers.conf of the test's
+# (cgroupfs, file events, no default ulimits: Podman's default
+# RLIMIT_NOFILE of 1048576 is above this machine's hard limit; runac among
+# the runtimes that write JSON logs, as the README tells users to set). Every
+# operation runs through runac and through runc, and both must agree.
+
+load engines
+
+PODMAN_DIR=$ENGINE_DIR/podman
+pm() {
+	CONTAINERS_CONF=$PODMAN_DIR/containers.conf podman --root "$PODMAN_DIR/root" --runroot "$PODMAN_DIR/run" \
+		--tmpdir "$PODMAN_DIR/tmp" --storage-driver vfs "$@"
+}
+# Podman takes the runtime as a path: @RTBIN@.
+RUN=(pm --runtime @RTBIN@ run --network none --cgroup-parent "/$ENGINE_CGROUP_PARENT")
+
+teardown_file() {
+	pm rm -af -t 0 >/dev/null 2>&1 || true
+	engine_guard_release
+}
+
+@test "podman imports the busybox image" {
+	engine_guard_begin
+	engine_rootfs
+	mkdir -p "$PODMAN_DIR/tmp"
+	cat >"$PODMAN_DIR/containers.conf" <<-'CONF'
+		[containers]
+		default_ulimits = []
+		[engine]
+		cgroup_manager = "cgroupfs"
+		events_logger = "file"
+		# Podman then reads runac's errors from its --log-format json log, as runc's.
+		runtime_supports_json = ["crun", "runc", "runac"]
+	CONF
+	tar -C "$ENGINE_IMAGE_ROOTFS" --exclude=./.runac-rootfs-stamp -c . | pm import - busybox:test
+}
+
+@test "podman run --rm passes exit codes through: 0, non-zero, 127" {
+	same "${RUN[@]}" --rm busybox:test sh -c 'echo hello; id'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = hello ]
+	same "${RUN[@]}" --rm busybox:test sh -c 'exit 3'
+	[ "$status" -eq 3 ]
+	same "${RUN[@]}" --rm busybox:test nosuchcommand
+	[ "$status" -eq 127 ]
+	[[ "$output" == *"executable file not found"* ]]
+}
+
+@test "podman run -d, logs, exec, stop and rm" {
+	same "${RUN[@]}" -d --name ct-@RT@ busybox:test sh -c 'echo started; trap "echo stopping; exit 0" TERM; while :; do sleep 0.1; done'
+	sleep 0.5
+	same pm logs ct-@RT@
+	[ "$output" = started ]
+	same pm exec ct-@RT@ sh -c 'echo in-exec; exit 5'
+	[ "$status" -eq 5 ]
+	same script -qec "CONTAINERS_CONF=$PODMAN_DIR/containers.conf podman --root $PODMAN_DIR/root --runroot $PODMAN_DIR/run --tmpdir $PODMAN_DIR/tmp --storage-driver vfs exec -it ct-@RT@ sh -c 'tty; exit 4'" /dev/null
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"/dev/pts/"* ]]
+	same pm stop -t 5 ct-@RT@
+	same pm logs ct-@RT@
+	[ "${lines[1]}" = stopping ]
+	same pm inspect -f '{{.State.Status}} {{.State.ExitCode}}' ct-@RT@
+	[ "$output" = "exited 0" ]
+	same pm rm ct-@RT@
+}
+
+@test "podman --read-only, capabilities, --user, --memory and --pids-limit" {
+	same "${RUN[@]}" --rm --read-only --cap-drop all --cap-add net_bind_service --user 1000:1000 \
+		busybox:test sh -c 'touch /x 2>&1; id -u; grep -E "^CapBnd" /proc/self/status'
+	[[ "$output" == *"Read-only file system"* ]]
+	[[ "$output" == *"CapBnd:	0000000000000400"* ]]
+	same "${RUN[@]}" --rm --memory 64m --pids-limit 20 busybox:test \
+		cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max
+	[ "${lines[0]}" = $((64 << 20)) ]
+	[ "${lines[1]}" = 20 ]
+}
+
+@test "podman pause, unpause and top" {
+	same "${RUN[@]}" -d --name pu-@RT@ busybox:test sh -c 'while :; do sleep 0.1; done'
+	same pm pause pu-@RT@
+	same pm inspect -f '{{.State.Status}}' pu-@RT@
+	[ "$output" = paused ]
+	same pm unpause pu-@RT@
+	# Podman's own helper joins the container's pid namespace to read it
+	# ("exe", its re-executed self), when it is fast enough to be seen.
+	ENGINE_NORM=(-e 's#^[0-9]+ #<PID> #' -e '/ (sleep|exe)$/d')
+	same pm top pu-@RT@ pid comm
+	ENGINE_NORM=()
+	same pm rm -f -t 0 pu-@RT@
+}
+
+@test "podman --annotation reaches the runtime's config" {
+	same "${RUN[@]}" --rm --annotation org.example.note=hello busybox:test true
+	[ "$status" -eq 0 ]
+}
+
+@test "podman leaves nothing of its containers on the host" {
+	pm rm -af -t 0
+	engine_guard_end
+}
