@@ -12,7 +12,7 @@ packages=(
   # tests: busybox rootfs fixture, the reference runtimes, the test runner
   busybox-static runc crun bats jq iproute2 python3 time
   # engines driving runac (tests/engines)
-  docker.io containerd podman
+  docker.io containerd podman catatonit
   # the default seccomp profile of Podman (the same rules as Docker's)
   golang-github-containers-common
   # kernel VM tier (tests/vm): qemu (TCG), Debian's cloud kernel, initramfs packing

@@ -77,6 +77,21 @@ teardown_file() {
 	[ "${lines[1]}" = 20 ]
 }
 
+@test "podman --tmpfs, a bind mount, --init, --network host, no-new-privileges and --cpus" {
+	echo from-host >"$PODMAN_DIR/shared.txt"
+	same "${RUN[@]}" --rm --tmpfs /scratch -v "$PODMAN_DIR/shared.txt:/data/shared.txt:ro" \
+		--security-opt no-new-privileges --cpus 0.5 busybox:test sh -c 'touch /scratch/y && echo tmpfs-ok;
+		cat /data/shared.txt; grep NoNewPrivs /proc/self/status; cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us'
+	[ "${lines[0]}" = tmpfs-ok ]
+	[ "${lines[1]}" = from-host ]
+	[ "${lines[2]}" = "NoNewPrivs:	1" ]
+	[ "${lines[3]}" = 50000 ]
+	same "${RUN[@]}" --rm --init busybox:test sh -c 'cat /proc/1/cmdline | tr "\0" " "'
+	[[ "$output" == "/run/podman-init -- sh"* ]]
+	same pm --runtime @RTBIN@ run --rm --network host --cgroup-parent "/$ENGINE_CGROUP_PARENT" busybox:test \
+		sh -c '[ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ] && echo host-net'
+}
+
 @test "podman pause, unpause and top" {
 	same "${RUN[@]}" -d --name pu-@RT@ busybox:test sh -c 'while :; do sleep 0.1; done'
 	same pm pause pu-@RT@
