@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <unistd.h>
 
+#include "cli/command.hpp"
 #include "common/error.hpp"
 
 namespace runac::cli {
@@ -33,6 +34,11 @@ container::CreateOptions create_options(const Args& args, const std::string& id)
             o.console_socket = std::string(cwd) + "/" + o.console_socket;
     }
     return o;
+}
+
+agent::Settings agent_settings(const GlobalOptions& global) {
+    return agent::load_settings(global.config_path, global.config_given, global.agent_profile,
+                                global.require_agent_policy);
 }
 
 }  // namespace runac::cli
