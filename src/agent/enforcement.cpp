@@ -127,6 +127,16 @@ std::string join(const std::vector<std::string>& items) {
     return out;
 }
 
+// 5400 -> "1h30m"
+std::string duration_text(int64_t seconds) {
+    std::string out;
+    for (auto [unit, name] : {std::pair<int64_t, const char*>{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}}) {
+        if (seconds >= unit) out += std::to_string(seconds / unit) + name;
+        seconds %= unit;
+    }
+    return out;
+}
+
 // The rules a policy contains, with what it says for each.
 std::vector<std::pair<Rule, std::string>> rules_of(const Policy& p) {
     std::vector<std::pair<Rule, std::string>> out;
@@ -166,7 +176,7 @@ std::vector<std::pair<Rule, std::string>> rules_of(const Policy& p) {
     if (p.escalation == Escalation::Prompt) out.emplace_back(Rule::Escalation, "prompt");
     if (p.audit_log) out.emplace_back(Rule::AuditLog, "on");
     if (p.session_timeout_seconds)
-        out.emplace_back(Rule::SessionTimeout, std::to_string(*p.session_timeout_seconds) + "s");
+        out.emplace_back(Rule::SessionTimeout, duration_text(*p.session_timeout_seconds));
     return out;
 }
 

@@ -32,20 +32,41 @@ std::string one_file(const Args& args, const std::string& what) {
     return args.positional[0];
 }
 
+const char* kUsage =
+    "Usage: runac policy validate FILE|-\n"
+    "       runac policy explain FILE|-\n"
+    "       runac policy explain --container ID\n\n"
+    "validate checks an agent policy document (the `agent` object of an\n"
+    "agentcontainer.json, JSON with comments) and, when a floor profile is\n"
+    "configured, that it only narrows it; exit status 1 with one line naming\n"
+    "the JSON path when it does not.\n"
+    "explain says, per rule of the effective policy, which layers enforce it on\n"
+    "this kernel in this build, what stays unenforced and why, and what create\n"
+    "would do with it. See runac-policy(5).\n";
+
+const Flag kHelp = {{"help", "h"}, false};
+
+int print_usage() {
+    std::printf("%s", kUsage);
+    return 0;
+}
+
 int run_policy(const GlobalOptions& global, const Args& outer) {
     if (outer.positional.empty()) throw Error("policy: requires a subcommand: validate or explain");
     std::string sub = outer.positional[0];
     std::vector<std::string> rest(outer.positional.begin(), outer.positional.end());
     agent::Settings settings = agent_settings(global);
     if (sub == "validate") {
-        Args args = parse_args({}, rest, 1, "policy validate", false);
+        Args args = parse_args({kHelp}, rest, 1, "policy validate", false);
+        if (args.flag("help")) return print_usage();
         std::string file = one_file(args, "policy validate");
         auto resolved = agent::resolve_document(read_document(file), settings);
         std::printf("%s: valid\n", file == "-" ? "(stdin)" : file.c_str());
         return 0;
     }
     if (sub == "explain") {
-        Args args = parse_args({{{"container"}, true}}, rest, 1, "policy explain", false);
+        Args args = parse_args({{{"container"}, true}, kHelp}, rest, 1, "policy explain", false);
+        if (args.flag("help")) return print_usage();
         agent::ResolvedPolicy resolved;
         if (args.has("container")) {
             if (!args.positional.empty()) throw Error("policy explain: --container takes no policy file");
@@ -71,19 +92,7 @@ int run_policy(const GlobalOptions& global, const Args& outer) {
 }  // namespace
 
 Command policy_command() {
-    return {"policy", "validate or explain an agent policy",
-            "Usage: runac policy validate FILE|-\n"
-            "       runac policy explain FILE|-\n"
-            "       runac policy explain --container ID\n\n"
-            "validate checks an agent policy document (the `agent` object of an\n"
-            "agentcontainer.json, JSON with comments) and, when a floor profile is\n"
-            "configured, that it only narrows it; exit status 1 with one line naming\n"
-            "the JSON path when it does not.\n"
-            "explain says, per rule of the effective policy, which layers enforce it on\n"
-            "this kernel in this build, what stays unenforced and why, and what create\n"
-            "would do with it. See runac-policy(5).\n",
-            {},
-            run_policy};
+    return {"policy", "validate or explain an agent policy", kUsage, {}, run_policy};
 }
 
 }  // namespace runac::cli

@@ -151,6 +151,11 @@ KernelFeatures probe() {
     libbpf_set_print(previous);
     probe_apparmor(f);
     probe_memfd_noexec(f);
+    // Loading BPF programs needs privileges: say so rather than blame the kernel.
+    if (::geteuid() != 0) {
+        for (KernelFeature* bpf : {&f.cgroup_bpf, &f.bpf_lsm})
+            if (!bpf->available) bpf->detail += "; probed without root";
+    }
     return f;
 }
 

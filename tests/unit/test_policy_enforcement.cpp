@@ -69,6 +69,9 @@ TEST_CASE("every rule of a policy appears once, in the table's terms") {
                                             "network.egress", "network.deny", "secrets", "secrets.allowedTools",
                                             "policy.escalation", "policy.auditLog", "policy.sessionTimeout"});
     CHECK(a.outside_runtime == std::vector<std::string>{"tools.mcp"});
+    CHECK(rule(a, "policy.sessionTimeout")->subject == "1h");
+    CHECK(rule(a, "network.egress")->subject == "github.com:443/tcp");
+    CHECK(rule(a, "filesystem.read")->subject == "/usr");
     // The empty policy still has the baseline, the memfd rule and the audit log.
     Assessment empty = assess(parse_policy("{}", "t"), kernel(true, true));
     CHECK(empty.rules.size() == 3);
