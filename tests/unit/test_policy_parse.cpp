@@ -274,6 +274,9 @@ TEST_CASE("secrets: names, providers and where file secrets may come from") {
     CHECK(error_of(R"({"secrets": {"a-b": "env://X"}})").rfind("agent.secrets.a-b: ", 0) == 0);
     CHECK(error_of(R"({"secrets": {"A": "env://"}})") == "agent.secrets.A: \"\" is not an environment variable name");
     CHECK(error_of(R"({"secrets": {"A": "env://X-Y"}})") == "agent.secrets.A: \"X-Y\" is not an environment variable name");
+    CHECK(error_of(R"({"secrets": {"A": {"provider": "env", "name": "X Y"}}})") ==
+          "agent.secrets.A.name: \"X Y\" is not an environment variable name");
+    CHECK(error_of(R"({"secrets": {"A": {"provider": 1}}})") == "agent.secrets.A.provider: expected a string, got number");
     CHECK(error_of(R"({"secrets": {"A": "NPM_TOKEN"}})") ==
           "agent.secrets.A: \"NPM_TOKEN\" is not a secret URI (env://NAME, file:///PATH)");
     CHECK(error_of(R"({"secrets": {"A": "https://x"}})") == "agent.secrets.A: unknown secret provider \"https\"");
