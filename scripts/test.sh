@@ -2,7 +2,7 @@
 # The whole test suite: installs what it needs, builds, runs every tier and
 # ends with one line "N passed, N failed". Must run as root: the tests run
 # real containers. One tier: scripts/test.sh --suite unit (meson suites:
-# unit, integration, diff, lib, vm).
+# unit, integration, diff, lib, vm, fuzz).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then echo "scripts/test.sh: run as root (the tests create real containers)" >&2; exit 1; fi

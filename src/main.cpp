@@ -17,7 +17,8 @@ const std::vector<Command>& commands() {
                                              run_command(),   state_command(),  list_command(),
                                              kill_command(),  delete_command(), exec_command(),
                                              features_command(), pause_command(), resume_command(),
-                                             ps_command(),    update_command(), events_command()};
+                                             ps_command(),    update_command(), events_command(),
+                                             policy_command()};
     return all;
 }
 
@@ -36,6 +37,9 @@ const std::vector<Flag> kGlobalFlags = {
     {{"root"}, true},        {{"log"}, true},     {{"log-format"}, true}, {{"debug"}, false},
     {{"systemd-cgroup"}, false}, {{"rootless"}, true}, {{"criu"}, true},  {{"help", "h"}, false},
     {{"version", "v"}, false},
+    // Agent policy: Docker puts runtimeArgs before every subcommand, so
+    // every subcommand accepts these.
+    {{"config"}, true}, {{"agent-profile"}, true}, {{"require-agent-policy"}, false},
 };
 
 void print_help() {
@@ -52,6 +56,9 @@ void print_help() {
         "  --debug                    log debug messages\n"
         "  --systemd-cgroup           use the systemd cgroup driver (not supported)\n"
         "  --rootless true|false|auto rootless mode (not supported; auto and false accepted)\n"
+        "  --config FILE              runac.conf to read (default: /etc/runac/runac.conf)\n"
+        "  --agent-profile NAME       floor agent profile applied to every container\n"
+        "  --require-agent-policy     refuse any container that ends up without an agent policy\n"
         "  --help, -h                 show help\n"
         "  --version, -v              print the version\n");
 }
@@ -66,6 +73,10 @@ int dispatch(const std::vector<std::string>& argv) {
     if (format != "text" && format != "json") throw Error("--log-format: unknown format \"" + format + "\"");
     global.log_format = format == "json" ? log::Format::Json : log::Format::Text;
     log::setup(global.log_path, global.log_format, global.debug);
+    global.config_given = global_args.has("config");
+    global.config_path = global_args.get("config", global.config_path);
+    global.agent_profile = global_args.get("agent-profile");
+    global.require_agent_policy = global_args.flag("require-agent-policy");
 
     if (global_args.flag("version")) {
         std::printf("runac version %s\nspec: %s\n", RUNAC_VERSION, RUNAC_SPEC_VERSION);

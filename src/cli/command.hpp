@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/settings.hpp"
 #include "cli/args.hpp"
 #include "common/log.hpp"
 
@@ -15,7 +16,16 @@ struct GlobalOptions {
     std::string log_path;
     log::Format log_format = log::Format::Text;
     bool debug = false;
+    // Agent policy settings of the host admin: runac.conf, then the flags.
+    std::string config_path = agent::kDefaultConfigPath;
+    bool config_given = false;
+    std::string agent_profile;
+    bool require_agent_policy = false;
 };
+
+// runac.conf read and the global flags applied over it; read only by the
+// commands that need it, so a broken config file cannot stop a `delete`.
+agent::Settings agent_settings(const GlobalOptions& global);
 
 struct Command {
     const char* name;
@@ -46,4 +56,5 @@ Command resume_command();
 Command ps_command();
 Command update_command();
 Command events_command();
+Command policy_command();
 }  // namespace runac::cli

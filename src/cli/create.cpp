@@ -8,6 +8,7 @@ namespace runac::cli {
 namespace {
 int run_create(const GlobalOptions& global, const Args& args) {
     auto options = create_options(args, container_id(args, "create"));
+    options.agent = agent_settings(global);
     container::create(global.root, options);
     return 0;
 }

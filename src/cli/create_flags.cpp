@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <unistd.h>
 
+#include "cli/command.hpp"
 #include "common/error.hpp"
 
 namespace runac::cli {
@@ -38,6 +39,11 @@ std::string console_socket_flag(const Args& args) {
     char cwd[4096];
     if (!path.empty() && path[0] != '/' && ::getcwd(cwd, sizeof cwd)) path = std::string(cwd) + "/" + path;
     return path;
+}
+
+agent::Settings agent_settings(const GlobalOptions& global) {
+    return agent::load_settings(global.config_path, global.config_given, global.agent_profile,
+                                global.require_agent_policy);
 }
 
 }  // namespace runac::cli

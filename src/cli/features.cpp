@@ -6,6 +6,7 @@
 #include <seccomp.h>
 #include <sys/capability.h>
 
+#include "agent/enforcement.hpp"
 #include "cli/command.hpp"
 #include "common/json.hpp"
 #include "linux/mount_options.hpp"
@@ -28,6 +29,15 @@ std::vector<std::string> capability_names() {
         for (auto& ch : n) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
         out.push_back(n);
     }
+    return out;
+}
+
+// The agent policy's kernel layers this kernel offers ("landlock,seccomp,...").
+std::string agent_layers() {
+    std::string out;
+    for (agent::Layer layer : agent::all_layers())
+        if (agent::layer_feature(linux::kernel_features(), layer).available)
+            out += (out.empty() ? "" : ",") + std::string(agent::layer_name(layer));
     return out;
 }
 
@@ -70,6 +80,7 @@ int run_features(const GlobalOptions&, const Args&) {
     w.key("annotations").begin_object();
     w.key("io.github.seccomp.libseccomp.version").value(libseccomp_version());
     w.key("io.runac.version").value(RUNAC_VERSION);
+    w.key("io.runac.agent.layers").value(agent_layers());
     w.end_object();
     w.end_object();
     std::printf("%s\n", w.str().c_str());
@@ -83,7 +94,9 @@ Command features_command() {
             "Usage: runac features\n\n"
             "Prints runtime-spec's features document: the hooks, mount options,\n"
             "namespaces, capabilities, cgroup drivers and seccomp actions, operators,\n"
-            "architectures and flags this runac implements.\n",
+            "architectures and flags this runac implements; its annotations name\n"
+            "runac's and libseccomp's versions and the agent policy's kernel layers\n"
+            "this kernel offers.\n",
             {}, run_features};
 }
 

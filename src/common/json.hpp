@@ -52,6 +52,8 @@ public:
     // `origin` names the document in errors ("config.json").
     static JsonDocument parse(const std::string& text, const std::string& origin);
     JsonValue root() const { return JsonValue(root_.get(), ""); }
+    // The root named `path` in errors ("agent" for a policy document).
+    JsonValue root_at(const std::string& path) const { return JsonValue(root_.get(), path); }
 
 private:
     struct Free {

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent/admission.hpp"
 #include "cgroups/cgroup.hpp"
 #include "cgroups/resources.hpp"
 #include "common/error.hpp"
@@ -78,6 +79,8 @@ Container create(const std::string& root, const CreateOptions& options) {
     if (config_text.empty()) throw Error("config.json: cannot read " + bundle + "/config.json");
     oci::Config config = oci::parse_config(config_text, bundle);
     check_request(config, options);
+    // Before anything of the container exists, so that a refusal leaves nothing.
+    [[maybe_unused]] agent::Admission agent = agent::admit(config.annotations, options.agent);
     std::optional<linux::SeccompFilter> seccomp;
     if (config.linux.seccomp) seccomp.emplace(*config.linux.seccomp, linux::kSeccompCacheDir);
 

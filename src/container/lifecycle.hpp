@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 
+#include "agent/settings.hpp"
 #include "common/fd.hpp"
 #include "container/container.hpp"
 
@@ -19,6 +20,7 @@ struct CreateOptions {
     bool no_pivot = false;
     bool no_new_keyring = false;
     int preserve_fds = 0;
+    agent::Settings agent;  // the host's floor profile, require-agent-policy, directories
 };
 
 // Everything up to the parked init: on any failure nothing is left behind

@@ -1,0 +1,45 @@
+#include "agent/admission.hpp"
+
+#include "agent/sources.hpp"
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "linux/kernel_features.hpp"
+
+namespace runac::agent {
+
+std::vector<std::string> admission_warnings(const Policy& policy, const Assessment& a) {
+    // Required layers are required in either mode: that is what they are for.
+    if (auto unmet = a.require_unmet(); !unmet.empty()) throw Error("agent policy: enforcement.require: " + unmet);
+    std::string not_built = a.not_built(), lacks = a.kernel_lacks();
+    if (policy.mode == Mode::Strict) {
+        std::string msg;
+        if (!not_built.empty()) msg = "not enforced by this build: " + not_built;
+        if (!lacks.empty()) msg += (msg.empty() ? "" : "; ") + std::string("not enforceable on this kernel: ") + lacks;
+        if (!msg.empty()) throw Error("agent policy: " + msg + " (strict mode; see runac policy explain)");
+        return {};
+    }
+    std::vector<std::string> warnings;
+    for (auto& r : a.rules) {
+        if (r.status == RuleStatus::NotBuilt)
+            warnings.push_back("agent policy (best-effort): " + r.name + " is not enforced: not built yet");
+        if (r.status == RuleStatus::KernelLacks)
+            warnings.push_back("agent policy (best-effort): " + r.name + " is not enforced: this kernel lacks " + r.lacking);
+    }
+    return warnings;
+}
+
+Admission admit(const std::map<std::string, std::string>& annotations, const Settings& settings) {
+    ResolvedPolicy resolved = resolve_policy(annotations, settings);
+    Admission out;
+    out.source = resolved.source;
+    if (resolved.sandbox) log::info("agent policy: " + resolved.source);
+    if (!resolved.policy) return out;
+    out.assessment = assess(*resolved.policy, linux::kernel_features());
+    for (auto& w : admission_warnings(*resolved.policy, out.assessment)) log::warn(w);
+    for (auto& key : out.assessment.outside_runtime)
+        log::info("agent policy: " + key + " is accepted and enforced nowhere (outside a runtime)");
+    out.policy = std::move(resolved.policy);
+    return out;
+}
+
+}  // namespace runac::agent

@@ -1,0 +1,30 @@
+// create's gate for agent policies, before anything of the container exists:
+// a policy that this build and this kernel cannot enforce refuses the
+// container (strict, the default) or is started with every unenforced rule
+// logged (enforcement.mode: best-effort). A container without a policy and
+// without a floor passes untouched.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/enforcement.hpp"
+#include "agent/policy.hpp"
+#include "agent/settings.hpp"
+
+namespace runac::agent {
+
+struct Admission {
+    std::optional<Policy> policy;  // the effective policy enforcement applies; nullopt: none
+    std::string source;
+    Assessment assessment;
+};
+
+// Throws the refusal (one line naming the rules); returns the warnings a
+// best-effort start logs, one per unenforced rule.
+std::vector<std::string> admission_warnings(const Policy& policy, const Assessment& assessment);
+
+Admission admit(const std::map<std::string, std::string>& annotations, const Settings& settings);
+
+}  // namespace runac::agent

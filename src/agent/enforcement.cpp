@@ -1,0 +1,271 @@
+#include "agent/enforcement.hpp"
+
+#include <algorithm>
+#include <optional>
+
+namespace runac::agent {
+
+namespace {
+
+struct Use {
+    Mechanism mechanism;
+    Role role;
+    bool built;
+    const char* does;
+};
+
+struct RuleSpec {
+    Rule rule;
+    const char* name;
+    std::vector<Use> uses;
+    std::vector<const char*> weaknesses;
+};
+
+// The table. `built` says whether this build applies that layer for that
+// rule; nothing is built yet. The order of Alternative entries is the order
+// of preference.
+const std::vector<RuleSpec>& table() {
+    static const std::vector<RuleSpec> specs = {
+        {Rule::Baseline, "baseline",
+         {{Mechanism::Mounts, Role::Required, false,
+           "read-only rootfs; nosuid,nodev,noexec on writable mounts; runtime sockets refused as mounts; /proc masks"},
+          {Mechanism::Capabilities, Role::Required, false,
+           "all capabilities dropped (no raw or packet sockets); noNewPrivileges; a new PID namespace"},
+          {Mechanism::Seccomp, Role::Required, false,
+           "the agent seccomp baseline, stacked on the engine's filter (no ptrace, bpf, mount, unshare, ...)"},
+          {Mechanism::AppArmor, Role::Extra, false, "a profile generated from the policy (file and network rules)"}},
+         {}},
+        {Rule::FilesystemRead, "filesystem.read",
+         {{Mechanism::Landlock, Role::Required, false, "read rights only below the listed paths"}},
+         {}},
+        {Rule::FilesystemWrite, "filesystem.write",
+         {{Mechanism::Mounts, Role::Required, false, "a writable bind of each path onto itself unless already a mount"},
+          {Mechanism::Landlock, Role::Required, false,
+           "write rights below the paths (with REFER, TRUNCATE, IOCTL_DEV where the ABI has them)"}},
+         {}},
+        {Rule::FilesystemDeny, "filesystem.deny",
+         {{Mechanism::Mounts, Role::Required, false, "a mode-000 over-mount of each path that exists at create"},
+          {Mechanism::Landlock, Role::Required, false, "no rights granted on the paths"},
+          {Mechanism::BpfLsm, Role::Extra, false, "file_open refuses the paths"}},
+         {"a path that does not exist at create gets no over-mount, only the other layers"}},
+        {Rule::Commands, "shell.commands",
+         {{Mechanism::Landlock, Role::Required, false,
+           "EXECUTE only on the allowed binaries, the entrypoint and the dynamic loader"},
+          {Mechanism::BpfLsm, Role::Extra, false,
+           "bprm_check_security (live approval possible) and mmap_file (closes the ld.so path)"}},
+         {"a multi-call binary (busybox) allows all of its applets",
+          "an allowed interpreter (sh, python, node) runs any script",
+          "`ld.so BINARY` maps a binary that is not allowed without execve (closed only by BPF LSM mmap_file)"}},
+        {Rule::CommandArguments, "shell.commands arguments",
+         {{Mechanism::ExecBoundary, Role::Required, false,
+           "subcommands and denyArgs checked when `runac exec` starts a process"}},
+         {"processes the agent starts itself are checked by binary, not by arguments"}},
+        {Rule::MemfdExec, "memfd-exec",
+         {{Mechanism::MemfdNoexec, Role::Alternative, false, "vm.memfd_noexec=2 in the container's PID namespace"},
+          {Mechanism::BpfLsm, Role::Alternative, false, "the exec check refuses memfd files"},
+          {Mechanism::Seccomp, Role::Alternative, false, "memfd_create refused altogether"}},
+         {"Landlock does not cover memfds"}},
+        {Rule::Egress, "network.egress",
+         {{Mechanism::CgroupBpf, Role::Required, false,
+           "connect4/6, sendmsg4/6 (UDP) and sock_create on the container's cgroup, attached before its process exists"},
+          {Mechanism::Monitor, Role::Required, false,
+           "a resolver in the container's network namespace answers only allowed names and adds their addresses"}},
+         {"names are DNS-following: a name is reachable at the addresses the resolver answered for it"}},
+        {Rule::NetworkDeny, "network.deny",
+         {{Mechanism::CgroupBpf, Role::Required, false, "the denied addresses win over egress in the same programs"}},
+         {}},
+        {Rule::Secrets, "secrets",
+         {{Mechanism::Mounts, Role::Required, false,
+           "a tmpfs at /run/secrets (0700), one 0400 file per secret; env:// variables removed from the environment"}},
+         {}},
+        {Rule::SecretTools, "secrets.allowedTools",
+         {{Mechanism::BpfLsm, Role::Required, false, "file_open checked against the opener's executable"}},
+         {"only BPF LSM can do this: AppArmor cannot widen access per tool under noNewPrivileges"}},
+        {Rule::Escalation, "policy.escalation",
+         {{Mechanism::Monitor, Role::Required, false,
+           "denied actions become approval requests (runac approvals, approve, deny)"}},
+         {}},
+        {Rule::AuditLog, "policy.auditLog",
+         {{Mechanism::AuditLog, Role::Required, false,
+           "hash-chained JSON lines per container: lifecycle steps and the denials the kernel reports"}},
+         {}},
+        {Rule::SessionTimeout, "policy.sessionTimeout",
+         {{Mechanism::Monitor, Role::Required, false,
+           "kills the container at expiry; a later runac command on an expired container kills it too"}},
+         {}},
+    };
+    return specs;
+}
+
+std::optional<Layer> kernel_layer(Mechanism m) {
+    switch (m) {
+        case Mechanism::Landlock: return Layer::Landlock;
+        case Mechanism::Seccomp: return Layer::Seccomp;
+        case Mechanism::CgroupBpf: return Layer::CgroupBpf;
+        case Mechanism::BpfLsm: return Layer::BpfLsm;
+        case Mechanism::AppArmor: return Layer::AppArmor;
+        case Mechanism::MemfdNoexec: return Layer::MemfdNoexec;
+        default: return std::nullopt;
+    }
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (auto& s : items) out += (out.empty() ? "" : ", ") + s;
+    return out;
+}
+
+// 5400 -> "1h30m"
+std::string duration_text(int64_t seconds) {
+    std::string out;
+    for (auto [unit, name] : {std::pair<int64_t, const char*>{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}}) {
+        if (seconds >= unit) out += std::to_string(seconds / unit) + name;
+        seconds %= unit;
+    }
+    return out;
+}
+
+// The rules a policy contains, with what it says for each.
+std::vector<std::pair<Rule, std::string>> rules_of(const Policy& p) {
+    std::vector<std::pair<Rule, std::string>> out;
+    out.emplace_back(Rule::Baseline, "any policy");
+    if (p.read) out.emplace_back(Rule::FilesystemRead, p.read->empty() ? "(nothing)" : join(*p.read));
+    if (!p.write.empty()) out.emplace_back(Rule::FilesystemWrite, join(p.write));
+    if (!p.deny.empty()) out.emplace_back(Rule::FilesystemDeny, join(p.deny));
+    if (p.commands) {
+        std::vector<std::string> names;
+        bool arguments = false;
+        for (auto& c : *p.commands) {
+            if (std::find(names.begin(), names.end(), c.binary) == names.end()) names.push_back(c.binary);
+            arguments |= !c.subcommands.empty() || !c.deny_args.empty();
+        }
+        out.emplace_back(Rule::Commands, names.empty() ? "(only the entrypoint)" : join(names));
+        if (arguments) out.emplace_back(Rule::CommandArguments, "subcommands, denyArgs");
+    }
+    out.emplace_back(Rule::MemfdExec, "no executable memfd (any policy)");
+    if (p.egress) {
+        std::vector<std::string> dest;
+        for (auto& r : *p.egress)
+            dest.push_back(r.host + ":" + (r.port ? std::to_string(r.port) : "*") +
+                           (r.protocol == Protocol::Udp ? "/udp" : "/tcp"));
+        out.emplace_back(Rule::Egress, dest.empty() ? "(no egress)" : join(dest));
+    }
+    if (!p.network_deny.empty()) out.emplace_back(Rule::NetworkDeny, join(p.network_deny));
+    if (!p.secrets.empty()) {
+        std::vector<std::string> names;
+        bool tools = false;
+        for (auto& s : p.secrets) {
+            names.push_back(s.name);
+            tools |= s.allowed_tools.has_value();
+        }
+        out.emplace_back(Rule::Secrets, join(names));
+        if (tools) out.emplace_back(Rule::SecretTools, "per-tool access");
+    }
+    if (p.escalation == Escalation::Prompt) out.emplace_back(Rule::Escalation, "prompt");
+    if (p.audit_log) out.emplace_back(Rule::AuditLog, "on");
+    if (p.session_timeout_seconds)
+        out.emplace_back(Rule::SessionTimeout, duration_text(*p.session_timeout_seconds));
+    return out;
+}
+
+RuleReport assess_rule(const RuleSpec& spec, const std::string& subject, const linux::KernelFeatures& k) {
+    RuleReport r{spec.rule, spec.name, subject, RuleStatus::Enforced, "", {}, {}};
+    for (auto* w : spec.weaknesses) r.weaknesses.push_back(w);
+    bool alternative_chosen = false, has_alternatives = false;
+    std::vector<std::string> lacking;
+    for (auto& use : spec.uses) {
+        LayerCheck c{use.mechanism, use.role, use.does, use.built, true, false, ""};
+        if (auto layer = kernel_layer(use.mechanism)) {
+            c.available = layer_feature(k, *layer).available;
+            c.detail = layer_feature(k, *layer).detail;
+        }
+        if (use.role == Role::Required) {
+            c.used = true;
+            if (!c.available) lacking.push_back(std::string(mechanism_name(use.mechanism)) + " (" + c.detail + ")");
+        } else if (use.role == Role::Alternative) {
+            has_alternatives = true;
+            if (c.available && !alternative_chosen) c.used = alternative_chosen = true;
+        }
+        r.layers.push_back(c);
+    }
+    if (has_alternatives && !alternative_chosen) {
+        for (auto& c : r.layers)
+            if (c.role == Role::Alternative) lacking.push_back(std::string(mechanism_name(c.mechanism)) + " (" + c.detail + ")");
+    }
+    if (!lacking.empty()) {
+        r.status = RuleStatus::KernelLacks;
+        r.lacking = join(lacking);
+        return r;
+    }
+    for (auto& c : r.layers)
+        if (c.used && !c.built) r.status = RuleStatus::NotBuilt;
+    return r;
+}
+
+}  // namespace
+
+const linux::KernelFeature& layer_feature(const linux::KernelFeatures& k, Layer layer) {
+    switch (layer) {
+        case Layer::Landlock: return k.landlock;
+        case Layer::Seccomp: return k.seccomp;
+        case Layer::CgroupBpf: return k.cgroup_bpf;
+        case Layer::BpfLsm: return k.bpf_lsm;
+        case Layer::AppArmor: return k.apparmor;
+        case Layer::MemfdNoexec: return k.memfd_noexec;
+    }
+    return k.landlock;
+}
+
+
+const char* mechanism_name(Mechanism m) {
+    switch (m) {
+        case Mechanism::Mounts: return "mounts";
+        case Mechanism::Capabilities: return "capabilities";
+        case Mechanism::ExecBoundary: return "runac-exec";
+        case Mechanism::Monitor: return "monitor";
+        case Mechanism::AuditLog: return "audit-log";
+        default: return layer_name(*kernel_layer(m));
+    }
+}
+
+Assessment assess(const Policy& policy, const linux::KernelFeatures& kernel) {
+    Assessment a;
+    for (auto& [rule, subject] : rules_of(policy)) {
+        for (auto& spec : table())
+            if (spec.rule == rule) a.rules.push_back(assess_rule(spec, subject, kernel));
+    }
+    for (Layer layer : policy.require) {
+        RequireCheck c{layer, layer_feature(kernel, layer).available, false, layer_feature(kernel, layer).detail};
+        for (auto& r : a.rules)
+            for (auto& l : r.layers)
+                if (r.status == RuleStatus::Enforced && l.used && kernel_layer(l.mechanism) == layer) c.used = true;
+        a.require.push_back(c);
+    }
+    a.outside_runtime = policy.outside_runtime;
+    return a;
+}
+
+std::string Assessment::not_built() const {
+    std::vector<std::string> names;
+    for (auto& r : rules)
+        if (r.status == RuleStatus::NotBuilt) names.push_back(r.name);
+    return join(names);
+}
+
+std::string Assessment::kernel_lacks() const {
+    std::vector<std::string> names;
+    for (auto& r : rules)
+        if (r.status == RuleStatus::KernelLacks) names.push_back(r.name + " (needs " + r.lacking + ")");
+    return join(names);
+}
+
+std::string Assessment::require_unmet() const {
+    std::vector<std::string> out;
+    for (auto& c : require) {
+        if (!c.available) out.push_back(std::string(layer_name(c.layer)) + " is not available on this kernel (" + c.detail + ")");
+        else if (!c.used) out.push_back(std::string(layer_name(c.layer)) + " is not applied by this build");
+    }
+    return join(out);
+}
+
+}  // namespace runac::agent

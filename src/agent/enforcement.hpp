@@ -1,0 +1,77 @@
+// Which layer enforces each rule of a policy, on this kernel, in this build:
+// the one table of rule -> layers (enforcement.cpp). A later change that
+// builds a layer for a rule flips that entry's `built` there, and create's
+// admission and `policy explain` follow.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "agent/policy.hpp"
+#include "linux/kernel_features.hpp"
+
+namespace runac::agent {
+
+// A kernel layer, or one of runac's own steps (mounts, the monitor...).
+enum class Mechanism {
+    Mounts, Capabilities, Landlock, Seccomp, CgroupBpf, BpfLsm, AppArmor, MemfdNoexec,
+    ExecBoundary, Monitor, AuditLog,
+};
+const char* mechanism_name(Mechanism m);
+
+enum class Role {
+    Required,     // the rule is not enforced without it
+    Alternative,  // the first available of a rule's alternatives is used
+    Extra,        // defence in depth where the kernel has it
+};
+
+enum class Rule {
+    Baseline, FilesystemRead, FilesystemWrite, FilesystemDeny, Commands, CommandArguments, MemfdExec,
+    Egress, NetworkDeny, Secrets, SecretTools, Escalation, AuditLog, SessionTimeout,
+};
+
+enum class RuleStatus { Enforced, NotBuilt, KernelLacks };
+
+// What this kernel says of one layer.
+const linux::KernelFeature& layer_feature(const linux::KernelFeatures& k, Layer layer);
+
+struct LayerCheck {
+    Mechanism mechanism;
+    Role role;
+    const char* does;
+    bool built;       // this build applies it for this rule
+    bool available;   // this kernel has it (runac's own steps always)
+    bool used;        // counts for the rule (an unused alternative does not)
+    std::string detail;  // the probe's finding for a kernel layer
+};
+
+struct RuleReport {
+    Rule rule;
+    std::string name;     // "filesystem.write": the name refusals and explain use
+    std::string subject;  // what the policy says: "/workspace, /tmp"
+    RuleStatus status;
+    std::string lacking;  // KernelLacks: "bpf-lsm (load refused: ...)"
+    std::vector<LayerCheck> layers;
+    std::vector<std::string> weaknesses;
+};
+
+struct RequireCheck {
+    Layer layer;
+    bool available;
+    bool used;  // some enforced rule of the policy uses it
+    std::string detail;
+};
+
+struct Assessment {
+    std::vector<RuleReport> rules;
+    std::vector<RequireCheck> require;
+    std::vector<std::string> outside_runtime;  // accepted, enforced nowhere
+
+    // Rules a strict create must refuse, as "a, b, c"; "" when none.
+    std::string not_built() const;
+    std::string kernel_lacks() const;
+    std::string require_unmet() const;
+};
+
+Assessment assess(const Policy& policy, const linux::KernelFeatures& kernel);
+
+}  // namespace runac::agent

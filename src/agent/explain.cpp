@@ -1,0 +1,83 @@
+#include "agent/explain.hpp"
+
+#include "agent/admission.hpp"
+#include "common/error.hpp"
+
+namespace runac::agent {
+
+namespace {
+
+void feature_line(std::string& out, const char* name, const linux::KernelFeature& f) {
+    out += "  " + std::string(name) + ": " + (f.available ? "available" : "unavailable") + " (" + f.detail + ")\n";
+}
+
+std::string status_text(const RuleReport& r) {
+    switch (r.status) {
+        case RuleStatus::Enforced: return "enforced";
+        case RuleStatus::NotBuilt: {
+            std::string layers;
+            for (auto& l : r.layers)
+                if (l.used) layers += (layers.empty() ? "" : ", ") + std::string(mechanism_name(l.mechanism));
+            return "not enforced by this build (would be enforced here by: " + layers + ")";
+        }
+        case RuleStatus::KernelLacks: return "not enforceable on this kernel: needs " + r.lacking;
+    }
+    return "";
+}
+
+std::string layer_tags(const LayerCheck& l) {
+    std::string role = l.role == Role::Required ? "required" : l.role == Role::Extra ? "extra" : "alternative";
+    std::string tags = role + ", " + (l.available ? "available here" : "unavailable here");
+    if (l.role == Role::Alternative && l.available) tags += l.used ? ", chosen" : ", not needed";
+    tags += l.built ? ", built" : ", not built yet";
+    return tags;
+}
+
+}  // namespace
+
+std::string explain(const Policy& policy, const std::string& source, const Assessment& a,
+                    const linux::KernelFeatures& k) {
+    std::string out;
+    out += "policy: " + source + "\n";
+    out += std::string("mode: ") + (policy.mode == Mode::Strict ? "strict" : "best-effort") + "\n";
+    out += "kernel: " + k.release + "\n";
+    out += "layers on this kernel:\n";
+    feature_line(out, "landlock", k.landlock);
+    feature_line(out, "seccomp", k.seccomp);
+    feature_line(out, "seccomp-notify", k.seccomp_notify);
+    feature_line(out, "cgroup2", k.cgroup2);
+    feature_line(out, "cgroup-bpf", k.cgroup_bpf);
+    feature_line(out, "bpf-lsm", k.bpf_lsm);
+    feature_line(out, "apparmor", k.apparmor);
+    feature_line(out, "memfd-noexec", k.memfd_noexec);
+    out += "rules:\n";
+    for (auto& r : a.rules) {
+        out += "  " + r.name + " [" + r.subject + "]: " + status_text(r) + "\n";
+        for (auto& l : r.layers)
+            out += "    " + std::string(mechanism_name(l.mechanism)) + " (" + layer_tags(l) + "): " + l.does + "\n";
+        for (auto& w : r.weaknesses) out += "    weakness: " + w + "\n";
+    }
+    if (!a.outside_runtime.empty()) {
+        out += "enforced nowhere (outside a runtime):";
+        for (auto& key : a.outside_runtime) out += " " + key;
+        out += "\n";
+    }
+    for (auto& c : a.require) {
+        out += "enforcement.require " + std::string(layer_name(c.layer)) + ": ";
+        out += !c.available ? "unavailable on this kernel (" + c.detail + ")"
+               : c.used     ? "available and applied"
+                            : "available on this kernel, not applied by this build yet";
+        out += "\n";
+    }
+    try {
+        auto warnings = admission_warnings(policy, a);
+        out += warnings.empty() ? "create: allowed, every rule enforced\n"
+                                : "create: allowed (best-effort), " + std::to_string(warnings.size()) +
+                                      " rule(s) not enforced, each logged as a warning\n";
+    } catch (const Error& e) {
+        out += std::string("create: refused: ") + e.what() + "\n";
+    }
+    return out;
+}
+
+}  // namespace runac::agent

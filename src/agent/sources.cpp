@@ -1,0 +1,126 @@
+#include "agent/sources.hpp"
+
+#include <cctype>
+
+#include "agent/narrow.hpp"
+#include "agent/parse.hpp"
+#include "common/digest.hpp"
+#include "common/error.hpp"
+#include "common/files.hpp"
+
+namespace runac::agent {
+
+namespace {
+
+bool valid_profile_name(const std::string& name) {
+    if (name.empty() || name.size() > 200) return false;
+    if (!std::islower(static_cast<unsigned char>(name[0])) && !std::isdigit(static_cast<unsigned char>(name[0])))
+        return false;
+    for (char c : name) {
+        bool ok = std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+                  c == '.' || c == '_' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+const std::string* annotation(const std::map<std::string, std::string>& a, const char* key) {
+    auto it = a.find(key);
+    return it == a.end() ? nullptr : &it->second;
+}
+
+ResolvedPolicy under_floor(std::optional<Policy> own, std::string source, const Settings& settings) {
+    ResolvedPolicy r;
+    if (!settings.floor_profile.empty()) {
+        PolicyDocument floor_doc = read_profile(settings, settings.floor_profile, "agent-profile");
+        Policy floor = parse_document(floor_doc, settings);
+        std::string floor_source = "floor profile " + settings.floor_profile;
+        if (own) {
+            r.policy = narrow(floor, *own, settings.floor_profile);
+            r.source = source + ", narrowing the " + floor_source;
+        } else {
+            r.policy = floor;
+            r.source = floor_source;
+        }
+        return r;
+    }
+    r.policy = std::move(own);
+    r.source = std::move(source);
+    return r;
+}
+
+}  // namespace
+
+std::string profile_path(const Settings& settings, const std::string& name, const std::string& who) {
+    if (!valid_profile_name(name))
+        throw Error(who + ": invalid profile name \"" + name + "\" (must match [a-z0-9][a-z0-9._-]*)");
+    return settings.profile_dir + "/" + name + ".json";
+}
+
+PolicyDocument read_profile(const Settings& settings, const std::string& name, const std::string& who) {
+    std::string path = profile_path(settings, name, who);
+    auto text = read_file_if_exists(path);
+    if (!text) throw Error(who + ": no profile \"" + name + "\" (" + path + " does not exist)");
+    return {*text, "profile " + name + " (" + path + ")", true};
+}
+
+void check_pin(const PolicyDocument& doc, const std::string& pin) {
+    std::string want;
+    for (char c : pin) want += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool hex = want.size() == 64 && want.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (!hex) throw Error(std::string(kPinAnnotation) + ": not a hex sha256 (64 hex digits)");
+    std::string got = sha256_hex(doc.text);
+    if (got != want)
+        throw Error(std::string(kPinAnnotation) + ": mismatch: " + doc.origin + " has sha256 " + got +
+                    ", the pin is " + want);
+}
+
+Policy parse_document(const PolicyDocument& doc, const Settings& settings) {
+    try {
+        return parse_policy(doc.text, doc.origin, settings.secrets_dir);
+    } catch (const Error& e) {
+        // Profile errors say which profile; an annotation's JSON path says enough.
+        if (doc.is_profile && std::string(e.what()).rfind(doc.origin, 0) != 0)
+            throw Error(doc.origin + ": " + e.what());
+        throw;
+    }
+}
+
+ResolvedPolicy resolve_policy(const std::map<std::string, std::string>& annotations, const Settings& settings) {
+    auto type = annotation(annotations, kContainerTypeAnnotation);
+    if (type && *type == "sandbox") {
+        ResolvedPolicy r;
+        r.sandbox = true;
+        r.source = "a Kubernetes sandbox container (left unconfined)";
+        return r;
+    }
+    auto inline_doc = annotation(annotations, kPolicyAnnotation);
+    auto profile = annotation(annotations, kProfileAnnotation);
+    auto pin = annotation(annotations, kPinAnnotation);
+    if (inline_doc && profile)
+        throw Error(std::string(kProfileAnnotation) + ": set together with " + kPolicyAnnotation + "; use one of them");
+    std::optional<PolicyDocument> doc;
+    if (inline_doc) doc = PolicyDocument{*inline_doc, kPolicyAnnotation, false};
+    if (profile) doc = read_profile(settings, *profile, kProfileAnnotation);
+    if (pin && !doc) throw Error(std::string(kPinAnnotation) + ": set, but the container has no policy document");
+    if (pin) check_pin(*doc, *pin);
+
+    std::optional<Policy> own;
+    std::string source;
+    if (doc) {
+        own = parse_document(*doc, settings);
+        source = inline_doc ? std::string("annotation ") + kPolicyAnnotation : doc->origin;
+        if (pin) source += " (sha256-pinned)";
+    }
+    ResolvedPolicy r = under_floor(std::move(own), source, settings);
+    if (!r.policy && settings.require_policy)
+        throw Error("no agent policy: this runtime requires one (require-agent-policy); set the " +
+                    std::string(kPolicyAnnotation) + " or " + kProfileAnnotation + " annotation");
+    return r;
+}
+
+ResolvedPolicy resolve_document(const PolicyDocument& doc, const Settings& settings) {
+    return under_floor(parse_document(doc, settings), doc.origin, settings);
+}
+
+}  // namespace runac::agent

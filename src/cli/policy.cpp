@@ -1,0 +1,98 @@
+// runac policy validate|explain: check an agent policy document, and say how
+// this build would enforce it on this kernel, before any container uses it.
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+
+#include "agent/enforcement.hpp"
+#include "agent/explain.hpp"
+#include "agent/sources.hpp"
+#include "cli/command.hpp"
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "container/container.hpp"
+#include "linux/kernel_features.hpp"
+
+namespace runac::cli {
+
+namespace {
+
+agent::PolicyDocument read_document(const std::string& file) {
+    if (file == "-") {
+        std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+        return {text, "(stdin)", false};
+    }
+    auto text = read_file_if_exists(file);
+    if (!text) throw Error(file + ": no such file");
+    return {*text, file, false};
+}
+
+std::string one_file(const Args& args, const std::string& what) {
+    if (args.positional.size() != 1) throw Error(what + ": requires exactly 1 argument, a policy file or -");
+    return args.positional[0];
+}
+
+const char* kUsage =
+    "Usage: runac policy validate FILE|-\n"
+    "       runac policy explain FILE|-\n"
+    "       runac policy explain --container ID\n\n"
+    "validate checks an agent policy document (the `agent` object of an\n"
+    "agentcontainer.json, JSON with comments) and, when a floor profile is\n"
+    "configured, that it only narrows it; exit status 1 with one line naming\n"
+    "the JSON path when it does not.\n"
+    "explain says, per rule of the effective policy, which layers enforce it on\n"
+    "this kernel in this build, what stays unenforced and why, and what create\n"
+    "would do with it. See runac-policy(5).\n";
+
+const Flag kHelp = {{"help", "h"}, false};
+
+int print_usage() {
+    std::printf("%s", kUsage);
+    return 0;
+}
+
+int run_policy(const GlobalOptions& global, const Args& outer) {
+    if (outer.positional.empty()) throw Error("policy: requires a subcommand: validate or explain");
+    std::string sub = outer.positional[0];
+    std::vector<std::string> rest(outer.positional.begin(), outer.positional.end());
+    agent::Settings settings = agent_settings(global);
+    if (sub == "validate") {
+        Args args = parse_args({kHelp}, rest, 1, "policy validate", false);
+        if (args.flag("help")) return print_usage();
+        std::string file = one_file(args, "policy validate");
+        auto resolved = agent::resolve_document(read_document(file), settings);
+        std::printf("%s: valid\n", file == "-" ? "(stdin)" : file.c_str());
+        return 0;
+    }
+    if (sub == "explain") {
+        Args args = parse_args({{{"container"}, true}, kHelp}, rest, 1, "policy explain", false);
+        if (args.flag("help")) return print_usage();
+        agent::ResolvedPolicy resolved;
+        if (args.has("container")) {
+            if (!args.positional.empty()) throw Error("policy explain: --container takes no policy file");
+            auto c = container::Container::load(global.root, args.get("container"), false);
+            resolved = agent::resolve_policy(c.config().annotations, settings);
+            if (!resolved.policy) {
+                std::printf("container %s: no agent policy (%s)\n", args.get("container").c_str(),
+                            resolved.sandbox ? resolved.source.c_str() : "runs as runc would run it");
+                return 0;
+            }
+        } else {
+            resolved = agent::resolve_document(read_document(one_file(args, "policy explain")), settings);
+        }
+        const auto& kernel = linux::kernel_features();
+        auto assessment = agent::assess(*resolved.policy, kernel);
+        std::string text = agent::explain(*resolved.policy, resolved.source, assessment, kernel);
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        return 0;
+    }
+    throw Error("policy: unknown subcommand \"" + sub + "\" (validate or explain)");
+}
+
+}  // namespace
+
+Command policy_command() {
+    return {"policy", "validate or explain an agent policy", kUsage, {}, run_policy};
+}
+
+}  // namespace runac::cli

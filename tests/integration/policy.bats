@@ -1,0 +1,257 @@
+#!/usr/bin/env bats
+# The agent policy at create, and `runac policy validate|explain`. Nothing of
+# a policy is enforced by this build yet: strict mode (the default) refuses
+# the container naming the rules, best-effort starts it and logs them. The
+# host's runac.conf and profiles are never touched: each test has its own
+# (--config FILE, whose profile-dir and secrets-dir point into the test's
+# temp dir).
+
+load ../lib/helpers
+
+setup() {
+	common_setup
+	CONF_DIR=$BATS_TEST_TMPDIR/etc-runac
+	mkdir -p "$CONF_DIR/profiles" "$CONF_DIR/secrets"
+	cat >"$CONF_DIR/runac.conf" <<-EOF2
+		# this test's own runac.conf
+		profile-dir = "$CONF_DIR/profiles"
+		secrets-dir = "$CONF_DIR/secrets"
+	EOF2
+	cd "$BUNDLE"
+}
+teardown() { common_teardown; }
+
+# prunac ARGS...: runac with this test's runac.conf.
+prunac() { runac --config "$CONF_DIR/runac.conf" "$@"; }
+
+# annotate KEY VALUE: set an annotation in config.json.
+annotate() {
+	local cfg=$BUNDLE/config.json
+	jq --arg k "$1" --arg v "$2" '.annotations[$k] = $v' "$cfg" >"$cfg.new" && mv "$cfg.new" "$cfg"
+}
+
+# create_to_file ARGS...: create with output in a file (a created container
+# would hold bats' pipe), setting status, output and lines.
+create_to_file() {
+	status=0
+	prunac "$@" create "$CID" >"$BATS_TEST_TMPDIR/create.out" 2>&1 || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/create.out")
+	mapfile -t lines <"$BATS_TEST_TMPDIR/create.out"
+}
+
+# expect_refusal MESSAGE [GLOBAL ARGS...]: create fails with one line holding
+# MESSAGE and leaves no state (the leak guard checks the rest).
+expect_refusal() {
+	local msg=$1
+	shift
+	create_to_file "$@"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"$msg"* ]]
+	[ -z "$(ls -A "$RUNAC_ROOT" 2>/dev/null)" ]
+}
+
+POLICY='{
+  // what the container may do
+  "capabilities": {
+    "filesystem": {"write": ["/tmp"]},
+    "network": {"egress": [{"host": "api.github.com", "port": 443}]}
+  }
+}'
+
+@test "a container with a policy is refused in strict mode, naming every unenforced rule" {
+	annotate org.agentcontainers.agent "$POLICY"
+	expect_refusal "runac create failed: agent policy: not enforced by this build: baseline, filesystem.write, memfd-exec, network.egress, policy.auditLog (strict mode; see runac policy explain)"
+}
+
+@test "in best-effort mode the container runs and the log lists every unenforced rule" {
+	annotate org.agentcontainers.agent '{"capabilities": {"filesystem": {"write": ["/tmp"]}}, "enforcement": {"mode": "best-effort"}}'
+	set_cmd 'echo ran'
+	run prunac --log "$BATS_TEST_TMPDIR/log.json" --log-format json run "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = ran ]
+	run jq -r 'select(.level == "warning") | .msg' "$BATS_TEST_TMPDIR/log.json"
+	echo "$output"
+	[ "${lines[0]}" = "agent policy (best-effort): baseline is not enforced: not built yet" ]
+	[ "${lines[1]}" = "agent policy (best-effort): filesystem.write is not enforced: not built yet" ]
+	[ "${lines[2]}" = "agent policy (best-effort): memfd-exec is not enforced: not built yet" ]
+	[ "${lines[3]}" = "agent policy (best-effort): policy.auditLog is not enforced: not built yet" ]
+	[ "${#lines[@]}" -eq 4 ]
+}
+
+@test "a container without a policy and without a floor runs as before" {
+	set_cmd 'echo plain'
+	run prunac --require-agent-policy=false run "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = plain ]
+}
+
+@test "--require-agent-policy refuses a container without a policy" {
+	expect_refusal "no agent policy: this runtime requires one (require-agent-policy)" --require-agent-policy
+}
+
+@test "require-agent-policy in runac.conf refuses a container without a policy" {
+	echo "require-agent-policy = true" >>"$CONF_DIR/runac.conf"
+	expect_refusal "no agent policy: this runtime requires one"
+}
+
+@test "a floor profile plus a widening container policy is refused naming the rule" {
+	echo '{"capabilities": {"filesystem": {"write": ["/workspace"]}}, "enforcement": {"mode": "best-effort"}}' >"$CONF_DIR/profiles/base.json"
+	annotate org.agentcontainers.agent '{"capabilities": {"filesystem": {"write": ["/workspace", "/etc"]}}, "enforcement": {"mode": "best-effort"}}'
+	expect_refusal "agent.capabilities.filesystem.write[1]: writing /etc widens the floor (profile base)" --agent-profile base
+}
+
+@test "agent-profile in runac.conf is the floor for a container without a policy" {
+	echo '{"capabilities": {"filesystem": {"write": ["/workspace"]}}}' >"$CONF_DIR/profiles/base.json"
+	echo 'agent-profile = base' >>"$CONF_DIR/runac.conf"
+	expect_refusal "agent policy: not enforced by this build: baseline, filesystem.write, memfd-exec, policy.auditLog"
+}
+
+@test "a sha256 mismatch is refused" {
+	annotate org.agentcontainers.agent "$POLICY"
+	annotate org.agentcontainers.agent.sha256 "$(printf '%s ' "$POLICY" | sha256sum | cut -d' ' -f1)"
+	expect_refusal "org.agentcontainers.agent.sha256: mismatch: org.agentcontainers.agent has sha256 $(printf '%s' "$POLICY" | sha256sum | cut -d' ' -f1)"
+}
+
+@test "a matching sha256 pin passes on to the enforcement check" {
+	annotate org.agentcontainers.agent "$POLICY"
+	annotate org.agentcontainers.agent.sha256 "$(printf '%s' "$POLICY" | sha256sum | cut -d' ' -f1)"
+	expect_refusal "agent policy: not enforced by this build: baseline"
+}
+
+@test "a profile annotation reads the profile directory; a name that escapes it is refused" {
+	echo '{"capabilities": {"shell": {"commands": ["git"]}}}' >"$CONF_DIR/profiles/coder.json"
+	annotate org.agentcontainers.profile coder
+	expect_refusal "agent policy: not enforced by this build: baseline, shell.commands, memfd-exec, policy.auditLog"
+	annotate org.agentcontainers.profile ../runac
+	expect_refusal 'org.agentcontainers.profile: invalid profile name'
+}
+
+@test "a policy with an unknown key is refused naming its JSON path" {
+	annotate org.agentcontainers.agent '{"capabilities": {"network": {"egress": [{"host": "a.com"}, {"host": "b.com"}, {"host": "c.com", "port": 70000}]}}}'
+	expect_refusal 'agent.capabilities.network.egress[2].port: port 70000 out of range (1-65535)'
+}
+
+@test "a Kubernetes sandbox container is left unconfined and the log says so" {
+	annotate org.agentcontainers.agent "$POLICY"
+	annotate io.kubernetes.cri.container-type sandbox
+	set_cmd 'echo pause'
+	run prunac --require-agent-policy --log "$BATS_TEST_TMPDIR/log.json" --log-format json run "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = pause ]
+	grep -q 'agent policy: a Kubernetes sandbox container (left unconfined)' "$BATS_TEST_TMPDIR/log.json"
+}
+
+@test "every subcommand accepts the global policy flags (Docker puts runtimeArgs first)" {
+	echo '{}' >"$CONF_DIR/profiles/base.json"
+	for sub in "list" "state $CID" "kill $CID" "delete $CID" "policy validate $CONF_DIR/profiles/base.json"; do
+		# shellcheck disable=SC2086
+		run runac --config "$CONF_DIR/runac.conf" --agent-profile base --require-agent-policy $sub
+		echo "$sub: $output"
+		[[ "$output" != *"flag provided but not defined"* ]]
+	done
+	run runac --config "$CONF_DIR/runac.conf" --agent-profile base --require-agent-policy list -q
+	[ "$status" -eq 0 ]
+}
+
+@test "policy validate accepts a valid file and stdin" {
+	echo "$POLICY" >"$BATS_TEST_TMPDIR/p.json"
+	run prunac policy validate "$BATS_TEST_TMPDIR/p.json"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$BATS_TEST_TMPDIR/p.json: valid" ]
+	run prunac policy validate - <"$BATS_TEST_TMPDIR/p.json"
+	[ "$status" -eq 0 ]
+	[ "$output" = "(stdin): valid" ]
+}
+
+@test "policy validate refuses a bad policy with one line naming the JSON path" {
+	echo '{"capabilities": {"filesystem": {"write": ["tmp"]}}}' >"$BATS_TEST_TMPDIR/p.json"
+	run prunac policy validate "$BATS_TEST_TMPDIR/p.json"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *'agent.capabilities.filesystem.write[0]: \"tmp\" is not an absolute path'* ]]
+	run prunac policy validate "$BATS_TEST_TMPDIR/missing.json"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"missing.json: no such file"* ]]
+	run prunac policy frobnicate x
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'policy: unknown subcommand'* ]]
+}
+
+@test "policy validate checks a document against the floor" {
+	echo '{"capabilities": {"filesystem": {"write": ["/workspace"]}}}' >"$CONF_DIR/profiles/base.json"
+	echo '{"capabilities": {"filesystem": {"write": ["/"]}}}' >"$BATS_TEST_TMPDIR/p.json"
+	run prunac --agent-profile base policy validate "$BATS_TEST_TMPDIR/p.json"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'agent.capabilities.filesystem.write[0]: writing / widens the floor (profile base)'* ]]
+}
+
+@test "policy explain says per rule which layer would enforce it and that this build does not yet" {
+	echo '{"capabilities": {"filesystem": {"write": ["/tmp"]}, "shell": {"commands": ["git status"]}, "network": {"egress": [{"host": "github.com", "port": 443}]}}, "provenance": {}}' >"$BATS_TEST_TMPDIR/p.json"
+	run prunac policy explain "$BATS_TEST_TMPDIR/p.json"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"  filesystem.write [/tmp]: not enforced by this build (would be enforced here by: mounts, landlock)"* ]]
+	[[ "$output" == *"  network.egress [github.com:443/tcp]: not enforced by this build (would be enforced here by: cgroup-bpf, monitor)"* ]]
+	[[ "$output" == *"weakness: a multi-call binary (busybox) allows all of its applets"* ]]
+	[[ "$output" == *"weakness: an allowed interpreter (sh, python, node) runs any script"* ]]
+	[[ "$output" == *'weakness: `ld.so BINARY` maps a binary that is not allowed without execve'* ]]
+	[[ "$output" == *"weakness: names are DNS-following"* ]]
+	[[ "$output" == *"weakness: processes the agent starts itself are checked by binary, not by arguments"* ]]
+	[[ "$output" == *"enforced nowhere (outside a runtime): provenance"* ]]
+	[[ "$output" == *"create: refused: agent policy: not enforced by this build: baseline, filesystem.write, shell.commands, shell.commands arguments, memfd-exec, network.egress, policy.auditLog"* ]]
+}
+
+# The host facts (TESTING.md): BPF LSM is listed but loading is refused with
+# EPERM, and there is no AppArmor. The VM tier asserts the opposite there.
+@test "policy explain on this host: BPF LSM refused, no AppArmor, Landlock, seccomp and cgroup BPF available" {
+	echo '{"secrets": {"T": {"provider": "env", "allowedTools": ["git"]}}}' >"$BATS_TEST_TMPDIR/p.json"
+	run prunac policy explain "$BATS_TEST_TMPDIR/p.json"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\n  bpf-lsm: unavailable (load refused: Operation not permitted (EPERM))\n'* ]]
+	[[ "$output" == *$'\n  apparmor: unavailable ('* ]]
+	[[ "$output" == *$'\n  landlock: available (ABI '* ]]
+	[[ "$output" == *$'\n  seccomp: available ('* ]]
+	[[ "$output" == *$'\n  cgroup-bpf: available ('* ]]
+	[[ "$output" == *$'\n  memfd-noexec: available ('* ]]
+	[[ "$output" == *"  secrets.allowedTools [per-tool access]: not enforceable on this kernel: needs bpf-lsm (load refused: Operation not permitted (EPERM))"* ]]
+	[[ "$output" == *"  memfd-exec [no executable memfd (any policy)]: not enforced by this build (would be enforced here by: memfd-noexec)"* ]]
+}
+
+@test "policy explain --container explains a running container's policy" {
+	annotate org.agentcontainers.agent '{"capabilities": {"filesystem": {"write": ["/tmp"]}}, "enforcement": {"mode": "best-effort"}}'
+	set_cmd 'sleep 100'
+	prunac create "$CID" >"$BATS_TEST_TMPDIR/create.out" 2>&1
+	run prunac policy explain --container "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"policy: annotation org.agentcontainers.agent"* ]]
+	[[ "$output" == *"mode: best-effort"* ]]
+	[[ "$output" == *"create: allowed (best-effort), 4 rule(s) not enforced, each logged as a warning"* ]]
+	runac delete --force "$CID"
+	run prunac policy explain --container "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container does not exist"* ]]
+}
+
+@test "policy explain --container says when a container has no policy" {
+	set_cmd 'sleep 100'
+	prunac create "$CID" >"$BATS_TEST_TMPDIR/create.out" 2>&1
+	run prunac policy explain --container "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "container $CID: no agent policy (runs as runc would run it)" ]
+	runac delete --force "$CID"
+}
+
+@test "a --config file that does not exist is refused" {
+	run runac --config "$BATS_TEST_TMPDIR/nope.conf" policy validate /dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--config: cannot read $BATS_TEST_TMPDIR/nope.conf"* ]]
+}
+
+@test "a file secret outside the secrets directory is refused" {
+	annotate org.agentcontainers.agent '{"secrets": {"K": {"provider": "file", "path": "/etc/shadow"}}}'
+	expect_refusal "agent.secrets.K.path: /etc/shadow is outside $CONF_DIR/secrets/ (file secrets come only from there)"
+}

@@ -1,0 +1,163 @@
+// The rule -> layer table against a kernel's features, and create's strict
+// and best-effort decisions. The kernels here are made up: the real one is
+// exercised by the integration and VM tiers.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "agent/admission.hpp"
+#include "agent/enforcement.hpp"
+#include "agent/explain.hpp"
+#include "agent/parse.hpp"
+#include "common/error.hpp"
+
+using namespace runac::agent;
+using runac::linux::KernelFeatures;
+
+namespace {
+
+KernelFeatures kernel(bool bpf_lsm, bool memfd_noexec, bool apparmor = false) {
+    KernelFeatures k;
+    k.release = "test";
+    k.landlock = {true, "ABI 4"};
+    k.landlock_abi = 4;
+    k.seccomp = {true, "filter mode"};
+    k.seccomp_notify = {true, "user notification"};
+    k.cgroup2 = {true, "mounted at /sys/fs/cgroup"};
+    k.cgroup_bpf = {true, "cgroup/connect4 loads"};
+    k.bpf_lsm = bpf_lsm ? runac::linux::KernelFeature{true, "attaches"} : runac::linux::KernelFeature{false, "load refused: EPERM"};
+    k.apparmor = {apparmor, apparmor ? "enabled" : "not in this kernel"};
+    k.memfd_noexec = {memfd_noexec, memfd_noexec ? "vm.memfd_noexec = 0" : "Linux < 6.3"};
+    return k;
+}
+
+const RuleReport* rule(const Assessment& a, const std::string& name) {
+    for (auto& r : a.rules)
+        if (r.name == name) return &r;
+    return nullptr;
+}
+
+std::string refusal(const Policy& p, const Assessment& a) {
+    try {
+        admission_warnings(p, a);
+    } catch (const runac::Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+const char* kFull = R"({
+  "capabilities": {
+    "filesystem": {"read": ["/usr"], "write": ["/workspace"], "deny": ["/workspace/.env"]},
+    "network": {"egress": [{"host": "github.com", "port": 443}], "deny": ["169.254.169.254"]},
+    "shell": {"commands": [{"binary": "git", "subcommands": ["status"]}]}
+  },
+  "secrets": {"T": {"provider": "env", "allowedTools": ["git"]}},
+  "policy": {"escalation": "prompt", "sessionTimeout": "1h"},
+  "tools": {"mcp": {}}
+})";
+
+}  // namespace
+
+TEST_CASE("every rule of a policy appears once, in the table's terms") {
+    Policy p = parse_policy(kFull, "t");
+    Assessment a = assess(p, kernel(true, true));
+    std::vector<std::string> names;
+    for (auto& r : a.rules) names.push_back(r.name);
+    CHECK(names == std::vector<std::string>{"baseline", "filesystem.read", "filesystem.write", "filesystem.deny",
+                                            "shell.commands", "shell.commands arguments", "memfd-exec",
+                                            "network.egress", "network.deny", "secrets", "secrets.allowedTools",
+                                            "policy.escalation", "policy.auditLog", "policy.sessionTimeout"});
+    CHECK(a.outside_runtime == std::vector<std::string>{"tools.mcp"});
+    CHECK(rule(a, "policy.sessionTimeout")->subject == "1h");
+    CHECK(rule(a, "network.egress")->subject == "github.com:443/tcp");
+    CHECK(rule(a, "filesystem.read")->subject == "/usr");
+    // The empty policy still has the baseline, the memfd rule and the audit log.
+    Assessment empty = assess(parse_policy("{}", "t"), kernel(true, true));
+    CHECK(empty.rules.size() == 3);
+    CHECK(assess(parse_policy(R"({"policy": {"auditLog": false}})", "t"), kernel(true, true)).rules.size() == 2);
+}
+
+TEST_CASE("nothing is built yet: every rule says which layer would enforce it here") {
+    Assessment a = assess(parse_policy(kFull, "t"), kernel(true, true));
+    for (auto& r : a.rules) {
+        CAPTURE(r.name);
+        CHECK(r.status == RuleStatus::NotBuilt);
+    }
+    CHECK(a.not_built().rfind("baseline, filesystem.read, filesystem.write", 0) == 0);
+    CHECK(a.kernel_lacks().empty());
+}
+
+TEST_CASE("a rule whose required layer the kernel lacks is not enforceable here") {
+    Assessment a = assess(parse_policy(kFull, "t"), kernel(false, true));
+    CHECK(rule(a, "secrets.allowedTools")->status == RuleStatus::KernelLacks);
+    CHECK(rule(a, "secrets.allowedTools")->lacking == "bpf-lsm (load refused: EPERM)");
+    CHECK(a.kernel_lacks() == "secrets.allowedTools (needs bpf-lsm (load refused: EPERM))");
+    // BPF LSM is only an extra layer for commands: their status does not change.
+    CHECK(rule(a, "shell.commands")->status == RuleStatus::NotBuilt);
+}
+
+TEST_CASE("memfd exec takes the first layer the kernel has: sysctl, else BPF LSM, else seccomp") {
+    auto chosen = [](const KernelFeatures& k) {
+        Assessment a = assess(parse_policy("{}", "t"), k);
+        for (auto& l : rule(a, "memfd-exec")->layers)
+            if (l.used) return std::string(mechanism_name(l.mechanism));
+        return std::string();
+    };
+    CHECK(chosen(kernel(true, true)) == "memfd-noexec");
+    CHECK(chosen(kernel(true, false)) == "bpf-lsm");
+    CHECK(chosen(kernel(false, false)) == "seccomp");
+}
+
+TEST_CASE("strict mode refuses with one line naming the unenforced rules") {
+    Policy p = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/workspace"]}}})", "t");
+    std::string e = refusal(p, assess(p, kernel(true, true)));
+    CHECK(e == "agent policy: not enforced by this build: baseline, filesystem.write, memfd-exec, policy.auditLog "
+               "(strict mode; see runac policy explain)");
+    Policy tools = parse_policy(R"({"secrets": {"T": {"provider": "env", "allowedTools": ["git"]}}})", "t");
+    CHECK(refusal(tools, assess(tools, kernel(false, true))).find(
+              "; not enforceable on this kernel: secrets.allowedTools (needs bpf-lsm (load refused: EPERM))") !=
+          std::string::npos);
+}
+
+TEST_CASE("best-effort mode starts and warns once per unenforced rule") {
+    Policy p = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/workspace"]}}, "secrets": {"T": {"provider": "env", "allowedTools": ["git"]}}, "enforcement": {"mode": "best-effort"}})", "t");
+    auto warnings = admission_warnings(p, assess(p, kernel(false, true)));
+    REQUIRE(warnings.size() == 6);
+    CHECK(warnings[0] == "agent policy (best-effort): baseline is not enforced: not built yet");
+    CHECK(warnings[1] == "agent policy (best-effort): filesystem.write is not enforced: not built yet");
+    CHECK(warnings[4] == "agent policy (best-effort): secrets.allowedTools is not enforced: this kernel lacks bpf-lsm (load refused: EPERM)");
+}
+
+TEST_CASE("enforcement.require refuses in either mode when a layer is missing or not applied") {
+    Policy p = parse_policy(R"({"enforcement": {"mode": "best-effort", "require": ["bpf-lsm", "landlock"]}})", "t");
+    CHECK(refusal(p, assess(p, kernel(false, true))) ==
+          "agent policy: enforcement.require: bpf-lsm is not available on this kernel (load refused: EPERM), "
+          "landlock is not applied by this build");
+    CHECK(refusal(p, assess(p, kernel(true, true))) ==
+          "agent policy: enforcement.require: bpf-lsm is not applied by this build, landlock is not applied by this build");
+}
+
+TEST_CASE("explain names the kernel's layers, each rule's status, weaknesses and create's verdict") {
+    Policy p = parse_policy(kFull, "t");
+    KernelFeatures k = kernel(false, true);
+    std::string text = explain(p, "file t", assess(p, k), k);
+    CHECK(text.find("policy: file t\n") != std::string::npos);
+    CHECK(text.find("  bpf-lsm: unavailable (load refused: EPERM)\n") != std::string::npos);
+    CHECK(text.find("  apparmor: unavailable (not in this kernel)\n") != std::string::npos);
+    CHECK(text.find("  landlock: available (ABI 4)\n") != std::string::npos);
+    CHECK(text.find("  filesystem.write [/workspace]: not enforced by this build (would be enforced here by: mounts, landlock)\n") !=
+          std::string::npos);
+    CHECK(text.find("  secrets.allowedTools [per-tool access]: not enforceable on this kernel: needs bpf-lsm") != std::string::npos);
+    CHECK(text.find("weakness: a multi-call binary (busybox) allows all of its applets") != std::string::npos);
+    CHECK(text.find("weakness: an allowed interpreter") != std::string::npos);
+    CHECK(text.find("weakness: `ld.so BINARY` maps") != std::string::npos);
+    CHECK(text.find("weakness: names are DNS-following") != std::string::npos);
+    CHECK(text.find("weakness: processes the agent starts itself are checked by binary, not by arguments") != std::string::npos);
+    CHECK(text.find("enforced nowhere (outside a runtime): tools.mcp\n") != std::string::npos);
+    CHECK(text.find("create: refused: agent policy: not enforced by this build: baseline,") != std::string::npos);
+    KernelFeatures vm = kernel(true, false, true);
+    std::string in_vm = explain(p, "file t", assess(p, vm), vm);
+    CHECK(in_vm.find("  bpf-lsm: available (attaches)\n") != std::string::npos);
+    CHECK(in_vm.find("  apparmor: available (enabled)\n") != std::string::npos);
+}
