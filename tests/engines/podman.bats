@@ -16,6 +16,9 @@ pm() {
 # Podman takes the runtime as a path: @RTBIN@.
 RUN=(pm --runtime @RTBIN@ run --network none --cgroup-parent "/$ENGINE_CGROUP_PARENT")
 
+# csv_field TEXT: TEXT as one CSV field ("..." with inner quotes doubled).
+csv_field() { printf '"%s"' "${1//\"/\"\"}"; }
+
 teardown_file() {
 	pm rm -af -t 0 >/dev/null 2>&1 || true
 	engine_guard_release
@@ -106,9 +109,28 @@ teardown_file() {
 	same pm rm -f -t 0 pu-@RT@
 }
 
-@test "podman --annotation reaches the runtime's config" {
+@test "podman --annotation reaches the runtime: an agent policy is refused while it cannot be enforced" {
 	same "${RUN[@]}" --rm --annotation org.example.note=hello busybox:test true
 	[ "$status" -eq 0 ]
+	# runc ignores the policy; runac validates it and, in strict mode, refuses
+	# a container whose rules this build does not enforce yet (never runs it
+	# unconfined), naming them.
+	# podman reads --annotation as a CSV field: a JSON policy goes quoted.
+	policy=$(csv_field 'org.agentcontainers.agent={"capabilities": {"filesystem": {"write": ["/tmp"]}}}')
+	run pm --runtime /usr/sbin/runc run --rm --network none --cgroup-parent "/$ENGINE_CGROUP_PARENT" \
+		--annotation "$policy" busybox:test echo ran
+	[ "$status" -eq 0 ]
+	[ "$output" = ran ]
+	run pm --runtime "$RUNAC" run --rm --network none --cgroup-parent "/$ENGINE_CGROUP_PARENT" \
+		--annotation "$policy" busybox:test echo ran
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"agent policy: not enforced by this build: "*"filesystem.write"* ]]
+	[[ "$output" != *ran* ]]
+	# A typo in the policy is an error naming its JSON path.
+	run pm --runtime "$RUNAC" run --rm --network none --cgroup-parent "/$ENGINE_CGROUP_PARENT" \
+		--annotation "$(csv_field 'org.agentcontainers.agent={"capabilities": {"filesytem": {}}}')" busybox:test true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"agent.capabilities.filesytem"* ]]
 }
 
 @test "podman leaves nothing of its containers on the host" {

@@ -31,6 +31,18 @@ runs_ok() {
 	[ "$(feature '.annotations["io.github.seccomp.libseccomp.version"]')" = \
 		"$(dpkg-query -W -f '${Version}' libseccomp2 | cut -d- -f1)" ]
 	[ "$(feature .linux.cgroup.systemd)" = false ]
+	# The agent layers this host offers (TESTING.md: BPF LSM programs are
+	# refused here although "bpf" is in the LSM list; no AppArmor). The VM
+	# tier checks a kernel that has both.
+	layers=",$(feature '.annotations["io.runac.agent.layers"]'),"
+	for l in landlock seccomp cgroup-bpf; do [[ $layers == *",$l,"* ]]; done
+	for l in bpf-lsm apparmor; do [[ $layers != *",$l,"* ]]; done
+	# The same verdicts as `policy explain` gives.
+	"$RUNAC" policy explain - <<<'{}' >"$BATS_TEST_TMPDIR/explain.txt" 2>&1
+	for l in landlock seccomp cgroup-bpf bpf-lsm apparmor memfd-noexec; do
+		if [[ $layers == *",$l,"* ]]; then want=available; else want=unavailable; fi
+		grep -q "^  $l: $want " "$BATS_TEST_TMPDIR/explain.txt"
+	done
 	[ "$(feature .linux.selinux.enabled)" = false ]
 }
 
