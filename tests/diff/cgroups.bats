@@ -24,7 +24,7 @@ side_file() {
 start_both() {
 	diff_cli create --bundle @BUNDLE@ @ID@
 	diff_cli start @ID@
-	diff_wait_state running
+	diff_wait_state "${1:-running}"
 }
 
 @test "events --stats has runc's event and data shape" {
@@ -50,8 +50,7 @@ start_both() {
 
 @test "events --stats of a stopped container: runc's error" {
 	set_cmd 'true'
-	start_both || true
-	diff_wait_state stopped
+	start_both stopped
 	diff_cli events --stats @ID@
 	diff_cli delete @ID@
 }
@@ -72,8 +71,7 @@ start_both() {
 
 @test "ps of a stopped container prints no process" {
 	set_cmd 'true'
-	start_both || true
-	diff_wait_state stopped
+	start_both stopped
 	diff_cli ps @ID@
 	diff_cli ps --format json @ID@
 	diff_cli delete @ID@
@@ -111,14 +109,21 @@ start_both() {
 	diff_cli delete @ID@
 }
 
-@test "pause and resume: state, and errors in the wrong state" {
+@test "pause and resume: the state shows paused, then running" {
+	start_both
+	diff_cli pause @ID@
+	diff_cli state @ID@
+	diff_cli resume @ID@
+	diff_cli state @ID@
+	diff_cli delete --force @ID@
+}
+
+@test "pause and resume in the wrong state: runc's errors" {
 	start_both
 	diff_cli resume @ID@
 	diff_cli pause @ID@
-	diff_cli state @ID@
 	diff_cli pause @ID@
 	diff_cli resume @ID@
-	diff_cli state @ID@
 	diff_cli pause nonexistent
 	diff_cli resume nonexistent
 	diff_cli kill @ID@ KILL
