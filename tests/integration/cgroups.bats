@@ -129,7 +129,8 @@ cpu_ticks() {
 }
 
 @test "pause freezes the container's processes and resume restarts them" {
-	set_cmd 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.05; done'
+	# The counter is replaced by rename, so a read never sees it half written.
+	set_cmd 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.05; done'
 	runac create "$CID"
 	runac start "$CID"
 	wait_in_rootfs tmp/count

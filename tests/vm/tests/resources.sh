@@ -116,7 +116,8 @@ test_device_filter() {
 test_pause_resume_and_delete_paused() {
 	setup_bundle
 	update_config '.root.readonly = false'
-	set_cmd 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.05; done'
+	# The counter is replaced by rename, so a read never sees it half written.
+	set_cmd 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.05; done'
 	runac create "$CID"
 	runac start "$CID"
 	wait_in_rootfs tmp/count
