@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # A tour of runac on a busybox rootfs: builds, makes a bundle, then walks a
 # container through its life the way Docker's shim does (create, state,
-# start, exec fifo released, kill, delete) and runs one in the foreground.
+# start, exec into it, kill, delete), runs one in the foreground, and shows
+# what runac makes of an AI agent's policy on this kernel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then echo "scripts/demo.sh: run as root" >&2; exit 1; fi
 bash scripts/build.sh
-runac=$PWD/build/runac
+repo=$PWD
+runac=$repo/build/runac
 
 work=$(mktemp -d /tmp/runac-demo.XXXXXX)
 root=$work/state
@@ -35,6 +37,8 @@ step runac start demo
 sleep 0.5
 step runac list
 "$runac" --root "$root" list
+step runac exec demo sh -c "'id; head -2 /proc/self/cgroup'"
+"$runac" --root "$root" exec demo sh -c 'id; head -2 /proc/self/cgroup'
 step runac kill demo KILL
 "$runac" --root "$root" kill demo KILL
 sleep 0.2
@@ -47,3 +51,14 @@ step runac run demo "(foreground: exits with the container's status)"
 set +e
 "$runac" --root "$root" run demo
 echo "exit status: $?"
+set -e
+
+# The agent policy: a Claude Code policy (docs/agent-policy.md), what each
+# rule turns into on this kernel, and a container carrying it, which strict
+# mode refuses while this build cannot enforce every rule.
+policy=$repo/tests/fuzz/corpus/policy/claude-code.jsonc
+step runac policy explain claude-code.jsonc
+"$runac" policy explain "$policy" | head -40
+jq --rawfile p "$policy" '.annotations["org.agentcontainers.agent"] = $p' config.json >config.new && mv config.new config.json
+step runac create agent "(annotated with that policy)"
+"$runac" --root "$root" create agent || echo "exit status: $? (refused, nothing left behind: $(ls "$root" | wc -l) containers)"
