@@ -2,6 +2,7 @@
 // process is the container's own (config.json's process) with the flags'
 // changes, or the whole process object of --process; it joins every
 // namespace and the cgroup of the container and is confined as its init is.
+#include <cctype>
 #include <cstdlib>
 #include <sys/capability.h>
 #include <unistd.h>
