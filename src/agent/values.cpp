@@ -6,20 +6,11 @@
 #include <sys/socket.h>
 #include <vector>
 
+#include "common/files.hpp"
+
 namespace runac::agent {
 
 namespace {
-
-std::vector<std::string> split(const std::string& s, char sep) {
-    std::vector<std::string> out;
-    size_t i = 0;
-    for (;;) {
-        size_t j = s.find(sep, i);
-        out.push_back(s.substr(i, j == std::string::npos ? std::string::npos : j - i));
-        if (j == std::string::npos) return out;
-        i = j + 1;
-    }
-}
 
 bool all_digits(const std::string& s) {
     if (s.empty()) return false;

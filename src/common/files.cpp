@@ -117,6 +117,17 @@ std::string absolute_path(const std::string& path, const std::string& base) {
     return out.empty() ? "/" : out;
 }
 
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    size_t i = 0;
+    for (;;) {
+        size_t j = s.find(sep, i);
+        out.push_back(s.substr(i, j == std::string::npos ? std::string::npos : j - i));
+        if (j == std::string::npos) return out;
+        i = j + 1;
+    }
+}
+
 std::string current_dir() {
     char buf[4096];
     if (!::getcwd(buf, sizeof buf)) throw_errno("getcwd");

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace runac {
 
@@ -18,6 +19,8 @@ void write_file(const std::string& path, const std::string& data);
 bool path_exists(const std::string& path);
 std::string trim(const std::string& s);
 bool starts_with(const std::string& s, const std::string& prefix);
+// "a,,b" -> {"a", "", "b"}: every field, empty ones too ("" -> {""}).
+std::vector<std::string> split(const std::string& s, char sep);
 // Absolute, lexically normalised path ("a/../b" -> "/b"); relative inputs are
 // resolved against `base`.
 std::string absolute_path(const std::string& path, const std::string& base);

@@ -31,15 +31,10 @@ void check_status(const Container& c, bool ignore_paused) {
     }
 }
 
-std::vector<std::string> split(const std::string& s, char sep) {
-    std::vector<std::string> out;
-    size_t i = 0;
-    while (i <= s.size()) {
-        size_t j = s.find(sep, i);
-        if (j == std::string::npos) j = s.size();
-        if (j > i) out.push_back(s.substr(i, j - i));
-        i = j + 1;
-    }
+// "cpu,,memory" -> {"cpu", "memory"}.
+std::vector<std::string> names(const std::string& list) {
+    std::vector<std::string> out = split(list, ',');
+    std::erase(out, "");
     return out;
 }
 
@@ -48,7 +43,7 @@ bool has_controller(const std::vector<cgroups::Hierarchy>& hierarchies, const st
                     const std::vector<std::string>& wanted) {
     for (auto& h : hierarchies) {
         if (h.unified || !starts_with(dir, h.mountpoint + "/")) continue;
-        for (auto& own : split(h.controllers, ','))
+        for (auto& own : names(h.controllers))
             for (auto& w : wanted)
                 if (own == w) return true;
     }
@@ -66,7 +61,7 @@ std::vector<std::string> target_cgroups(const std::vector<std::string>& paths, c
         std::vector<std::string> controllers;
         std::string sub = spec;
         if (auto colon = spec.find(':'); colon != std::string::npos) {
-            controllers = split(spec.substr(0, colon), ',');
+            controllers = names(spec.substr(0, colon));
             sub = spec.substr(colon + 1);
         }
         if (sub.empty() || sub[0] == '/' || absolute_path(sub, "/") != "/" + sub)

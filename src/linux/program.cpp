@@ -64,15 +64,7 @@ std::vector<std::string> process_env(const oci::Process& process) {
     std::string home = "/";
     std::ifstream passwd("/etc/passwd");
     for (std::string line; std::getline(passwd, line);) {
-        // name:x:uid:gid:gecos:home:shell
-        std::vector<std::string> f;
-        size_t i = 0;
-        while (i <= line.size()) {
-            size_t j = line.find(':', i);
-            if (j == std::string::npos) j = line.size();
-            f.push_back(line.substr(i, j - i));
-            i = j + 1;
-        }
+        std::vector<std::string> f = split(line, ':');  // name:x:uid:gid:gecos:home:shell
         if (f.size() >= 6 && f[2] == std::to_string(process.user.uid)) {
             home = f[5];
             break;
