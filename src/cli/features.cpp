@@ -74,7 +74,7 @@ int run_features(const GlobalOptions&, const Args&) {
     enabled(w, "selinux", false);
     enabled(w, "intelRdt", false);
     w.key("mountExtensions").begin_object();
-    enabled(w, "idmap", false);
+    enabled(w, "idmap", true);
     w.end_object();
     w.end_object();  // linux
     w.key("annotations").begin_object();

@@ -88,7 +88,10 @@ InitNamespaces open_namespaces(const Container& c, const oci::Config& config) {
     InitNamespaces ns;
     const ContainerState& st = c.state();
     for (auto& n : config.linux.namespaces) {
-        std::string path = "/proc/" + std::to_string(st.pid) + "/ns/" + linux::proc_ns_name(n.type);
+        // The init enters its time namespace only when it execs its program:
+        // before `start`, the container's is still the one for its children.
+        std::string name = n.type == oci::NamespaceType::Time ? "time_for_children" : linux::proc_ns_name(n.type);
+        std::string path = "/proc/" + std::to_string(st.pid) + "/ns/" + name;
         UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
         if (!fd) throw_errno(std::string("open the container's ") + oci::namespace_name(n.type) + " namespace");
         if (n.type == oci::NamespaceType::Pid)

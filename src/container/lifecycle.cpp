@@ -18,10 +18,12 @@
 #include "linux/console.hpp"
 #include "linux/credentials.hpp"
 #include "linux/hooks.hpp"
+#include "linux/idmapped.hpp"
 #include "linux/init.hpp"
 #include "linux/process.hpp"
 #include "linux/seccomp.hpp"
 #include "linux/sync.hpp"
+#include "linux/userns.hpp"
 #include "oci/config.hpp"
 
 namespace runac::container {
@@ -108,7 +110,9 @@ Container create(const std::string& root, const CreateOptions& options) {
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) throw_errno("socketpair");
     UniqueFd parent_end(pair[0]), child_end(pair[1]);
 
+    std::vector<UniqueFd> idmapped = linux::make_idmapped_trees(config, bundle);
     linux::InitRequest request;
+    for (auto& tree : idmapped) request.idmapped_trees.push_back(tree.get());
     request.config = &config;
     request.seccomp = seccomp ? &*seccomp : nullptr;
     request.id = options.id;
@@ -129,6 +133,9 @@ Container create(const std::string& root, const CreateOptions& options) {
     fifo.reset();
     // In its cgroups before it runs a single step of the container's setup.
     cgroup.add_process(init_pid, spawned.in_cgroup ? cgroup.unified_path() : "");
+    auto user = config.linux.find_namespace(oci::NamespaceType::User);
+    if (user && user->path.empty())
+        linux::write_id_mappings(init_pid, config.linux.uid_mappings, config.linux.gid_mappings, "linux.");
     auto stat = linux::read_proc_stat(init_pid);
     if (!stat) throw Error("container init exited before it was ready");
     st.pid = init_pid;

@@ -21,6 +21,7 @@ struct InitRequest {
     bool no_pivot = false;
     bool no_new_keyring = false;
     int preserve_fds = 0;
+    std::vector<int> idmapped_trees;  // per config mount: a detached idmapped tree, or -1
 };
 
 // Clones the init into the config's new namespaces (joining those given by

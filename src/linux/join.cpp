@@ -8,6 +8,7 @@
 #include "linux/console.hpp"
 #include "linux/program.hpp"
 #include "linux/sync.hpp"
+#include "linux/userns.hpp"
 
 namespace runac::linux {
 
@@ -26,13 +27,24 @@ namespace {
         // one: non-dumpable, none of them may ptrace it or open its
         // /proc/PID/exe (runac's binary on the host: the CVE-2019-5736 class).
         ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        // The mount namespace last: joining it also moves our root and cwd
-        // to the container's root.
-        for (auto& [type, fd] : req.namespaces)
-            if (type != oci::NamespaceType::Mount) join_namespace_fd(type, fd, "of the container");
-        for (auto& [type, fd] : req.namespaces)
-            if (type == oci::NamespaceType::Mount) join_namespace_fd(type, fd, "of the container");
+        // The user namespace after the others, which the host's root may
+        // enter whoever owns them; the mount namespace last: joining it also
+        // moves our root and cwd to the container's root.
+        using oci::NamespaceType;
+        auto join = [&](auto wanted) {
+            for (auto& [type, fd] : req.namespaces)
+                if (wanted(type)) join_namespace_fd(type, fd, "of the container");
+        };
+        join([](NamespaceType t) { return t != NamespaceType::User && t != NamespaceType::Mount; });
+        join([](NamespaceType t) { return t == NamespaceType::User; });
+        join([](NamespaceType t) { return t == NamespaceType::Mount; });
+        bool user = false;
+        for (auto& [type, fd] : req.namespaces) user = user || type == NamespaceType::User;
         for (auto& [type, fd] : req.namespaces) ::close(fd);
+        if (user) {
+            become_namespace_root();
+            ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // a change of uid resets it
+        }
         if (process.terminal) {
             UniqueFd master = open_container_console(process.console_size, Console::Leave);
             send_with_fd(req.sync_fd, "console", master.get());

@@ -1,5 +1,6 @@
 // config.json mount options -> mount(2) flags, propagation and fs data.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,10 @@ struct MountOptions {
     unsigned long propagation = 0;  // MS_SHARED / MS_SLAVE / MS_PRIVATE / MS_UNBINDABLE (| MS_REC)
     std::string data;               // what the filesystem parses itself ("mode=755,size=65536k")
     bool copy_up = false;           // tmpcopyup: a tmpfs starts with the directory's contents
+    // "rro", "rnosuid", ...: mount_setattr(2) attributes for the whole tree.
+    uint64_t recursive_set = 0, recursive_clear = 0;
+    // "idmap" / "ridmap": a bind seen through id mappings (of the tree for ridmap).
+    bool idmap = false, idmap_recursive = false;
     bool bind() const;
 };
 

@@ -52,13 +52,15 @@ void join_namespace(const oci::Namespace& ns) {
     join_namespace_fd(ns.type, fd.get(), ns.path);
 }
 
-Cloned clone_process(unsigned long flags, int cgroup_fd) {
+Cloned clone_process(unsigned long flags, int cgroup_fd, int* pidfd) {
     // Without a stack, clone behaves like fork and takes namespace flags.
     long pid = -1;
     bool in_cgroup = false;
+    if (pidfd) flags |= CLONE_PIDFD;
     if (cgroup_fd >= 0) {
         struct clone_args args = {};
         args.flags = flags | CLONE_INTO_CGROUP;
+        args.pidfd = reinterpret_cast<uint64_t>(pidfd);
         args.exit_signal = SIGCHLD;
         args.cgroup = static_cast<uint64_t>(cgroup_fd);
         pid = ::syscall(SYS_clone3, &args, sizeof args);
@@ -67,7 +69,8 @@ Cloned clone_process(unsigned long flags, int cgroup_fd) {
         if (pid < 0 && errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP)
             throw_errno("clone into the container's cgroup");
     }
-    if (pid < 0) pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+    // CLONE_PIDFD stores the pidfd where the parent's tid would go.
+    if (pid < 0) pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, pidfd, nullptr, nullptr);
     if (pid < 0) throw_errno("clone");
     return {static_cast<pid_t>(pid), in_cgroup};
 }

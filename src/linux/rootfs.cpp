@@ -5,6 +5,7 @@
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -27,11 +28,46 @@ void do_mount(const std::string& source, const std::string& target, const std::s
         throw_errno("mount " + what);
 }
 
+// A bind remount sets all of a mount's flags at once, and in a user
+// namespace the flags of a mount inherited from the host are locked: asked
+// without them, the kernel says EPERM. Then, as runc, ask again with the
+// flags the mount already has.
+void remount(const std::string& target, unsigned long flags, const std::string& what) {
+    if (::mount(nullptr, target.c_str(), nullptr, flags, nullptr) == 0) return;
+    if (errno != EPERM) throw_errno("mount " + what);
+    struct statvfs sv;
+    if (::statvfs(target.c_str(), &sv) != 0) throw_errno("statvfs " + what);
+    static const std::pair<unsigned long, unsigned long> kLockable[] = {
+        {ST_RDONLY, MS_RDONLY},   {ST_NOSUID, MS_NOSUID},         {ST_NODEV, MS_NODEV},
+        {ST_NOEXEC, MS_NOEXEC},   {ST_NOATIME, MS_NOATIME},       {ST_NODIRATIME, MS_NODIRATIME},
+        {ST_RELATIME, MS_RELATIME}};
+    for (auto& [st, ms] : kLockable)
+        if (sv.f_flag & st) flags |= ms;
+    do_mount("", target, "", flags, "", what);
+}
+
 // After a mount, an fd opened before it still names the directory beneath:
 // remounts and propagation changes need the path resolved again.
 void change_mount(int root, const std::string& dest, unsigned long flags, const std::string& what) {
     UniqueFd fd = must_open_in_root(root, dest, O_PATH);
-    do_mount("", fd_path(fd.get()), "", flags, "", what);
+    if (flags & MS_REMOUNT)
+        remount(fd_path(fd.get()), flags, what);
+    else
+        do_mount("", fd_path(fd.get()), "", flags, "", what);
+}
+
+// The root of a user namespace may not mount a sysfs for a network
+// namespace it does not own, nor an mqueue for such an IPC namespace: as
+// runc, it gets the host's, bound (read-only when asked).
+bool bind_host_instead(int root, const oci::Mount& m, const std::string& type, const MountOptions& opts,
+                       const RootfsOptions& options) {
+    if (!options.user_namespace || errno != EPERM || (type != "sysfs" && type != "mqueue")) return false;
+    const char* host = type == "sysfs" ? "/sys" : "/dev/mqueue";
+    UniqueFd target = must_open_in_root(root, m.destination, O_PATH | O_DIRECTORY | O_NOFOLLOW, RESOLVE_NO_SYMLINKS);
+    do_mount(host, fd_path(target.get()), "", MS_BIND | MS_REC, "", m.destination + " (bind of the host's " + host + ")");
+    unsigned long extra = opts.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+    if (extra) change_mount(root, m.destination, MS_BIND | MS_REMOUNT | extra, m.destination + " (remount)");
+    return true;
 }
 
 bool is_dir(const std::string& path) {
@@ -73,15 +109,18 @@ void mount_cgroup_v1(int root, const oci::Mount& m, const MountOptions& opts, co
     }
 }
 
-void mount_one(int root, const oci::Mount& m, const RootfsOptions& options, const std::string& bundle) {
-    MountOptions opts = parse_mount_options(m.options);
+void mount_entry(int root, const oci::Mount& m, MountOptions& opts, const RootfsOptions& options, int idmapped) {
     if (m.type == "bind") opts.flags |= MS_BIND;
     if (opts.bind()) {
-        std::string source = absolute_path(m.source, bundle);
+        std::string source = absolute_path(m.source, options.bundle);
         struct stat st;
-        if (::stat(source.c_str(), &st) != 0) throw_errno("mount source " + source);
+        if ((idmapped >= 0 ? ::fstat(idmapped, &st) : ::stat(source.c_str(), &st)) != 0)
+            throw_errno("mount source " + source);
         UniqueFd target = ensure_in_root(root, m.destination, !S_ISDIR(st.st_mode));
-        do_mount(source, fd_path(target.get()), "", opts.flags & (MS_BIND | MS_REC), "", m.destination);
+        if (idmapped < 0)
+            do_mount(source, fd_path(target.get()), "", opts.flags & (MS_BIND | MS_REC), "", m.destination);
+        else if (::move_mount(idmapped, "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+            throw_errno("mount " + m.destination + " (idmapped)");
         // A bind mount ignores other flags until remounted.
         unsigned long extra = opts.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
         if (extra) change_mount(root, m.destination, MS_BIND | MS_REMOUNT | extra, m.destination + " (remount)");
@@ -123,10 +162,30 @@ void mount_one(int root, const oci::Mount& m, const RootfsOptions& options, cons
         below.reset(::openat(target.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!below) throw_errno(m.destination + ": tmpcopyup");
     }
-    do_mount(m.source.empty() ? type : m.source, fd_path(target.get()), type, opts.flags & ~MS_REMOUNT, opts.data,
-             m.destination);
+    std::string source = m.source.empty() ? type : m.source;
+    if (::mount(source.c_str(), fd_path(target.get()).c_str(), type.c_str(), opts.flags & ~MS_REMOUNT,
+                opts.data.empty() ? nullptr : opts.data.c_str()) != 0 &&
+        !bind_host_instead(root, m, type, opts, options))
+        throw_errno("mount " + m.destination);
     if (below) copy_tree(below.get(), must_open_in_root(root, m.destination, O_RDONLY | O_DIRECTORY).get());
     if (opts.propagation) change_mount(root, m.destination, opts.propagation, m.destination + " (propagation)");
+}
+
+// "rro" and the other recursive attributes: mount_setattr(2) on the tree.
+void set_recursive_attributes(int root, const oci::Mount& m, const MountOptions& opts) {
+    if (!opts.recursive_set && !opts.recursive_clear) return;
+    UniqueFd fd = must_open_in_root(root, m.destination, O_PATH);
+    struct mount_attr attr = {};
+    attr.attr_set = opts.recursive_set;
+    attr.attr_clr = opts.recursive_clear;
+    if (::mount_setattr(fd.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
+        throw_errno("mount " + m.destination + " (recursive attributes)");
+}
+
+void mount_one(int root, const oci::Mount& m, const RootfsOptions& options, int idmapped) {
+    MountOptions opts = parse_mount_options(m.options);
+    mount_entry(root, m, opts, options, idmapped);
+    set_recursive_attributes(root, m, opts);
 }
 
 bool binds_dev(const oci::Config& config) {
@@ -134,6 +193,30 @@ bool binds_dev(const oci::Config& config) {
         if (absolute_path(m.destination, "/") == "/dev" && (m.type == "bind" || parse_mount_options(m.options).bind()))
             return true;
     return false;
+}
+
+// In a user namespace mknod(2) of a device is refused: the host's node is
+// bound onto an empty file instead, as runc does. Its mode and owner are the
+// host's, never changed from inside (that would change the host's node).
+void bind_device(int root, const std::string& path) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) throw_errno("device " + path + " (bound from the host)");
+    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) throw Error("device " + path + ": not a device on the host");
+    std::string norm = absolute_path(path, "/");
+    auto slash = norm.rfind('/');
+    UniqueFd dir = mkdir_all_in_root(root, norm.substr(0, slash), 0755);
+    std::string name = norm.substr(slash + 1);
+    // The node's name is runac's to fill: a symlink the image put there
+    // would only redirect the bind, so it goes.
+    if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+        ::unlinkat(dir.get(), name.c_str(), 0) != 0)
+        throw_errno("remove the symlink at " + path);
+    // O_EXCL: a node the image already has is bound over, never opened.
+    UniqueFd created(::openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!created && errno != EEXIST) throw_errno("create " + path);
+    UniqueFd target(::openat(dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!target) throw_errno("open " + path);
+    do_mount(path, fd_path(target.get()), "", MS_BIND, "", path + " (bound from the host)");
 }
 
 void make_node(int root, const std::string& path, mode_t type, mode_t perm, dev_t dev) {
@@ -153,17 +236,25 @@ void make_node(int root, const std::string& path, mode_t type, mode_t perm, dev_
 }
 
 // The default device nodes and /dev links of runtime-spec's "Default Devices".
-void create_devices(int root, const oci::Config& config) {
+void create_devices(int root, const oci::Config& config, bool bind) {
     struct Node {
         const char* path;
         unsigned major, minor;
     };
     static const Node defaults[] = {{"/dev/null", 1, 3},    {"/dev/zero", 1, 5},   {"/dev/full", 1, 7},
                                     {"/dev/random", 1, 8},  {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0}};
-    for (auto& n : defaults) make_node(root, n.path, S_IFCHR, 0666, makedev(n.major, n.minor));
+    for (auto& n : defaults)
+        if (bind)
+            bind_device(root, n.path);
+        else
+            make_node(root, n.path, S_IFCHR, 0666, makedev(n.major, n.minor));
     for (auto& d : config.linux.devices) {
         mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
         mode_t perm = d.file_mode ? (*d.file_mode & 07777) : 0666;
+        if (bind && type != S_IFIFO) {
+            bind_device(root, d.path);
+            continue;
+        }
         make_node(root, d.path, type, perm, makedev(d.major, d.minor));
         if (d.uid || d.gid) {
             UniqueFd node = must_open_in_root(root, d.path, O_PATH | O_NOFOLLOW);
@@ -223,7 +314,7 @@ void readonly_path(const std::string& path) {
         if (errno == ENOENT) return;
         throw_errno("bind " + path + " read-only");
     }
-    do_mount("", path, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, "", path + " (read-only)");
+    remount(path, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, path + " (read-only)");
 }
 
 void write_sysctls(const oci::Config& config) {
@@ -254,8 +345,9 @@ void setup_rootfs(const oci::Config& config, const RootfsOptions& options) {
     UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("open rootfs " + rootfs);
 
-    for (auto& m : config.mounts) mount_one(root.get(), m, options, options.bundle);
-    if (!binds_dev(config)) create_devices(root.get(), config);
+    for (size_t i = 0; i < config.mounts.size(); i++)
+        mount_one(root.get(), config.mounts[i], options, i < options.idmapped_trees.size() ? options.idmapped_trees[i] : -1);
+    if (!binds_dev(config)) create_devices(root.get(), config, options.user_namespace);
     // The working directory is created if the image lacks it, as runc does.
     if (!open_in_root(root.get(), config.process.cwd, O_PATH | O_DIRECTORY) && errno == ENOENT)
         mkdir_all_in_root(root.get(), config.process.cwd, 0755);
@@ -270,7 +362,7 @@ void setup_rootfs(const oci::Config& config, const RootfsOptions& options) {
     write_sysctls(config);
     for (auto& p : config.linux.readonly_paths) readonly_path(p);
     for (auto& p : config.linux.masked_paths) mask_path(p);
-    if (config.root_readonly) do_mount("", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY, "", "/ read-only");
+    if (config.root_readonly) remount("/", MS_BIND | MS_REMOUNT | MS_RDONLY, "/ read-only");
     if (!config.linux.rootfs_propagation.empty()) do_mount("", "/", "", prop, "", "/ (propagation)");
 }
 

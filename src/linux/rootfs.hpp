@@ -14,7 +14,9 @@ struct RootfsOptions {
     std::string bundle;  // relative bind sources are relative to it
     bool no_pivot = false;
     bool cgroup_namespace = false;  // the container has its own
+    bool user_namespace = false;    // runac runs as the root of the container's user namespace
     std::vector<std::string> cgroup_paths;  // the container's cgroups, for "cgroup" mounts
+    std::vector<int> idmapped_trees;        // per config mount: a detached idmapped tree, or -1
     // Runs once the mounts are in place, before pivot_root (the hooks' moment).
     std::function<void()> before_pivot;
     // Runs right after pivot_root, while /dev is still writable (the console).

@@ -32,17 +32,11 @@ const std::pair<const char*, NamespaceType> kNamespaces[] = {
     {"cgroup", NamespaceType::Cgroup}, {"time", NamespaceType::Time},
 };
 
-// User and time namespaces are refused until their mappings and offsets are built.
-bool implemented(NamespaceType t) { return t != NamespaceType::User && t != NamespaceType::Time; }
-
 // Fields of runtime-spec 1.2 that this build does not implement yet. A config
 // using one is refused naming it, rather than run with the setting silently
 // dropped. Each later feature deletes its line here.
 const char* const kNotYetSupported[] = {
-    "process.selinuxLabel",  "process.execCPUAffinity", "linux.uidMappings",
-    "linux.gidMappings",             "linux.intelRdt",
-    "linux.timeOffsets",      "linux.memoryPolicy",
-    "linux.netDevices",     
+    "process.selinuxLabel", "process.execCPUAffinity", "linux.intelRdt", "linux.memoryPolicy", "linux.netDevices",
 };
 // Resource sections for controllers runac does not drive (net_cls/net_prio
 // and rdma, which neither this machine nor its test VM has).
@@ -298,6 +292,43 @@ Hooks parse_hooks(const JsonValue& v) {
     return h;
 }
 
+std::vector<IdMapping> parse_id_mappings(const JsonValue& v) {
+    std::vector<IdMapping> out;
+    for (auto& item : v.items()) {
+        IdMapping m;
+        m.container_id = as_u32(item.required("containerID"));
+        m.host_id = as_u32(item.required("hostID"));
+        auto size = item.required("size");
+        m.size = as_u32(size);
+        if (m.size == 0) size.fail("must be at least 1");
+        out.push_back(m);
+    }
+    return out;
+}
+
+bool maps_root(const std::vector<IdMapping>& mappings) {
+    for (auto& m : mappings)
+        if (m.container_id == 0) return true;
+    return false;
+}
+
+// runc's rules: a new user namespace has mappings that give the container a
+// root (runac becomes it to build the container), and mappings or offsets
+// are only given for a namespace the container creates.
+void check_user_and_time(const Linux& l) {
+    const Namespace* user = l.find_namespace(NamespaceType::User);
+    bool mapped = !l.uid_mappings.empty() || !l.gid_mappings.empty();
+    if (!user && mapped) throw Error("linux.uidMappings: mappings need a user namespace in linux.namespaces");
+    if (user && user->path.empty()) {
+        if (!maps_root(l.uid_mappings)) throw Error("linux.uidMappings: a new user namespace needs uid 0 mapped");
+        if (!maps_root(l.gid_mappings)) throw Error("linux.gidMappings: a new user namespace needs gid 0 mapped");
+    }
+    const Namespace* time = l.find_namespace(NamespaceType::Time);
+    bool offsets = l.monotonic_offset || l.boottime_offset;
+    if (offsets && (!time || !time->path.empty()))
+        throw Error("linux.timeOffsets: offsets need a new time namespace in linux.namespaces");
+}
+
 void parse_linux(const JsonValue& l, Linux& out) {
     if (auto ns = l.get("namespaces")) {
         for (auto& item : ns->items()) {
@@ -313,10 +344,26 @@ void parse_linux(const JsonValue& l, Linux& out) {
                 n.path = p->as_string();
                 if (!n.path.empty() && n.path[0] != '/') p->fail("must be an absolute path");
             }
-            if (!implemented(n.type))
-                type.fail("\"" + t + "\" namespaces are not supported by this version of runac");
             out.namespaces.push_back(n);
         }
+    }
+    if (auto v = l.get("uidMappings")) out.uid_mappings = parse_id_mappings(*v);
+    if (auto v = l.get("gidMappings")) out.gid_mappings = parse_id_mappings(*v);
+    if (auto t = l.get("timeOffsets")) {
+        t->for_each([&](const std::string& clock, const JsonValue& v) {
+            TimeOffset o;
+            if (auto s = v.get("secs")) o.secs = s->as_int();
+            if (auto n = v.get("nanosecs")) {
+                o.nanosecs = as_u32(*n);
+                if (o.nanosecs >= 1000000000) n->fail("must be below 1000000000");
+            }
+            if (clock == "monotonic")
+                out.monotonic_offset = o;
+            else if (clock == "boottime")
+                out.boottime_offset = o;
+            else
+                v.fail("unknown clock \"" + clock + "\" (monotonic or boottime)");
+        });
     }
     if (auto devs = l.get("devices")) {
         for (auto& item : devs->items()) {
@@ -434,8 +481,10 @@ Config parse_config(const std::string& json, const std::string& bundle) {
             if (auto v = item.get("type")) m.type = v->as_string();
             if (auto v = item.get("source")) m.source = v->as_string();
             if (auto v = item.get("options")) m.options = v->string_list();
-            if (item.get("uidMappings") || item.get("gidMappings"))
-                item.fail("idmapped mounts are not supported by this version of runac");
+            if (auto v = item.get("uidMappings")) m.uid_mappings = parse_id_mappings(*v);
+            if (auto v = item.get("gidMappings")) m.gid_mappings = parse_id_mappings(*v);
+            if (m.uid_mappings.empty() != m.gid_mappings.empty())
+                item.fail("an idmapped mount needs both uidMappings and gidMappings");
             c.mounts.push_back(m);
         }
     }
@@ -446,6 +495,7 @@ Config parse_config(const std::string& json, const std::string& bundle) {
     if ((!c.hostname.empty() || !c.domainname.empty()) && !c.linux.has_namespace(NamespaceType::Uts))
         throw Error("hostname: setting it needs a new uts namespace");
     check_sysctls(c);
+    check_user_and_time(c.linux);
     refuse_unsupported(root);
     return c;
 }
@@ -457,7 +507,7 @@ std::vector<std::string> seccomp_flag_names() { return names_of(kSeccompFlags); 
 std::vector<std::string> namespace_names() {
     std::vector<std::string> out;
     for (auto& [name, type] : kNamespaces)
-        if (implemented(type)) out.push_back(name);
+        out.push_back(name);
     return out;
 }
 

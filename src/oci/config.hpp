@@ -11,11 +11,21 @@
 
 namespace runac::oci {
 
+// One line of a uid_map or gid_map: `size` ids from container_id on are
+// host_id on outside.
+struct IdMapping {
+    uint32_t container_id = 0;
+    uint32_t host_id = 0;
+    uint32_t size = 0;
+};
+
 struct Mount {
     std::string destination;
     std::string type;
     std::string source;
     std::vector<std::string> options;
+    // An idmapped mount: the source's ids seen through these mappings.
+    std::vector<IdMapping> uid_mappings, gid_mappings;
 };
 
 struct Rlimit {
@@ -101,8 +111,16 @@ struct Seccomp {
     bool notifies() const;
 };
 
+// A time namespace's clock offset (linux.timeOffsets.monotonic / .boottime).
+struct TimeOffset {
+    int64_t secs = 0;
+    uint32_t nanosecs = 0;
+};
+
 struct Linux {
     std::vector<Namespace> namespaces;
+    std::vector<IdMapping> uid_mappings, gid_mappings;  // of a new user namespace
+    std::optional<TimeOffset> monotonic_offset, boottime_offset;  // of a new time namespace
     std::vector<Device> devices;
     Resources resources;
     std::string cgroups_path;

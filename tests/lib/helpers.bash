@@ -75,6 +75,28 @@ set_cmd() {
 	jq --arg s "$1" '.process.args = ["sh", "-c", $s]' "$cfg" >"$cfg.new" && mv "$cfg.new" "$cfg"
 }
 
+# reachable_by_all DIR...: o+x on every DIR and its ancestors.
+reachable_by_all() {
+	local d
+	for d in "$@"; do
+		while [ "$d" != / ]; do
+			chmod o+x "$d" && d=$(dirname "$d")
+		done
+	done
+}
+
+# userns_bundle: the bundle gets a new user namespace, container ids
+# 0..65535 on host ids 100000..165535. As under runc, the container's root
+# builds the container: it must own the rootfs and reach the bundle (what
+# Docker's userns-remap and Podman's --uidmap arrange for their images).
+USERNS_MAPS='[{"containerID": 0, "hostID": 100000, "size": 65536}]'
+userns_bundle() {
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	reachable_by_all "$BUNDLE"
+	update_config ".linux.namespaces += [{\"type\": \"user\"}] | .linux.uidMappings = $USERNS_MAPS |
+		.linux.gidMappings = $USERNS_MAPS"
+}
+
 # wait_for_state ID STATE [TIMEOUT_SECONDS=10]: poll `state` until .status
 # is STATE. Each `state` is itself bounded: a runtime that blocks in `state`
 # (e.g. on a lock a foreground `run` holds) fails the test, not hangs it.

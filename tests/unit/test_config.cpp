@@ -122,8 +122,21 @@ TEST_CASE("features of later versions are refused by name, not ignored") {
           "linux.intelRdt: not supported by this version of runac");
     CHECK(error_of(with("\"namespaces\"", "\"resources\": {\"network\": {\"classID\": 1}}, \"namespaces\"")) ==
           "linux.resources.network: not supported by this version of runac");
+}
+
+TEST_CASE("a user namespace needs root mapped; mappings and offsets need their namespace") {
+    const std::string maps = "\"uidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 10}], "
+                             "\"gidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 10}], \"namespaces\"";
+    CHECK(error_of(with("\"namespaces\"", maps)) == "linux.uidMappings: mappings need a user namespace in linux.namespaces");
     CHECK(error_of(with("{\"type\": \"pid\"}", "{\"type\": \"user\"}")) ==
-          "linux.namespaces[0].type: \"user\" namespaces are not supported by this version of runac");
+          "linux.uidMappings: a new user namespace needs uid 0 mapped");
+    std::string mapped = with("\"namespaces\"", maps);
+    mapped.replace(mapped.find("{\"type\": \"pid\"}"), 15, "{\"type\": \"user\"}, {\"type\": \"pid\"}");
+    CHECK(error_of(mapped) == "");
+    CHECK(error_of(with("\"namespaces\"", "\"timeOffsets\": {\"boottime\": {\"secs\": 1}}, \"namespaces\"")) ==
+          "linux.timeOffsets: offsets need a new time namespace in linux.namespaces");
+    CHECK(error_of(with("\"namespaces\"", "\"timeOffsets\": {\"boottime\": {\"nanosecs\": 1000000000}}, \"namespaces\"")) ==
+          "linux.timeOffsets.boottime.nanosecs: must be below 1000000000");
 }
 
 TEST_CASE("an empty section of a later feature is no reason to refuse") {
