@@ -314,7 +314,12 @@ void readonly_path(const std::string& path) {
         if (errno == ENOENT) return;
         throw_errno("bind " + path + " read-only");
     }
-    remount(path, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, path + " (read-only)");
+    // Read-only, and no less restricted than it was (as runc).
+    struct statvfs sv;
+    if (::statvfs(path.c_str(), &sv) != 0) throw_errno("statvfs " + path);
+    unsigned long keep = ((sv.f_flag & ST_NOSUID) ? MS_NOSUID : 0) | ((sv.f_flag & ST_NODEV) ? MS_NODEV : 0) |
+                         ((sv.f_flag & ST_NOEXEC) ? MS_NOEXEC : 0);
+    remount(path, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | keep, path + " (read-only)");
 }
 
 void write_sysctls(const oci::Config& config) {

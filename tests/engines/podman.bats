@@ -95,6 +95,28 @@ teardown_file() {
 		sh -c '[ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ] && echo host-net'
 }
 
+@test "podman --uidmap runs the container in a user namespace" {
+	same "${RUN[@]}" --rm --uidmap 0:100000:65536 --gidmap 0:100000:65536 busybox:test \
+		sh -c 'id -u; cat /proc/self/uid_map; touch /tmp/x && stat -c "%u:%g" /tmp/x; ls -ln /etc/passwd | cut -c1-30'
+	[ "${lines[0]}" = 0 ]
+	[ "$(echo ${lines[1]})" = "0 100000 65536" ]
+	[ "${lines[2]}" = 0:0 ]
+	same "${RUN[@]}" -d --name un-@RT@ --uidmap 0:100000:65536 --gidmap 0:100000:65536 busybox:test sleep 30
+	same pm exec un-@RT@ sh -c 'id -u; cat /proc/self/uid_map'
+	[ "$(echo ${lines[1]})" = "0 100000 65536" ]
+	# The host sees the container's root as host uid 100000.
+	pid=$(pm inspect -f '{{.State.Pid}}' un-runac)
+	[ "$(awk '/^Uid:/ {print $2}' /proc/$pid/status)" = 100000 ]
+	same pm rm -f -t 0 un-@RT@
+	# With Podman's own network namespace (netavark's bridge), joined by path.
+	same pm --runtime @RTBIN@ run --rm --cgroup-parent "/$ENGINE_CGROUP_PARENT" --uidmap 0:100000:65536 \
+		--gidmap 0:100000:65536 busybox:test sh -c 'id -u; ip link show eth0 >/dev/null && echo eth0;
+		awk "\$5 == \"/proc/sys\" || \$5 == \"/sys\" {print \$5, \$6}" /proc/self/mountinfo'
+	[ "${lines[1]}" = eth0 ]
+	[[ "${lines[2]}" == "/sys ro,nosuid,nodev,noexec,"* ]]
+	[[ "${lines[3]}" == "/proc/sys ro,nosuid,nodev,noexec,"* ]]
+}
+
 @test "podman pause, unpause and top" {
 	same "${RUN[@]}" -d --name pu-@RT@ busybox:test sh -c 'while :; do sleep 0.1; done'
 	same pm pause pu-@RT@

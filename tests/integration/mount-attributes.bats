@@ -126,3 +126,13 @@ bind_src() {
 	[[ "$output" == *"mounts[7]: an idmapped mount needs both uidMappings and gidMappings"* ]]
 	[ ! -e "$RUNAC_ROOT/$CID" ]
 }
+
+@test "a read-only path keeps the nosuid, nodev and noexec of the mount it is on" {
+	update_config '(.mounts[] | select(.destination == "/proc") | .options) = ["nosuid", "noexec", "nodev"] |
+		.linux.readonlyPaths = ["/proc/sys", "/proc/bus"]'
+	set_cmd 'awk "\$5 == \"/proc/sys\" || \$5 == \"/proc/bus\" {print \$5, \$6}" /proc/self/mountinfo'
+	run runac run "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "/proc/sys ro,nosuid,nodev,noexec,relatime" ]
+	[ "${lines[1]}" = "/proc/bus ro,nosuid,nodev,noexec,relatime" ]
+}
