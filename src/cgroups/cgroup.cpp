@@ -172,14 +172,30 @@ std::string Cgroup::dir_with(const std::string& file) const {
     return "";
 }
 
+namespace {
+// DIR's sub-cgroups (a delegated container makes its own), deepest first:
+// the order they can be removed in.
+std::vector<std::string> sub_cgroups(const std::string& dir) {
+    std::vector<std::string> out;
+    for (auto& name : subdirectories(dir)) {
+        auto nested = sub_cgroups(dir + "/" + name);
+        out.insert(out.end(), nested.begin(), nested.end());
+        out.push_back(dir + "/" + name);
+    }
+    return out;
+}
+}  // namespace
+
 std::vector<pid_t> Cgroup::pids() const {
     for (auto& p : paths_) {
-        auto text = read_file_if_exists(p + "/cgroup.procs");
-        if (!text || text->empty()) continue;
         std::vector<pid_t> out;
-        std::istringstream in(*text);
-        for (pid_t pid; in >> pid;) out.push_back(pid);
-        return out;
+        std::vector<std::string> dirs = sub_cgroups(p);
+        dirs.push_back(p);
+        for (auto& dir : dirs) {
+            std::istringstream in(read_file_if_exists(dir + "/cgroup.procs").value_or(""));
+            for (pid_t pid; in >> pid;) out.push_back(pid);
+        }
+        if (!out.empty()) return out;
     }
     return {};
 }
@@ -212,17 +228,33 @@ void Cgroup::destroy() {
     }
     std::string failed;
     for (auto& p : paths_) {
-        int tries = 0;
-        while (::rmdir(p.c_str()) != 0 && errno != ENOENT) {
-            // EBUSY while a killed task is still being torn down.
-            if (errno != EBUSY || ++tries > 200) {
-                failed = p + ": " + std::strerror(errno);
-                break;
+        std::vector<std::string> dirs = sub_cgroups(p);
+        dirs.push_back(p);
+        for (auto& dir : dirs) {
+            int tries = 0;
+            while (::rmdir(dir.c_str()) != 0 && errno != ENOENT) {
+                // EBUSY while a killed task is still being torn down.
+                if (errno != EBUSY || ++tries > 200) {
+                    failed = dir + ": " + std::strerror(errno);
+                    break;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
             }
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
     }
     if (!failed.empty()) throw Error("cgroup: cannot remove " + failed);
+}
+
+void Cgroup::delegate(uid_t uid, gid_t gid) const {
+    if (!v2()) return;
+    std::string listed = read_file_if_exists("/sys/kernel/cgroup/delegate")
+                             .value_or("cgroup.procs\ncgroup.subtree_control\ncgroup.threads\n");
+    std::vector<std::string> paths = {unified_};
+    for (auto& file : split(listed, '\n'))
+        if (!trim(file).empty()) paths.push_back(unified_ + "/" + trim(file));
+    for (auto& path : paths)
+        if (::lchown(path.c_str(), uid, gid) != 0 && errno != ENOENT)
+            throw_errno("chown " + path + " (delegating the cgroup to the container's root)");
 }
 
 }  // namespace runac::cgroups

@@ -57,6 +57,9 @@ public:
     // Freezes every process and waits until the kernel reports it frozen.
     void freeze() const;
     void thaw() const;
+    // cgroup v2 delegation: the directory and the files the kernel lists in
+    // /sys/kernel/cgroup/delegate become UID:GID's (nothing on v1).
+    void delegate(uid_t uid, gid_t gid) const;
     // Kills what is left, waits for it, removes the directories.
     void destroy();
     void release() { owned_ = false; }

@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
+#include <memory>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -132,6 +134,17 @@ std::string current_dir() {
     char buf[4096];
     if (!::getcwd(buf, sizeof buf)) throw_errno("getcwd");
     return buf;
+}
+
+std::vector<std::string> subdirectories(const std::string& dir) {
+    std::vector<std::string> out;
+    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+    if (!d) return out;
+    while (struct dirent* e = ::readdir(d.get())) {
+        std::string name = e->d_name;
+        if (e->d_type == DT_DIR && name != "." && name != "..") out.push_back(name);
+    }
+    return out;
 }
 
 }  // namespace runac

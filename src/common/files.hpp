@@ -24,6 +24,8 @@ std::vector<std::string> split(const std::string& s, char sep);
 // Absolute, lexically normalised path ("a/../b" -> "/b"); relative inputs are
 // resolved against `base`.
 std::string absolute_path(const std::string& path, const std::string& base);
+// The names of DIR's subdirectories (none if DIR cannot be read).
+std::vector<std::string> subdirectories(const std::string& dir);
 // getcwd(3), as a string.
 std::string current_dir();
 

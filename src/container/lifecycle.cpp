@@ -1,5 +1,6 @@
 #include "container/lifecycle.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <optional>
 #include <csignal>
@@ -72,6 +73,25 @@ void serve_init(int sock, const oci::Config& config, const CreateOptions& option
     }
 }
 
+// As runc: a container with its own user and cgroup namespaces and a
+// writable cgroup mount gets its cgroup v2 directory delegated to its root,
+// so that a systemd or a nested runtime inside can manage it.
+void delegate_cgroup(const cgroups::Cgroup& cgroup, const oci::Config& config) {
+    const oci::Linux& l = config.linux;
+    auto user = l.find_namespace(oci::NamespaceType::User);
+    if (!user || !user->path.empty() || !l.has_namespace(oci::NamespaceType::Cgroup)) return;
+    bool writable = false;
+    for (auto& m : config.mounts)
+        if (m.type == "cgroup" && std::find(m.options.begin(), m.options.end(), "ro") == m.options.end()) writable = true;
+    if (!writable) return;
+    auto root_of = [](const std::vector<oci::IdMapping>& maps) {
+        for (auto& m : maps)
+            if (m.container_id == 0) return m.host_id;
+        return 0u;  // unreachable: the config requires 0 mapped
+    };
+    cgroup.delegate(root_of(l.uid_mappings), root_of(l.gid_mappings));
+}
+
 }  // namespace
 
 Container create(const std::string& root, const CreateOptions& options) {
@@ -100,6 +120,7 @@ Container create(const std::string& root, const CreateOptions& options) {
     // moved into (v1) a cgroup that already enforces them.
     cgroups::apply_resources(cgroup, config.linux.resources, "linux.resources.");
     cgroups::apply_device_rules(cgroup, config);
+    delegate_cgroup(cgroup, config);
     st.cgroup_paths = cgroup.paths();
 
     // Held open read-write by the init alone: `start` can open it for
