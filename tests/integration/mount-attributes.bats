@@ -136,3 +136,16 @@ bind_src() {
 	[ "${lines[0]}" = "/proc/sys ro,nosuid,nodev,noexec,relatime" ]
 	[ "${lines[1]}" = "/proc/bus ro,nosuid,nodev,noexec,relatime" ]
 }
+
+@test "an overlay mount shows the lower layer and writes into the upper one, relative paths from the bundle" {
+	mkdir -p "$BUNDLE/lower" "$BUNDLE/upper" "$BUNDLE/work" && echo from-lower >"$BUNDLE/lower/l"
+	update_config '.mounts += [{"destination": "/ov", "type": "overlay", "source": "overlay",
+		"options": ["lowerdir=lower", "upperdir=upper", "workdir=work", "nodev"]}]'
+	set_cmd 'cat /ov/l; echo new >/ov/u; awk "\$5 == \"/ov\" {print \$6, \$9}" /proc/self/mountinfo'
+	run runac run "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = from-lower ]
+	[[ "${lines[1]}" == "rw,nodev,"*" overlay" ]]
+	[ "$(cat "$BUNDLE/upper/u")" = new ]
+	[ ! -e "$BUNDLE/lower/u" ]
+}
