@@ -21,6 +21,7 @@
 #include "linux/hooks.hpp"
 #include "linux/idmapped.hpp"
 #include "linux/init.hpp"
+#include "linux/namespaces.hpp"
 #include "linux/process.hpp"
 #include "linux/seccomp.hpp"
 #include "linux/sync.hpp"
@@ -44,6 +45,13 @@ void check_request(const oci::Config& config, const CreateOptions& options) {
         log::debug("process.apparmorProfile ignored: AppArmor is not enabled on this host");
     if (!config.process.terminal && !options.console_socket.empty())
         throw Error("cannot use console socket if runac will not detach or allocate tty");
+    // A namespace given by path may be runac's own: its sysctls are the host's (as runc).
+    for (auto& [key, value] : config.linux.sysctl) {
+        const oci::Namespace* ns = config.linux.find_namespace(*oci::sysctl_namespace(key));
+        if (!ns->path.empty() && linux::same_namespace(ns->path, "/proc/self/ns/" + std::string(linux::proc_ns_name(ns->type))))
+            throw Error("linux.sysctl." + key + ": not allowed in the host's " + oci::namespace_name(ns->type) +
+                        " namespace");
+    }
 }
 
 // The init's requests until it reports ready: the hooks of runac's

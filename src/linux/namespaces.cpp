@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -39,6 +40,12 @@ const char* proc_ns_name(oci::NamespaceType t) {
         case oci::NamespaceType::Time: return "time";
     }
     return "";
+}
+
+bool same_namespace(const std::string& a, const std::string& b) {
+    struct stat sa, sb;
+    return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
 }
 
 void join_namespace_fd(oci::NamespaceType type, int fd, const std::string& what) {

@@ -1,6 +1,7 @@
 // Namespaces by type: their clone(2) flags, joining one by path, and the
 // clone that starts a process in new ones (and, on cgroup v2, in its cgroup).
 #pragma once
+#include <string>
 #include <sys/types.h>
 
 #include "oci/config.hpp"
@@ -10,6 +11,10 @@ namespace runac::linux {
 int clone_flag(oci::NamespaceType t);
 // The name of the namespace's file under /proc/PID/ns/ ("net", "mnt", ...).
 const char* proc_ns_name(oci::NamespaceType t);
+
+// Whether the two namespace files name the same namespace (false if
+// either cannot be read).
+bool same_namespace(const std::string& a, const std::string& b);
 
 // setns(2) into the namespace at ns.path; the error names the namespace.
 void join_namespace(const oci::Namespace& ns);

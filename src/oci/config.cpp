@@ -414,25 +414,24 @@ void parse_linux(const JsonValue& l, Linux& out) {
 // A sysctl is only the container's to set when it belongs to a namespace
 // the container has; anything else would change the host.
 void check_sysctls(const Config& c) {
-    static const char* const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-                                           "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
     for (auto& [key, value] : c.linux.sysctl) {
-        NamespaceType needed;
-        bool known = true;
-        if (starts_with(key, "fs.mqueue.") || std::find(std::begin(ipc_keys), std::end(ipc_keys), key) != std::end(ipc_keys))
-            needed = NamespaceType::Ipc;
-        else if (starts_with(key, "net."))
-            needed = NamespaceType::Network;
-        else if (key == "kernel.hostname" || key == "kernel.domainname")
-            needed = NamespaceType::Uts;
-        else
-            known = false;
-        if (!known || !c.linux.has_namespace(needed))
+        auto needed = sysctl_namespace(key);
+        if (!needed || !c.linux.has_namespace(*needed))
             throw Error("linux.sysctl." + key + ": not in a separate kernel namespace of the container");
     }
 }
 
 }  // namespace
+
+std::optional<NamespaceType> sysctl_namespace(const std::string& key) {
+    static const char* const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                           "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
+    if (starts_with(key, "fs.mqueue.") || std::find(std::begin(ipc_keys), std::end(ipc_keys), key) != std::end(ipc_keys))
+        return NamespaceType::Ipc;
+    if (starts_with(key, "net.")) return NamespaceType::Network;
+    if (key == "kernel.hostname" || key == "kernel.domainname") return NamespaceType::Uts;
+    return std::nullopt;
+}
 
 bool Seccomp::notifies() const {
     if (default_action == "SCMP_ACT_NOTIFY") return true;

@@ -168,6 +168,9 @@ Process parse_process_json(const std::string& json, const std::string& origin);
 Config load_config(const std::string& bundle);
 
 const char* namespace_name(NamespaceType t);
+// The namespace whose sysctl KEY is ("net.*": network, ...); none for a
+// key of the whole host.
+std::optional<NamespaceType> sysctl_namespace(const std::string& key);
 
 // What the parser accepts, for `runac features`.
 std::vector<std::string> namespace_names();  // the types this build can create or join

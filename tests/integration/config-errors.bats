@@ -76,3 +76,22 @@ expect_refusal() {
 	update_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 1024, "hard": 99999999}]'
 	expect_refusal "process.rlimits: setting RLIMIT_NOFILE above the current hard limit needs CAP_SYS_RESOURCE"
 }
+
+@test "a sysctl of a namespace joined by path that is the host's own is refused" {
+	# /proc/self/ns/net of the test is the host's network namespace.
+	update_config ".linux.namespaces |= map(if .type == \"network\" then .path = \"/proc/$$/ns/net\" else . end) |
+		.linux.sysctl = {\"net.ipv4.ip_forward\": \"1\"}"
+	before=$(cat /proc/sys/net/ipv4/ip_forward)
+	expect_refusal "linux.sysctl.net.ipv4.ip_forward: not allowed in the host's network namespace"
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$before" ]
+	# A namespace of its own, given by path, is fine.
+	local ns=$BATS_TEST_TMPDIR/netns
+	touch "$ns" && unshare --net="$ns" true
+	update_config ".linux.namespaces |= map(if .type == \"network\" then .path = \"$ns\" else . end) |
+		.linux.sysctl = {\"net.ipv4.ip_unprivileged_port_start\": \"80\"}"
+	set_cmd 'cat /proc/sys/net/ipv4/ip_unprivileged_port_start'
+	run runac run "$CID"
+	umount "$ns"
+	[ "$status" -eq 0 ]
+	[ "$output" = 80 ]
+}
