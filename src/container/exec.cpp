@@ -136,6 +136,7 @@ pid_t exec(const Container& c, const ExecOptions& options) {
     linux::ChildProcess guard(child.pid);
     child_end.reset();
     cgroup.add_process(child.pid, child.in_cgroup ? cgroup.unified_path() : "");
+    linux::apply_limits_to(child.pid, process);
     linux::send_message(parent_end.get(), "go");
 
     bool ready = false;

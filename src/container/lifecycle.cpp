@@ -165,6 +165,7 @@ Container create(const std::string& root, const CreateOptions& options) {
     auto user = config.linux.find_namespace(oci::NamespaceType::User);
     if (user && user->path.empty())
         linux::write_id_mappings(init_pid, config.linux.uid_mappings, config.linux.gid_mappings, "linux.");
+    linux::apply_limits_to(init_pid, config.process);
     auto stat = linux::read_proc_stat(init_pid);
     if (!stat) throw Error("container init exited before it was ready");
     st.pid = init_pid;

@@ -16,10 +16,12 @@
 
 namespace runac::linux {
 
-void apply_rlimits(const oci::Process& process) {
+void apply_limits_to(pid_t pid, const oci::Process& process) {
+    if (process.oom_score_adj)
+        write_file("/proc/" + std::to_string(pid) + "/oom_score_adj", std::to_string(*process.oom_score_adj));
     for (auto& r : process.rlimits) {
         struct rlimit lim = {static_cast<rlim_t>(r.soft), static_cast<rlim_t>(r.hard)};
-        if (::prlimit(0, static_cast<__rlimit_resource>(r.resource), &lim, nullptr) != 0) {
+        if (::prlimit(pid, static_cast<__rlimit_resource>(r.resource), &lim, nullptr) != 0) {
             if (errno == EPERM)
                 throw Error("process.rlimits: setting " + r.type +
                             " above the current hard limit needs CAP_SYS_RESOURCE, which runac does not hold here");

@@ -1,11 +1,15 @@
 // The process half of the container: limits, identity and privileges, in
 // the order the kernel needs them.
 #pragma once
+#include <sys/types.h>
 #include "oci/config.hpp"
 
 namespace runac::linux {
 
-void apply_rlimits(const oci::Process& process);
+// rlimits and oomScoreAdj, set on PID by runac's parent before the process
+// takes a step (as runc): in a user namespace it could no longer raise a
+// hard limit or lower its OOM score.
+void apply_limits_to(pid_t pid, const oci::Process& process);
 // Scheduling policy (sched_setattr) and I/O priority (ioprio_set), while
 // runac still holds CAP_SYS_NICE for the real-time ones.
 void apply_scheduling(const oci::Process& process);

@@ -118,10 +118,8 @@ Program prepare_program(const oci::Process& process) {
 
 void confine(const oci::Process& process, const oci::Linux& linux, const SeccompFilter* seccomp, int sync_fd,
              int preserve_fds) {
-    apply_rlimits(process);
     apply_scheduling(process);
     apply_personality(linux);
-    if (process.oom_score_adj) write_file("/proc/self/oom_score_adj", std::to_string(*process.oom_score_adj));
     apply_apparmor_profile(process);
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
     // while runac still holds it (the filter then sees the steps below).

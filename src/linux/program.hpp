@@ -37,7 +37,7 @@ void close_fds_except(int preserve_fds, std::vector<int> keep);
 // maps to 127) and completes the environment (HOME from /etc/passwd).
 Program prepare_program(const oci::Process& process);
 
-// rlimits, scheduling, personality, oom score, seccomp, user, capabilities,
+// scheduling, personality, seccomp, user, capabilities,
 // umask and noNewPrivileges, in the order the kernel needs them. A seccomp
 // notify fd is sent on `sync_fd` ("seccomp-notify"). Afterwards only the
 // handshake with runac and execve(2) remain, so whatever can fail has

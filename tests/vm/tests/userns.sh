@@ -57,3 +57,24 @@ test_time_namespace_offsets_in_a_user_namespace() {
 	expect_eq "$(runac exec "$CID" sh -c 'grep boottime /proc/self/timens_offsets' | xargs)" "boottime 86400 0" "offsets"
 	runac delete --force "$CID"
 }
+
+# Raising a hard limit and lowering the OOM score need the host's
+# CAP_SYS_RESOURCE (which the host tier's sandbox lacks): runac sets both
+# from outside, before the process takes a step, as runc.
+test_userns_limits_are_set_from_outside() {
+	userns_setup
+	nice_hard=$(ulimit -He)
+	want=$((nice_hard + 5))
+	adj=$(($(cat /proc/self/oom_score_adj) - 100))
+	update_config ".process.rlimits += [{\"type\": \"RLIMIT_NICE\", \"soft\": $want, \"hard\": $want}] | .process.oomScoreAdj = $adj"
+	set_cmd 'ulimit -He; cat /proc/self/oom_score_adj; sleep 1000'
+	runac run -d "$CID" >"$TEST_TMP/out" 2>&1
+	wait_for_state "$CID" running
+	sleep 0.2
+	expect_eq "$(sed -n 1p "$TEST_TMP/out")" "$want" "RLIMIT_NICE hard limit of the init"
+	expect_eq "$(sed -n 2p "$TEST_TMP/out")" "$adj" "oom_score_adj of the init"
+	echo '{"args": ["sh", "-c", "ulimit -He; cat /proc/self/oom_score_adj"], "cwd": "/", "oomScoreAdj": '"$((adj - 1))"',
+		"rlimits": [{"type": "RLIMIT_NICE", "soft": '"$((want + 1))"', "hard": '"$((want + 1))"'}]}' >"$TEST_TMP/p.json"
+	expect_eq "$(runac exec --process "$TEST_TMP/p.json" "$CID" | xargs)" "$((want + 1)) $((adj - 1))" "an exec'd process's limits"
+	runac delete --force "$CID"
+}
