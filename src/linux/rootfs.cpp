@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <optional>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -111,8 +112,12 @@ void mount_one(int root, const oci::Mount& m, const RootfsOptions& options, cons
     if (type == "proc" || type == "sysfs") {
         // procfs and sysfs go only onto a real directory: a symlink here is
         // the classic trick to make the runtime mount over a host path.
-        ensure_in_root(root, m.destination, false);
+        // Checked before anything is created: a symlink is refused, not followed.
         target = open_in_root(root, m.destination, O_PATH | O_DIRECTORY | O_NOFOLLOW, RESOLVE_NO_SYMLINKS);
+        if (!target && errno == ENOENT) {
+            ensure_in_root(root, m.destination, false);
+            target = open_in_root(root, m.destination, O_PATH | O_DIRECTORY | O_NOFOLLOW, RESOLVE_NO_SYMLINKS);
+        }
         if (!target) throw_errno(m.destination + ": " + type + " must be mounted on a directory, not through a symlink");
     } else {
         target = ensure_in_root(root, m.destination, false);
@@ -136,20 +141,30 @@ bool binds_dev(const oci::Config& config) {
     return false;
 }
 
-void make_node(int root, const std::string& path, mode_t type, mode_t perm, dev_t dev) {
+// Creates the device node PATH with PERM (and owner, when given). The node
+// is made in its directory, never through a symlink: an image's symlink in
+// its place (to a host path, say) is replaced, since the container must get
+// the device. Anything else already there is left untouched.
+void make_node(int root, const std::string& path, mode_t type, mode_t perm, dev_t dev,
+               std::optional<uid_t> uid = std::nullopt, std::optional<gid_t> gid = std::nullopt) {
     std::string norm = absolute_path(path, "/");
     auto slash = norm.rfind('/');
     UniqueFd dir = mkdir_all_in_root(root, norm.substr(0, slash), 0755);
     std::string name = norm.substr(slash + 1);
+    struct stat st;
+    if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+        ::unlinkat(dir.get(), name.c_str(), 0) != 0)
+        throw_errno("replace the symlink " + path);
     if (::mknodat(dir.get(), name.c_str(), type | perm, dev) != 0 && errno != EEXIST)
         throw_errno("mknod " + path);
-    // mknod honours the umask; the mode must be what the config says.
     UniqueFd node(::openat(dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!node) throw_errno("open " + path);
-    struct stat st;
     if (::fstat(node.get(), &st) != 0) throw_errno("stat " + path);
     if ((st.st_mode & S_IFMT) != type) return;  // something else is there: leave it, touch nothing
+    // mknod honours the umask; the mode must be what the config says.
     if (::fchmodat(AT_FDCWD, fd_path(node.get()).c_str(), perm, 0) != 0) throw_errno("chmod " + path);
+    if ((uid || gid) && ::fchownat(node.get(), "", uid.value_or(0), gid.value_or(0), AT_EMPTY_PATH) != 0)
+        throw_errno("chown " + path);
 }
 
 // The default device nodes and /dev links of runtime-spec's "Default Devices".
@@ -164,12 +179,7 @@ void create_devices(int root, const oci::Config& config) {
     for (auto& d : config.linux.devices) {
         mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
         mode_t perm = d.file_mode ? (*d.file_mode & 07777) : 0666;
-        make_node(root, d.path, type, perm, makedev(d.major, d.minor));
-        if (d.uid || d.gid) {
-            UniqueFd node = must_open_in_root(root, d.path, O_PATH | O_NOFOLLOW);
-            if (::fchownat(node.get(), "", d.uid ? *d.uid : 0, d.gid ? *d.gid : 0, AT_EMPTY_PATH) != 0)
-                throw_errno("chown " + d.path);
-        }
+        make_node(root, d.path, type, perm, makedev(d.major, d.minor), d.uid, d.gid);
     }
     UniqueFd dev = must_open_in_root(root, "/dev", O_PATH | O_DIRECTORY);
     struct Link {
@@ -257,8 +267,13 @@ void setup_rootfs(const oci::Config& config, const RootfsOptions& options) {
     for (auto& m : config.mounts) mount_one(root.get(), m, options, options.bundle);
     if (!binds_dev(config)) create_devices(root.get(), config);
     // The working directory is created if the image lacks it, as runc does.
-    if (!open_in_root(root.get(), config.process.cwd, O_PATH | O_DIRECTORY) && errno == ENOENT)
-        mkdir_all_in_root(root.get(), config.process.cwd, 0755);
+    if (!open_in_root(root.get(), config.process.cwd, O_PATH | O_DIRECTORY) && errno == ENOENT) {
+        try {
+            mkdir_all_in_root(root.get(), config.process.cwd, 0755);
+        } catch (const Error& e) {
+            throw Error("process.cwd: " + std::string(e.what()));
+        }
+    }
 
     if (options.before_pivot) options.before_pivot();
     if (options.no_pivot)
