@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <optional>
+#include <sstream>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -33,6 +34,42 @@ void do_mount(const std::string& source, const std::string& target, const std::s
 void change_mount(int root, const std::string& dest, unsigned long flags, const std::string& what) {
     UniqueFd fd = must_open_in_root(root, dest, O_PATH);
     do_mount("", fd_path(fd.get()), "", flags, "", what);
+}
+
+// mountinfo escapes space, tab, newline and backslash as "\ooo".
+std::string unescape_mountinfo(const std::string& field) {
+    std::string out;
+    for (size_t i = 0; i < field.size(); i++) {
+        if (field[i] == '\\' && i + 3 < field.size()) {
+            out += static_cast<char>(std::stoi(field.substr(i + 1, 3), nullptr, 8));
+            i += 3;
+        } else {
+            out += field[i];
+        }
+    }
+    return out;
+}
+
+// pivot_root refuses a new root whose parent mount is shared, and a shared
+// parent would carry the rootfs bind (and every mount beneath it) to its
+// peers: on a host whose "/" is shared, to the host itself. So when
+// rootfsPropagation made it shared, the mount holding the rootfs becomes
+// private before the rootfs is bound, as runc does.
+void make_rootfs_parent_private(const std::string& rootfs) {
+    struct statx stx;
+    if (::statx(AT_FDCWD, rootfs.c_str(), 0, STATX_MNT_ID, &stx) != 0) throw_errno("statx " + rootfs);
+    std::istringstream mi(read_file("/proc/self/mountinfo"));
+    for (std::string line; std::getline(mi, line);) {
+        // id parent maj:min root mountpoint opts [optional...] - fstype source superopts
+        std::istringstream f(line);
+        std::string id, parent, dev, root, mountpoint, opts, tok;
+        f >> id >> parent >> dev >> root >> mountpoint >> opts;
+        if (id != std::to_string(stx.stx_mnt_id)) continue;
+        while (f >> tok && tok != "-")
+            if (starts_with(tok, "shared:"))
+                do_mount("", unescape_mountinfo(mountpoint), "", MS_PRIVATE, "", "the mount holding the rootfs (private)");
+        return;
+    }
 }
 
 bool is_dir(const std::string& path) {
@@ -259,6 +296,7 @@ void setup_rootfs(const oci::Config& config, const RootfsOptions& options) {
                                                                  : propagation_flag(config.linux.rootfs_propagation);
     do_mount("", "/", "", prop, "", "/ (propagation)");
     if (!is_dir(rootfs)) throw Error("root.path: " + rootfs + " is not a directory");
+    make_rootfs_parent_private(rootfs);
     // pivot_root needs the rootfs to be a mount point.
     do_mount(rootfs, rootfs, "", MS_BIND | MS_REC, "", "rootfs " + rootfs);
     UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
