@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -74,6 +75,18 @@ std::vector<std::string> process_env(const oci::Process& process) {
     return env;
 }
 
+// A cwd reached through a leaked fd (a "/proc/self/fd/N" cwd, the
+// CVE-2024-21626 class) can be a host directory beneath the container's
+// root: the kernel's getcwd then says the directory is unreachable (a path
+// not starting with "/", or ENOENT). Such a process must never start.
+void check_cwd_inside_root(const std::string& cwd) {
+    std::string buf(PATH_MAX, '\0');
+    long n = ::syscall(SYS_getcwd, buf.data(), buf.size());
+    if ((n < 0 && errno == ENOENT) || (n > 0 && buf[0] != '/'))
+        throw Error("process.cwd: " + cwd + " is outside the container's root");
+    if (n < 0) throw_errno("process.cwd: getcwd");
+}
+
 void load_seccomp(const SeccompFilter& filter, int sync_fd) {
     int notify_fd = filter.load();
     if (notify_fd >= 0) {
@@ -105,6 +118,7 @@ void close_fds_except(int preserve_fds, std::vector<int> keep) {
 
 Program prepare_program(const oci::Process& process) {
     if (::chdir(process.cwd.c_str()) != 0) throw_errno("process.cwd: chdir " + process.cwd);
+    check_cwd_inside_root(process.cwd);
     Program p;
     p.path = resolve_executable(process);
     p.argv = process.args;

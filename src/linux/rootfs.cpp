@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <optional>
+#include <sstream>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -68,6 +70,42 @@ bool bind_host_instead(int root, const oci::Mount& m, const std::string& type, c
     unsigned long extra = opts.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
     if (extra) change_mount(root, m.destination, MS_BIND | MS_REMOUNT | extra, m.destination + " (remount)");
     return true;
+}
+
+// mountinfo escapes space, tab, newline and backslash as "\ooo".
+std::string unescape_mountinfo(const std::string& field) {
+    std::string out;
+    for (size_t i = 0; i < field.size(); i++) {
+        if (field[i] == '\\' && i + 3 < field.size()) {
+            out += static_cast<char>(std::stoi(field.substr(i + 1, 3), nullptr, 8));
+            i += 3;
+        } else {
+            out += field[i];
+        }
+    }
+    return out;
+}
+
+// pivot_root refuses a new root whose parent mount is shared, and a shared
+// parent would carry the rootfs bind (and every mount beneath it) to its
+// peers: on a host whose "/" is shared, to the host itself. So when
+// rootfsPropagation made it shared, the mount holding the rootfs becomes
+// private before the rootfs is bound, as runc does.
+void make_rootfs_parent_private(const std::string& rootfs) {
+    struct statx stx;
+    if (::statx(AT_FDCWD, rootfs.c_str(), 0, STATX_MNT_ID, &stx) != 0) throw_errno("statx " + rootfs);
+    std::istringstream mi(read_file("/proc/self/mountinfo"));
+    for (std::string line; std::getline(mi, line);) {
+        // id parent maj:min root mountpoint opts [optional...] - fstype source superopts
+        std::istringstream f(line);
+        std::string id, parent, dev, root, mountpoint, opts, tok;
+        f >> id >> parent >> dev >> root >> mountpoint >> opts;
+        if (id != std::to_string(stx.stx_mnt_id)) continue;
+        while (f >> tok && tok != "-")
+            if (starts_with(tok, "shared:"))
+                do_mount("", unescape_mountinfo(mountpoint), "", MS_PRIVATE, "", "the mount holding the rootfs (private)");
+        return;
+    }
 }
 
 bool is_dir(const std::string& path) {
@@ -150,8 +188,12 @@ void mount_entry(int root, const oci::Mount& m, MountOptions& opts, const Rootfs
     if (type == "proc" || type == "sysfs") {
         // procfs and sysfs go only onto a real directory: a symlink here is
         // the classic trick to make the runtime mount over a host path.
-        ensure_in_root(root, m.destination, false);
+        // Checked before anything is created: a symlink is refused, not followed.
         target = open_in_root(root, m.destination, O_PATH | O_DIRECTORY | O_NOFOLLOW, RESOLVE_NO_SYMLINKS);
+        if (!target && errno == ENOENT) {
+            ensure_in_root(root, m.destination, false);
+            target = open_in_root(root, m.destination, O_PATH | O_DIRECTORY | O_NOFOLLOW, RESOLVE_NO_SYMLINKS);
+        }
         if (!target) throw_errno(m.destination + ": " + type + " must be mounted on a directory, not through a symlink");
     } else {
         target = ensure_in_root(root, m.destination, false);
@@ -195,6 +237,22 @@ bool binds_dev(const oci::Config& config) {
     return false;
 }
 
+// The directory a device node PATH goes in, made inside the root, with
+// NAME set to the node's name. The name is runac's to fill: a symlink the
+// image put there (to a host path, say) would only redirect the node, so
+// it goes; anything else already there is left for the caller to judge.
+UniqueFd device_dir(int root, const std::string& path, std::string& name) {
+    std::string norm = absolute_path(path, "/");
+    auto slash = norm.rfind('/');
+    UniqueFd dir = mkdir_all_in_root(root, norm.substr(0, slash), 0755);
+    name = norm.substr(slash + 1);
+    struct stat st;
+    if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+        ::unlinkat(dir.get(), name.c_str(), 0) != 0)
+        throw_errno("replace the symlink " + path);
+    return dir;
+}
+
 // In a user namespace mknod(2) of a device is refused: the host's node is
 // bound onto an empty file instead, as runc does. Its mode and owner are the
 // host's, never changed from inside (that would change the host's node).
@@ -202,15 +260,8 @@ void bind_device(int root, const std::string& path) {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) throw_errno("device " + path + " (bound from the host)");
     if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) throw Error("device " + path + ": not a device on the host");
-    std::string norm = absolute_path(path, "/");
-    auto slash = norm.rfind('/');
-    UniqueFd dir = mkdir_all_in_root(root, norm.substr(0, slash), 0755);
-    std::string name = norm.substr(slash + 1);
-    // The node's name is runac's to fill: a symlink the image put there
-    // would only redirect the bind, so it goes.
-    if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
-        ::unlinkat(dir.get(), name.c_str(), 0) != 0)
-        throw_errno("remove the symlink at " + path);
+    std::string name;
+    UniqueFd dir = device_dir(root, path, name);
     // O_EXCL: a node the image already has is bound over, never opened.
     UniqueFd created(::openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!created && errno != EEXIST) throw_errno("create " + path);
@@ -219,20 +270,24 @@ void bind_device(int root, const std::string& path) {
     do_mount(path, fd_path(target.get()), "", MS_BIND, "", path + " (bound from the host)");
 }
 
-void make_node(int root, const std::string& path, mode_t type, mode_t perm, dev_t dev) {
-    std::string norm = absolute_path(path, "/");
-    auto slash = norm.rfind('/');
-    UniqueFd dir = mkdir_all_in_root(root, norm.substr(0, slash), 0755);
-    std::string name = norm.substr(slash + 1);
+// Creates the device node PATH with PERM (and owner, when given), in its
+// directory, never through a symlink. Anything but a node of the same type
+// already there is left untouched.
+void make_node(int root, const std::string& path, mode_t type, mode_t perm, dev_t dev,
+               std::optional<uid_t> uid = std::nullopt, std::optional<gid_t> gid = std::nullopt) {
+    std::string name;
+    UniqueFd dir = device_dir(root, path, name);
     if (::mknodat(dir.get(), name.c_str(), type | perm, dev) != 0 && errno != EEXIST)
         throw_errno("mknod " + path);
-    // mknod honours the umask; the mode must be what the config says.
     UniqueFd node(::openat(dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!node) throw_errno("open " + path);
     struct stat st;
     if (::fstat(node.get(), &st) != 0) throw_errno("stat " + path);
     if ((st.st_mode & S_IFMT) != type) return;  // something else is there: leave it, touch nothing
+    // mknod honours the umask; the mode must be what the config says.
     if (::fchmodat(AT_FDCWD, fd_path(node.get()).c_str(), perm, 0) != 0) throw_errno("chmod " + path);
+    if ((uid || gid) && ::fchownat(node.get(), "", uid.value_or(0), gid.value_or(0), AT_EMPTY_PATH) != 0)
+        throw_errno("chown " + path);
 }
 
 // The default device nodes and /dev links of runtime-spec's "Default Devices".
@@ -255,12 +310,7 @@ void create_devices(int root, const oci::Config& config, bool bind) {
             bind_device(root, d.path);
             continue;
         }
-        make_node(root, d.path, type, perm, makedev(d.major, d.minor));
-        if (d.uid || d.gid) {
-            UniqueFd node = must_open_in_root(root, d.path, O_PATH | O_NOFOLLOW);
-            if (::fchownat(node.get(), "", d.uid ? *d.uid : 0, d.gid ? *d.gid : 0, AT_EMPTY_PATH) != 0)
-                throw_errno("chown " + d.path);
-        }
+        make_node(root, d.path, type, perm, makedev(d.major, d.minor), d.uid, d.gid);
     }
     UniqueFd dev = must_open_in_root(root, "/dev", O_PATH | O_DIRECTORY);
     struct Link {
@@ -345,6 +395,7 @@ void setup_rootfs(const oci::Config& config, const RootfsOptions& options) {
                                                                  : propagation_flag(config.linux.rootfs_propagation);
     do_mount("", "/", "", prop, "", "/ (propagation)");
     if (!is_dir(rootfs)) throw Error("root.path: " + rootfs + " is not a directory");
+    make_rootfs_parent_private(rootfs);
     // pivot_root needs the rootfs to be a mount point.
     do_mount(rootfs, rootfs, "", MS_BIND | MS_REC, "", "rootfs " + rootfs);
     UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -354,8 +405,13 @@ void setup_rootfs(const oci::Config& config, const RootfsOptions& options) {
         mount_one(root.get(), config.mounts[i], options, i < options.idmapped_trees.size() ? options.idmapped_trees[i] : -1);
     if (!binds_dev(config)) create_devices(root.get(), config, options.user_namespace);
     // The working directory is created if the image lacks it, as runc does.
-    if (!open_in_root(root.get(), config.process.cwd, O_PATH | O_DIRECTORY) && errno == ENOENT)
-        mkdir_all_in_root(root.get(), config.process.cwd, 0755);
+    if (!open_in_root(root.get(), config.process.cwd, O_PATH | O_DIRECTORY) && errno == ENOENT) {
+        try {
+            mkdir_all_in_root(root.get(), config.process.cwd, 0755);
+        } catch (const Error& e) {
+            throw Error("process.cwd: " + std::string(e.what()));
+        }
+    }
 
     if (options.before_pivot) options.before_pivot();
     if (options.no_pivot)

@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# Mounts, devices, masked and read-only paths and sysctls: what the
+# container sees under runac must be what it sees under runc.
+
+load ../lib/diff
+
+setup() {
+	diff_setup
+	mkdir "$BUNDLE/share"
+	echo from-bundle >"$BUNDLE/share/data"
+}
+teardown() { diff_teardown; }
+
+# In the container: `mnt PATH...` prints, per path, its mountinfo line as
+# "PATH OPTIONAL-FIELDS MOUNT-OPTIONS FSTYPE SUPER-OPTIONS", peer group
+# numbers replaced by the first path that has them ("shared:/shared"), so
+# that "is a slave of that mount" compares across runs.
+MNT='mnt() { for p in "$@"; do echo "$p"; done | awk '\''
+	NR == FNR { want[$0] = 1; order[++n] = $0; next }
+	want[$5] { o = ""; for (i = 7; $i != "-"; i++) {
+			split($i, kv, ":"); if (kv[2] != "" && !(kv[2] in group)) group[kv[2]] = $5
+			o = o " " (kv[2] == "" ? $i : kv[1] ":" group[kv[2]]) }
+		line[$5] = $5 (o == "" ? " -" : o) " " $6 " " $(i + 1) " " $(i + 3) }
+	END { for (k = 1; k <= n; k++) print (order[k] in line ? line[order[k]] : order[k] " absent") }'\'' - /proc/self/mountinfo; }'
+
+@test "tmpfs and bind mounts with options show the same mountinfo" {
+	update_config '.mounts += [
+		{"destination": "/t", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "noexec", "size=1m", "mode=0750"]},
+		{"destination": "/b", "type": "bind", "source": "share", "options": ["rbind", "ro", "nosuid", "nodev", "noexec"]},
+		{"destination": "/rw", "type": "bind", "source": "share", "options": ["bind", "rw"]},
+		{"destination": "/mq", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "nodev", "noexec", "ro"]}]'
+	diff_probe mounts "$MNT; mnt /t /b /rw /mq; stat -c '%a' /t; cat /b/data; touch /b/x 2>&1; touch /rw/x && echo rw-writable"
+}
+
+@test "per-mount propagation shows the same shared, master and unbindable fields" {
+	update_config '.mounts += [
+		{"destination": "/shared", "type": "tmpfs", "source": "tmpfs", "options": ["rshared"]},
+		{"destination": "/slave", "type": "bind", "source": "rootfs/shared", "options": ["rbind", "rslave"]},
+		{"destination": "/private", "type": "bind", "source": "rootfs/shared", "options": ["rbind", "rprivate"]},
+		{"destination": "/peer", "type": "bind", "source": "rootfs/shared", "options": ["rbind"]},
+		{"destination": "/unbindable", "type": "tmpfs", "source": "tmpfs", "options": ["unbindable"]}]'
+	diff_probe propagation "$MNT; mnt /shared /slave /private /peer /unbindable"
+}
+
+@test "devpts with options shows the same mountinfo" {
+	update_config '(.mounts[] | select(.destination == "/dev/pts")).options =
+		["nosuid", "noexec", "newinstance", "ptmxmode=0640", "mode=0600", "gid=5"]'
+	diff_probe devpts "$MNT; mnt /dev/pts; stat -c '%a' /dev/pts/ptmx"
+}
+
+@test "linux.devices get the same type, numbers, mode and owner" {
+	update_config '.linux.devices = [
+		{"path": "/dev/blk", "type": "b", "major": 7, "minor": 0, "fileMode": 416, "uid": 1000, "gid": 1001},
+		{"path": "/dev/chr", "type": "c", "major": 1, "minor": 5, "fileMode": 400, "uid": 1002, "gid": 1003},
+		{"path": "/dev/sub/fifo", "type": "p", "fileMode": 384, "uid": 1004, "gid": 1005},
+		{"path": "/dev/plain", "type": "c", "major": 1, "minor": 7}]'
+	diff_probe devices 'stat -c "%n %F %a %u:%g %t:%T" /dev/blk /dev/chr /dev/sub/fifo /dev/plain; stat -c "%n %a" /dev/sub'
+}
+
+@test "masked and read-only paths are seen alike: empty, unreadable or refusing writes" {
+	mkdir -p "$BUNDLE/rootfs/secret-dir" "$BUNDLE/rootfs/data"
+	echo image-secret >"$BUNDLE/rootfs/secret-dir/key"
+	echo image-secret >"$BUNDLE/rootfs/secret-file"
+	echo image-data >"$BUNDLE/rootfs/data/file"
+	update_config '.root.readonly = false |
+		.linux.maskedPaths += ["/secret-dir", "/secret-file", "/no-such-path"] |
+		.linux.readonlyPaths += ["/data", "/no-such-ro-path"]'
+	diff_probe masks "$MNT; ls -A /secret-dir; wc -c </secret-file; touch /secret-dir/x 2>&1;
+		cat /data/file; touch /data/x 2>&1; echo y >>/data/file 2>&1; touch /elsewhere && echo root-writable;
+		mnt /secret-dir /secret-file /data /no-such-path"
+}
+
+@test "sysctl values are seen alike in /proc/sys" {
+	update_config '.linux.sysctl = {"kernel.msgmax": "4096", "net.ipv4.ping_group_range": "0 2147483647",
+		"net.ipv4.conf.all.forwarding": "1", "kernel.shmmni": "1024"}'
+	diff_probe sysctl 'for k in kernel/msgmax net/ipv4/ping_group_range net/ipv4/conf/all/forwarding kernel/shmmni; do
+		echo "$k $(cat /proc/sys/$k)"; done'
+}
