@@ -67,9 +67,8 @@ unsigned long new_namespace_flags(const oci::Linux& linux, bool by_clone) {
     const oci::Config& config = *req.config;
     const oci::Process& process = config.process;
     try {
-        // Nobody in the container may ptrace or read the memory of runac's
-        // code while it still holds host resources (fds, the host's mounts).
-        ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        // Born non-dumpable (clone_process): nobody in the container may
+        // ptrace it while it holds host resources (fds, the host's mounts).
         reset_signal_handling();
         std::vector<int> keep = req.idmapped_trees;
         keep.insert(keep.end(), {req.sync_fd, req.fifo_fd});

@@ -23,10 +23,9 @@ namespace {
         close_fds_except(req.preserve_fds, keep);
         auto go = receive_message(req.sync_fd);
         if (!go || go->text != "go") ::_exit(1);
-        // From the first setns on, processes of the container can see this
-        // one: non-dumpable, none of them may ptrace it or open its
+        // Born non-dumpable (clone_process): though the container's
+        // processes can see it, none of them may ptrace it or open its
         // /proc/PID/exe (runac's binary on the host: the CVE-2019-5736 class).
-        ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         // The user namespace after the others, which the host's root may
         // enter whoever owns them; the mount namespace last: joining it also
         // moves our root and cwd to the container's root.

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -60,6 +61,12 @@ void join_namespace(const oci::Namespace& ns) {
 }
 
 Cloned clone_process(unsigned long flags, int cgroup_fd, int* pidfd) {
+    // The child is born non-dumpable (the flag is copied with the memory):
+    // it may be born into a pid namespace the container's processes see
+    // (the container's own, for exec), and none of them may ptrace it or
+    // open its /proc/PID/exe, runac's binary on the host, even before it
+    // could say so itself. runac's own process loses nothing by it.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     // Without a stack, clone behaves like fork and takes namespace flags.
     long pid = -1;
     bool in_cgroup = false;

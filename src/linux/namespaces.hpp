@@ -23,7 +23,8 @@ void join_namespace_fd(oci::NamespaceType type, int fd, const std::string& what)
 // fork(2) with namespace flags. With `cgroup_fd` (a cgroup v2 directory)
 // the child is born in that cgroup (clone3 CLONE_INTO_CGROUP): migrating a
 // running process costs a kernel RCU grace period, often longer than the
-// rest of `create`. Returns 0 in the child, as fork does. With `pidfd`,
+// rest of `create`. The child is born non-dumpable. Returns 0 in the
+// child, as fork does. With `pidfd`,
 // the parent also gets a pidfd of the child there (CLONE_PIDFD).
 struct Cloned {
     pid_t pid;
