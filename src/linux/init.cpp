@@ -79,6 +79,11 @@ unsigned long new_namespace_flags(const oci::Linux& linux, bool by_clone) {
         if (!go || !starts_with(go->text, "go:")) ::_exit(1);
         const std::string state_json = go->text.substr(3);
         if (!joined) join_namespaces_by_path(config.linux);
+        // The bundle is the working directory of the setup (relative sources
+        // are found there), entered while runac is still the host's root: a
+        // user namespace's root may not be able to reach it (Docker's task
+        // directories are not), but keeps a working directory it is given.
+        if (::chdir(req.bundle.c_str()) != 0) throw_errno("chdir " + req.bundle);
         // Still the host's uid: /proc/self of a non-dumpable process is
         // root's, and the time offsets are written there.
         if (is_new(config.linux, oci::NamespaceType::Time)) unshare_time_namespace(config.linux);
@@ -98,10 +103,12 @@ unsigned long new_namespace_flags(const oci::Linux& linux, bool by_clone) {
             throw_errno("hostname: sethostname");
         if (!config.domainname.empty() && ::setdomainname(config.domainname.data(), config.domainname.size()) != 0)
             throw_errno("domainname: setdomainname");
-        if (::chdir(req.bundle.c_str()) != 0) throw_errno("chdir " + req.bundle);
-        RootfsOptions rootfs{req.bundle,           req.no_pivot, cgroupns != nullptr,
-                             config.linux.has_namespace(oci::NamespaceType::User), req.cgroup_paths,
-                             req.idmapped_trees,   {},           {}};
+        RootfsOptions rootfs;
+        rootfs.no_pivot = req.no_pivot;
+        rootfs.cgroup_namespace = cgroupns != nullptr;
+        rootfs.user_namespace = config.linux.has_namespace(oci::NamespaceType::User);
+        rootfs.cgroup_paths = req.cgroup_paths;
+        rootfs.idmapped_trees = req.idmapped_trees;
         rootfs.after_pivot = [&] {
             if (!process.terminal) return;
             UniqueFd master = open_container_console(process.console_size, Console::Bind);

@@ -150,7 +150,8 @@ void mount_cgroup_v1(int root, const oci::Mount& m, const MountOptions& opts, co
 void mount_entry(int root, const oci::Mount& m, MountOptions& opts, const RootfsOptions& options, int idmapped) {
     if (m.type == "bind") opts.flags |= MS_BIND;
     if (opts.bind()) {
-        std::string source = absolute_path(m.source, options.bundle);
+        // A relative source is relative to the bundle, the working directory.
+        std::string source = starts_with(m.source, "/") ? m.source : "./" + m.source;
         struct stat st;
         if ((idmapped >= 0 ? ::fstat(idmapped, &st) : ::stat(source.c_str(), &st)) != 0)
             throw_errno("mount source " + source);

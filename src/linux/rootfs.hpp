@@ -11,7 +11,6 @@
 namespace runac::linux {
 
 struct RootfsOptions {
-    std::string bundle;  // relative bind sources are relative to it
     bool no_pivot = false;
     bool cgroup_namespace = false;  // the container has its own
     bool user_namespace = false;    // runac runs as the root of the container's user namespace
@@ -23,8 +22,9 @@ struct RootfsOptions {
     std::function<void()> after_pivot;
 };
 
-// Runs in the container's mount namespace, before the process is switched
-// to the container's user. Afterwards "/" is the container's rootfs.
+// Runs in the container's mount namespace, in the bundle directory (where
+// relative sources are), before the process is switched to the container's
+// user. Afterwards "/" is the container's rootfs.
 void setup_rootfs(const oci::Config& config, const RootfsOptions& options);
 
 }  // namespace runac::linux

@@ -24,6 +24,7 @@ stop_dockerd() {
 }
 
 teardown_file() {
+	remap_cleanup
 	stop_dockerd
 	engine_guard_release
 }
@@ -168,6 +169,52 @@ teardown_file() {
 	run dk run --rm --runtime runac --network none --ulimit nofile=$(( $(ulimit -Hn) + 1000 )) busybox:test true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"process.rlimits: setting RLIMIT_NOFILE above the current hard limit needs CAP_SYS_RESOURCE"* ]]
+}
+
+# userns-remap needs a user of its own with subordinate ids: made for the
+# test and removed after it (teardown_file too, should the test fail).
+REMAP_USER=runac-remap
+remap_cleanup() {
+	[[ -f $DOCKER_DIR/remap/docker.pid ]] && kill "$(cat "$DOCKER_DIR/remap/docker.pid")" 2>/dev/null
+	for _ in $(seq 200); do [[ -e $DOCKER_DIR/remap/docker.pid ]] || break; sleep 0.05; done
+	umount "$DOCKER_DIR/remap/exec/netns/default" 2>/dev/null || true
+	sed -i "/^$REMAP_USER:/d" /etc/subuid /etc/subgid 2>/dev/null || true
+	if id "$REMAP_USER" >/dev/null 2>&1; then userdel "$REMAP_USER"; fi
+	return 0
+}
+
+@test "a dockerd with userns-remap runs containers in a user namespace" {
+	local d=$DOCKER_DIR/remap
+	mkdir -p "$d"
+	# dockerd wants the remapped root to reach its data root (its own task
+	# directories it keeps closed: runac enters them as the host's root).
+	reachable_by_all "$d"
+	useradd --system --no-create-home --shell /usr/sbin/nologin "$REMAP_USER"
+	echo "$REMAP_USER:300000:65536" >>/etc/subuid
+	echo "$REMAP_USER:300000:65536" >>/etc/subgid
+	jq -n --arg runac "$RUNAC" --arg user "$REMAP_USER" '{runtimes: {runac: {path: $runac}}, "userns-remap": $user}' \
+		>"$d/daemon.json"
+	dockerd --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/docker.pid" -H "unix://$d/docker.sock" \
+		--config-file "$d/daemon.json" --bridge=none --iptables=false --ip6tables=false \
+		--cgroup-parent "/$ENGINE_CGROUP_PARENT" >"$d/dockerd.log" 2>&1 &
+	dr() { docker -H "unix://$d/docker.sock" "$@"; }
+	for _ in $(seq 200); do dr info >/dev/null 2>&1 && break; sleep 0.1; done
+	[[ "$(dr info --format '{{.DockerRootDir}}')" == */300000.300000 ]] || { tail -5 "$d/dockerd.log"; false; }
+	tar -C "$ENGINE_IMAGE_ROOTFS" --exclude=./.runac-rootfs-stamp -c . | dr import - busybox:test
+	same dr run --rm --runtime @RT@ --network none busybox:test sh -c 'id -u; cat /proc/self/uid_map;
+		touch /x && stat -c %u /x; stat -c "%u %t:%T" /dev/null; grep -c . /proc/self/gid_map'
+	[ "${lines[0]}" = 0 ]
+	[ "$(echo ${lines[1]})" = "0 300000 65536" ]
+	[ "${lines[2]}" = 0 ]
+	# The host's /dev/null, bound: owned by the host's root, unmapped here.
+	[ "${lines[3]}" = "65534 1:3" ]
+	same dr run -d --name remap-@RT@ --runtime @RT@ --network none busybox:test sleep 30
+	same dr exec remap-@RT@ sh -c 'id -u; cat /proc/self/uid_map'
+	[ "$(echo ${lines[1]})" = "0 300000 65536" ]
+	pid=$(dr inspect -f '{{.State.Pid}}' remap-runac)
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" = 300000 ]
+	same dr rm -f remap-@RT@
+	remap_cleanup
 }
 
 @test "dockerd stops, and nothing of its containers is left on the host" {

@@ -205,3 +205,22 @@ host_uid() { awk '/^Uid:/ {print $2}' "/proc/$1/status"; }
 	[[ "$output" == *"linux.timeOffsets.realtime: unknown clock"* ]]
 	[ ! -e "$RUNAC_ROOT/$CID" ]
 }
+
+@test "a bundle only the host's root can reach works, relative sources found from it (Docker's task directories)" {
+	userns_bundle
+	# As Docker lays it out: the bundle's parent closed to the container's
+	# root, the bundle open to its group, the rootfs elsewhere.
+	mv "$BUNDLE/rootfs" "$BATS_TEST_TMPDIR/rootfs-elsewhere"
+	mkdir -p "$BUNDLE/data" && echo from-the-bundle >"$BUNDLE/data/f"
+	update_config ".root.path = \"$BATS_TEST_TMPDIR/rootfs-elsewhere\" |
+		.mounts += [{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"data\", \"options\": [\"rbind\", \"ro\"]}]"
+	mkdir "$BATS_TEST_TMPDIR/closed" && mv "$BUNDLE" "$BATS_TEST_TMPDIR/closed/bundle"
+	local bundle=$BATS_TEST_TMPDIR/closed/bundle
+	chmod 700 "$BATS_TEST_TMPDIR/closed"
+	chgrp "$HOST_BASE" "$bundle" && chmod 710 "$bundle"
+	set_cmd 'id -u; cat /data/f' "$bundle"
+	run runac run --bundle "$bundle" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = from-the-bundle ]
+}
