@@ -178,7 +178,12 @@ remap_cleanup() {
 	[[ -f $DOCKER_DIR/remap/docker.pid ]] && kill "$(cat "$DOCKER_DIR/remap/docker.pid")" 2>/dev/null
 	for _ in $(seq 200); do [[ -e $DOCKER_DIR/remap/docker.pid ]] || break; sleep 0.05; done
 	umount "$DOCKER_DIR/remap/exec/netns/default" 2>/dev/null || true
-	sed -i "/^$REMAP_USER:/d" /etc/subuid /etc/subgid 2>/dev/null || true
+	local f
+	for f in /etc/subuid /etc/subgid; do
+		[[ -f $f ]] && sed -i "/^$REMAP_USER:/d" "$f"
+		# A file the test made is removed again.
+		[[ -f $DOCKER_DIR/remap/made-${f##*/} && ! -s $f ]] && rm -f "$f"
+	done
 	if id "$REMAP_USER" >/dev/null 2>&1; then userdel "$REMAP_USER"; fi
 	return 0
 }
@@ -190,6 +195,7 @@ remap_cleanup() {
 	# directories it keeps closed: runac enters them as the host's root).
 	reachable_by_all "$d"
 	useradd --system --no-create-home --shell /usr/sbin/nologin "$REMAP_USER"
+	for f in /etc/subuid /etc/subgid; do [[ -e $f ]] || touch "$d/made-${f##*/}"; done
 	echo "$REMAP_USER:300000:65536" >>/etc/subuid
 	echo "$REMAP_USER:300000:65536" >>/etc/subgid
 	jq -n --arg runac "$RUNAC" --arg user "$REMAP_USER" '{runtimes: {runac: {path: $runac}}, "userns-remap": $user}' \
