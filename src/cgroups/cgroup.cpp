@@ -13,6 +13,7 @@
 
 #include "common/error.hpp"
 #include "common/files.hpp"
+#include "common/mountinfo.hpp"
 #include "common/log.hpp"
 
 namespace runac::cgroups {
@@ -73,22 +74,14 @@ std::vector<Hierarchy> discover() {
     }
     std::vector<Hierarchy> out;
     std::set<std::string> seen;
-    std::istringstream mi(read_file("/proc/self/mountinfo"));
-    for (std::string line; std::getline(mi, line);) {
-        // id parent maj:min root mountpoint opts [optional...] - fstype source superopts
-        std::istringstream f(line);
-        std::string id, parent, dev, root, mountpoint, opts, tok;
-        f >> id >> parent >> dev >> root >> mountpoint >> opts;
-        while (f >> tok && tok != "-") {}
-        std::string fstype, source, superopts;
-        f >> fstype >> source >> superopts;
-        if (fstype != "cgroup" && fstype != "cgroup2") continue;
+    for (const MountInfo& m : read_mountinfo()) {
+        if (m.fstype != "cgroup" && m.fstype != "cgroup2") continue;
         Hierarchy h;
-        h.mountpoint = mountpoint;
-        h.unified = fstype == "cgroup2";
+        h.mountpoint = m.mountpoint;
+        h.unified = m.fstype == "cgroup2";
         std::set<std::string> ctrls;
         if (!h.unified) {
-            for (auto& o : split_set(superopts))
+            for (auto& o : split_set(m.super_options))
                 if (o != "rw" && o != "ro" && o.rfind("release_agent", 0) != 0 && o != "xattr" &&
                     o != "noprefix" && o != "clone_children" && o != "cpuset_v2_mode")
                     ctrls.insert(o);
@@ -99,7 +92,7 @@ std::vector<Hierarchy> discover() {
         for (auto& [set, path] : own) {
             if (h.unified ? set.empty() : set == ctrls) {
                 // The mount may show only a subtree (its root field).
-                h.own_path = (root != "/" && starts_with(path, root)) ? path.substr(root.size()) : path;
+                h.own_path = (m.root != "/" && starts_with(path, m.root)) ? path.substr(m.root.size()) : path;
                 found = true;
             }
         }

@@ -12,11 +12,10 @@ int run_delete(const GlobalOptions& global, const Args& args) {
     try {
         auto c = container::Container::load(global.root, id);
         container::remove(c, force);
-    } catch (const Error& e) {
+    } catch (const container::NoSuchContainer&) {
         // Engines delete with --force to make sure a container is gone; one
         // that never existed (or is already gone) is not an error then.
-        if (force && std::string(e.what()) == "container does not exist") return 0;
-        throw;
+        if (!force) throw;
     }
     return 0;
 }

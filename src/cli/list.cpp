@@ -57,7 +57,7 @@ int run_list(const GlobalOptions& global, const Args& args) {
         }
         JsonWriter w;
         w.begin_array();
-        for (auto& r : rows) container::write_oci_state(w, r.state, r.status, r.owner);
+        for (auto& r : rows) oci::write_state(w, container::oci_state(r.state, r.status, r.owner));
         w.end_array();
         std::printf("%s\n", w.str().c_str());
     } else {

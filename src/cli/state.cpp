@@ -10,7 +10,7 @@ namespace {
 int run_state(const GlobalOptions& global, const Args& args) {
     auto c = container::Container::load(global.root, container_id(args, "state"), false);
     // runc's `state` leaves owner empty; `list` fills it in.
-    std::string json = container::oci_state_json(c.state(), c.status(), true, "");
+    std::string json = oci::state_json(container::oci_state(c.state(), c.status()), true);
     std::fwrite(json.data(), 1, json.size(), stdout);
     return 0;
 }

@@ -57,7 +57,7 @@ Container Container::load(const std::string& root, const std::string& id, bool e
     // and is being removed: to everyone else it does not exist.
     std::optional<std::string> text;
     if (lock) text = read_file_if_exists(dir + "/state.json");
-    if (!text) throw Error("container does not exist");
+    if (!text) throw NoSuchContainer();
     Container c(dir, std::move(lock));
     c.state_ = deserialize(*text);
     return c;

@@ -6,11 +6,19 @@
 #include <vector>
 
 #include "cgroups/cgroup.hpp"
+#include "common/error.hpp"
 #include "common/fd.hpp"
 #include "container/state.hpp"
 #include "oci/config.hpp"
 
 namespace runac::container {
+
+// What Container::load throws for an id it does not know: engines match the
+// text, `delete --force` the type.
+class NoSuchContainer : public Error {
+public:
+    NoSuchContainer() : Error("container does not exist") {}
+};
 
 // runc's rule for ids; anything else could escape the state root.
 void validate_id(const std::string& id);

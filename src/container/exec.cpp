@@ -103,6 +103,45 @@ InitNamespaces open_namespaces(const Container& c, const oci::Config& config) {
     return ns;
 }
 
+// The parent's side of the exec'd process's conversation (linux/join.hpp):
+// EOF after Ready is its execve.
+void serve_process(const linux::Channel& process, const Container& c, const oci::Config& config,
+                   const ExecOptions& options, pid_t pid) {
+    std::string step = "after runac sent it go";
+    bool ready = false;
+    auto died = [&]() -> Error {
+        return Error("the process died before it could run the program (" + linux::how_child_ended(pid) + "), " + step);
+    };
+    try {
+        process.send(linux::Msg::Go);
+    } catch (const Error&) {
+        throw died();
+    }
+    for (;;) {
+        auto m = process.receive();
+        if (!m && ready) return;
+        if (!m) throw died();
+        switch (m->kind) {
+            case linux::Msg::Ready: ready = true; break;
+            case linux::Msg::Failed: throw Error(m->payload);
+            case linux::Msg::Console:
+                step = "after it sent its console";
+                if (!options.console_socket.empty())
+                    linux::send_console(options.console_socket, m->fd.get());
+                else if (options.console_master)
+                    *options.console_master = std::move(m->fd);
+                break;
+            case linux::Msg::SeccompNotify:
+                step = "after it sent its seccomp listener fd";
+                linux::send_to_seccomp_listener(*config.linux.seccomp, m->fd.get(), pid, oci_state(c.state(), c.status()));
+                break;
+            default:
+                throw Error(std::string("exec: the process sent ") + linux::message_name(m->kind) + " " + step +
+                            ", where runac expected ready");
+        }
+    }
+}
+
 }  // namespace
 
 pid_t exec(const Container& c, const ExecOptions& options) {
@@ -121,12 +160,12 @@ pid_t exec(const Container& c, const ExecOptions& options) {
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) throw_errno("socketpair");
     UniqueFd parent_end(pair[0]), child_end(pair[1]);
     linux::JoinRequest request;
-    request.config = &config;
-    request.process = &process;
-    request.seccomp = seccomp ? &*seccomp : nullptr;
+    request.confinement.process = &process;
+    request.confinement.linux = &config.linux;
+    request.confinement.seccomp = seccomp ? &*seccomp : nullptr;
+    request.confinement.preserve_fds = options.preserve_fds;
     for (auto& [type, fd] : ns.fds) request.namespaces.emplace_back(type, fd.get());
     request.sync_fd = child_end.get();
-    request.preserve_fds = options.preserve_fds;
     // setns(CLONE_NEWPID) only decides where our next child is born.
     if (ns.pid) linux::join_namespace_fd(oci::NamespaceType::Pid, ns.pid.get(), "of the container");
     UniqueFd unified;
@@ -137,27 +176,7 @@ pid_t exec(const Container& c, const ExecOptions& options) {
     child_end.reset();
     cgroup.add_process(child.pid, child.in_cgroup ? cgroup.unified_path() : "");
     linux::apply_limits_to(child.pid, process);
-    linux::send_message(parent_end.get(), "go");
-
-    bool ready = false;
-    for (;;) {
-        auto msg = linux::receive_message(parent_end.get());
-        if (!msg) break;
-        UniqueFd passed(msg->fd);
-        if (starts_with(msg->text, "error:")) throw Error(msg->text.substr(6));
-        if (msg->text == "ready") ready = true;
-        if (msg->text == "console" && passed) {
-            if (!options.console_socket.empty())
-                linux::send_console(options.console_socket, passed.get());
-            else if (options.console_master)
-                *options.console_master = std::move(passed);
-        }
-        if (msg->text == "seccomp-notify" && passed)
-            linux::send_to_seccomp_listener(*config.linux.seccomp, passed.get(), child.pid,
-                                            oci_state_json(c.state(), c.status(), false, ""));
-    }
-    // EOF without "ready": it died (was killed) before it could run the program.
-    if (!ready) throw Error("the process died before it could run the program");
+    serve_process(linux::Channel(parent_end.get()), c, config, options, child.pid);
     return guard.release();
 }
 

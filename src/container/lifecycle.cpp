@@ -54,30 +54,52 @@ void check_request(const oci::Config& config, const CreateOptions& options) {
     }
 }
 
-// The init's requests until it reports ready: the hooks of runac's
-// namespaces, its terminal's master, its seccomp listener fd.
-void serve_init(int sock, const oci::Config& config, const CreateOptions& options, pid_t pid,
-                const std::string& state_json) {
+// The parent's side of the init's conversation (linux/init.hpp) until it
+// is ready: the hooks of runac's namespaces, its terminal's master, its
+// seccomp listener fd. Each message says how far the init got, so an init
+// that dies without a word is reported with its step and its end.
+void serve_init(const linux::Channel& init, const oci::Config& config, const CreateOptions& options, pid_t pid,
+                const oci::State& state) {
+    std::string step = "after runac sent it go";
+    auto died = [&]() -> Error {
+        return Error("container init exited before it was ready (" + linux::how_child_ended(pid) + "), " + step);
+    };
+    try {
+        init.send(linux::Msg::Go, oci::state_json(state));
+    } catch (const Error&) {
+        throw died();
+    }
     for (;;) {
-        auto reply = linux::receive_message(sock);
-        if (!reply) throw Error("container init exited before it was ready");
-        UniqueFd passed(reply->fd);
-        if (reply->text == "ready") return;
-        if (starts_with(reply->text, "error:")) throw Error(reply->text.substr(6));
-        if (reply->text == "hooks") {
-            // The container's namespaces exist and its mounts are in place.
-            linux::run_hooks(config.hooks.prestart, "prestart", state_json);
-            linux::run_hooks(config.hooks.create_runtime, "createRuntime", state_json);
-            linux::send_message(sock, "hooks-done");
+        auto m = init.receive();
+        if (!m) throw died();
+        switch (m->kind) {
+            case linux::Msg::Ready: return;
+            case linux::Msg::Failed: throw Error(m->payload);
+            case linux::Msg::RunHooks:
+                step = "after it asked for the prestart and createRuntime hooks";
+                linux::run_hooks(config.hooks.prestart, "prestart", state);
+                linux::run_hooks(config.hooks.create_runtime, "createRuntime", state);
+                try {
+                    init.send(linux::Msg::HooksDone);
+                } catch (const Error&) {
+                    throw died();
+                }
+                break;
+            case linux::Msg::Console:
+                step = "after it sent its console";
+                if (!options.console_socket.empty())
+                    linux::send_console(options.console_socket, m->fd.get());
+                else
+                    *options.console_master = std::move(m->fd);
+                break;
+            case linux::Msg::SeccompNotify:
+                step = "after it sent its seccomp listener fd";
+                linux::send_to_seccomp_listener(*config.linux.seccomp, m->fd.get(), pid, state);
+                break;
+            default:
+                throw Error(std::string("container init: sent ") + linux::message_name(m->kind) + " " + step +
+                            ", where runac expected ready");
         }
-        if (reply->text == "console" && passed) {
-            if (!options.console_socket.empty())
-                linux::send_console(options.console_socket, passed.get());
-            else
-                *options.console_master = std::move(passed);
-        }
-        if (reply->text == "seccomp-notify" && passed)
-            linux::send_to_seccomp_listener(*config.linux.seccomp, passed.get(), pid, state_json);
     }
 }
 
@@ -113,6 +135,11 @@ Container create(const std::string& root, const CreateOptions& options) {
     [[maybe_unused]] agent::Admission agent = agent::admit(config.annotations, options.agent);
     std::optional<linux::SeccompFilter> seccomp;
     if (config.linux.seccomp) seccomp.emplace(*config.linux.seccomp, linux::kSeccompCacheDir);
+    linux::Confinement confinement;
+    confinement.process = &config.process;
+    confinement.linux = &config.linux;
+    confinement.seccomp = seccomp ? &*seccomp : nullptr;
+    confinement.preserve_fds = options.preserve_fds;
 
     Container c = Container::reserve(root, options.id);
     ContainerState& st = c.state();
@@ -143,7 +170,7 @@ Container create(const std::string& root, const CreateOptions& options) {
     linux::InitRequest request;
     for (auto& tree : idmapped) request.idmapped_trees.push_back(tree.get());
     request.config = &config;
-    request.seccomp = seccomp ? &*seccomp : nullptr;
+    request.confinement = confinement;
     request.id = options.id;
     request.bundle = bundle;
     request.cgroup_paths = cgroup.paths();
@@ -151,7 +178,6 @@ Container create(const std::string& root, const CreateOptions& options) {
     request.fifo_fd = fifo.get();
     request.no_pivot = options.no_pivot;
     request.no_new_keyring = options.no_new_keyring;
-    request.preserve_fds = options.preserve_fds;
     UniqueFd unified;
     if (!cgroup.unified_path().empty())
         unified.reset(::open(cgroup.unified_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -167,13 +193,11 @@ Container create(const std::string& root, const CreateOptions& options) {
         linux::write_id_mappings(init_pid, config.linux.uid_mappings, config.linux.gid_mappings, "linux.");
     linux::apply_limits_to(init_pid, config.process);
     auto stat = linux::read_proc_stat(init_pid);
-    if (!stat) throw Error("container init exited before it was ready");
+    if (!stat) throw Error("container init exited before it was ready (" + linux::how_child_ended(init_pid) + ")");
     st.pid = init_pid;
     st.pid_start_time = stat->start_time;
     st.created = now_rfc3339nano();
-    const std::string state_json = oci_state_json(st, Status::Creating, false, "");
-    linux::send_message(parent_end.get(), "go:" + state_json);
-    serve_init(parent_end.get(), config, options, init_pid, state_json);
+    serve_init(linux::Channel(parent_end.get()), config, options, init_pid, oci_state(st, Status::Creating));
 
     c.save();
     if (!options.pid_file.empty())
@@ -202,7 +226,7 @@ void start(Container& c) {
     // runtime-spec: a failing poststart hook is a warning; the container runs on.
     oci::Config config = c.config();
     try {
-        linux::run_hooks(config.hooks.poststart, "poststart", oci_state_json(c.state(), Status::Running, false, ""));
+        linux::run_hooks(config.hooks.poststart, "poststart", oci_state(c.state(), Status::Running));
     } catch (const Error& e) {
         log::warn(e.what());
     }
@@ -216,7 +240,7 @@ void remove(Container& c, bool force) {
     c.destroy();
     // runtime-spec: poststop hooks run after the container is gone; a failure is a warning.
     try {
-        linux::run_hooks(config.hooks.poststop, "poststop", oci_state_json(c.state(), Status::Stopped, false, ""));
+        linux::run_hooks(config.hooks.poststop, "poststop", oci_state(c.state(), Status::Stopped));
     } catch (const Error& e) {
         log::warn(e.what());
     }

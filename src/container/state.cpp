@@ -6,17 +6,6 @@
 
 namespace runac::container {
 
-const char* status_name(Status s) {
-    switch (s) {
-        case Status::Creating: return "creating";
-        case Status::Created: return "created";
-        case Status::Running: return "running";
-        case Status::Paused: return "paused";
-        case Status::Stopped: return "stopped";
-    }
-    return "unknown";
-}
-
 std::string serialize(const ContainerState& s) {
     JsonWriter w;
     w.begin_object();
@@ -56,28 +45,18 @@ ContainerState deserialize(const std::string& json) {
     return s;
 }
 
-void write_oci_state(JsonWriter& w, const ContainerState& s, Status status, const std::string& owner) {
-    w.begin_object();
-    w.key("ociVersion").value(s.oci_version);
-    w.key("id").value(s.id);
-    w.key("pid").value(status == Status::Stopped ? 0 : s.pid);
-    w.key("status").value(status_name(status));
-    w.key("bundle").value(s.bundle);
-    w.key("rootfs").value(s.rootfs);
-    w.key("created").value(s.created);
-    w.key("owner").value(owner);
-    if (!s.annotations.empty()) {
-        w.key("annotations").begin_object();
-        for (auto& [k, v] : s.annotations) w.key(k).value(v);
-        w.end_object();
-    }
-    w.end_object();
-}
-
-std::string oci_state_json(const ContainerState& s, Status status, bool indent, const std::string& owner) {
-    JsonWriter w(indent);
-    write_oci_state(w, s, status, owner);
-    return w.str();
+oci::State oci_state(const ContainerState& s, Status status, const std::string& owner) {
+    oci::State o;
+    o.oci_version = s.oci_version;
+    o.id = s.id;
+    o.status = status;
+    o.pid = s.pid;
+    o.bundle = s.bundle;
+    o.rootfs = s.rootfs;
+    o.created = s.created;
+    o.owner = owner;
+    o.annotations = s.annotations;
+    return o;
 }
 
 std::string now_rfc3339nano() {

@@ -5,12 +5,12 @@
 #include <string>
 #include <vector>
 
-namespace runac { class JsonWriter; }
+#include "oci/state.hpp"
 
 namespace runac::container {
 
-enum class Status { Creating, Created, Running, Paused, Stopped };
-const char* status_name(Status s);
+using Status = oci::Status;
+using oci::status_name;
 
 struct ContainerState {
     std::string oci_version;
@@ -27,9 +27,8 @@ struct ContainerState {
 std::string serialize(const ContainerState& s);
 ContainerState deserialize(const std::string& json);
 
-// runc's `state` JSON (2-space indent) and its `list --format json` entry.
-std::string oci_state_json(const ContainerState& s, Status status, bool indent, const std::string& owner);
-void write_oci_state(JsonWriter& w, const ContainerState& s, Status status, const std::string& owner);
+// The runtime-spec's view of the container while it is in `status`.
+oci::State oci_state(const ContainerState& s, Status status, const std::string& owner = "");
 
 // Now, formatted as Go's time.RFC3339Nano in UTC (trailing zeros trimmed).
 std::string now_rfc3339nano();

@@ -53,34 +53,45 @@ void run_hook(const oci::Hook& hook, const std::string& where, const std::string
     }
     in_read.reset();
     out_write.reset();
-    // A hook that does not read its stdin must not kill us with SIGPIPE. The
-    // old disposition comes back: the init execs the user's program next,
-    // and an ignored signal would stay ignored there.
+    // The state goes in while the output comes out, whatever their sizes:
+    // a state larger than the pipe (big annotations) must neither block on a
+    // hook that does not read it nor outlast the hook's timeout. A hook
+    // that does not read its stdin must not kill us with SIGPIPE either; the
+    // old disposition comes back, since the init execs the user's program
+    // next and an ignored signal would stay ignored there.
+    if (::fcntl(in_write.get(), F_SETFL, O_NONBLOCK) != 0) throw_errno(where + ": fcntl");
     struct sigaction ignore = {}, old = {};
     ignore.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ignore, &old);
-    (void)!::write(in_write.get(), state_json.data(), state_json.size());
-    ::sigaction(SIGPIPE, &old, nullptr);
-    in_write.reset();
-
+    size_t written = 0;
+    if (state_json.empty()) in_write.reset();
     std::string output;
     long deadline = hook.timeout ? now_ms() + *hook.timeout * 1000L : -1;
     bool timed_out = false;
     for (;;) {
         int wait_ms = deadline < 0 ? -1 : static_cast<int>(std::max(0L, deadline - now_ms()));
-        struct pollfd p = {out_read.get(), POLLIN, 0};
-        int n = ::poll(&p, 1, wait_ms);
+        struct pollfd p[2] = {{out_read.get(), POLLIN, 0}, {in_write.get(), POLLOUT, 0}};
+        int n = ::poll(p, in_write ? 2 : 1, wait_ms);
         if (n < 0 && errno == EINTR) continue;
         if (n == 0) {
             timed_out = true;
             ::kill(pid, SIGKILL);
             break;
         }
+        if (in_write && p[1].revents) {
+            ssize_t w = ::write(in_write.get(), state_json.data() + written, state_json.size() - written);
+            if (w > 0) written += static_cast<size_t>(w);
+            if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == state_json.size()) in_write.reset();
+        }
+        if (!p[0].revents) continue;
         char buf[4096];
         ssize_t r = ::read(out_read.get(), buf, sizeof buf);
+        if (r < 0 && errno == EINTR) continue;
         if (r <= 0) break;  // EOF: the hook (and whatever inherited its output) is done
         if (output.size() < 4096) output.append(buf, static_cast<size_t>(r));
     }
+    in_write.reset();
+    ::sigaction(SIGPIPE, &old, nullptr);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     output = trim(output);
@@ -94,7 +105,9 @@ void run_hook(const oci::Hook& hook, const std::string& where, const std::string
 
 }  // namespace
 
-void run_hooks(const std::vector<oci::Hook>& hooks, const std::string& name, const std::string& state_json) {
+void run_hooks(const std::vector<oci::Hook>& hooks, const std::string& name, const oci::State& state) {
+    if (hooks.empty()) return;
+    const std::string state_json = oci::state_json(state);
     for (size_t i = 0; i < hooks.size(); i++)
         run_hook(hooks[i], "hooks." + name + "[" + std::to_string(i) + "]", state_json);
 }

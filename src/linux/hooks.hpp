@@ -5,12 +5,13 @@
 #include <vector>
 
 #include "oci/config.hpp"
+#include "oci/state.hpp"
 
 namespace runac::linux {
 
 // Runs each hook in order and throws Error at the first that fails, times
 // out or cannot start: "hooks.NAME[i]: ...". `name` is the spec's key
 // ("prestart", "createRuntime", ...).
-void run_hooks(const std::vector<oci::Hook>& hooks, const std::string& name, const std::string& state_json);
+void run_hooks(const std::vector<oci::Hook>& hooks, const std::string& name, const oci::State& state);
 
 }  // namespace runac::linux

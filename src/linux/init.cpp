@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <sched.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -22,14 +21,6 @@
 namespace runac::linux {
 
 namespace {
-
-// The parent's state JSON (compact, from our own writer) with another status.
-std::string state_with_status(const std::string& json, const std::string& status) {
-    std::string from = "\"status\":\"creating\"";
-    auto pos = json.find(from);
-    if (pos == std::string::npos) return json;
-    return json.substr(0, pos) + "\"status\":\"" + status + "\"" + json.substr(pos + from.size());
-}
 
 bool is_new(const oci::Linux& linux, oci::NamespaceType type) {
     const oci::Namespace* ns = linux.find_namespace(type);
@@ -63,97 +54,120 @@ unsigned long new_namespace_flags(const oci::Linux& linux, bool by_clone) {
     return flags;
 }
 
+// After Ready nobody listens on the channel: a failure goes to the
+// container's stderr, which the engine shows, and the init exits.
+[[noreturn]] void fail_to_stderr(const std::string& message, int status) {
+    std::string line = message + "\n";
+    (void)!::write(2, line.data(), line.size());
+    ::_exit(status);
+}
+
+// The container's init, from clone(2) to execve(2), as one ordered
+// sequence. Who runac is along the way:
+//   steps 1-5   the host's root with every capability, in the container's
+//               new namespaces (not yet in its user namespace, if any);
+//   steps 6-16  with a user namespace, that namespace's root: uid 0 and
+//               every capability there, none on the host;
+//   step 17     confine: process.user with its capabilities, then
+//               noNewPrivileges, seccomp last;
+//   steps 18-20 the container's process in all but its program.
+// The process is non-dumpable throughout (born so, and again after each
+// change of uid): nothing in the container may ptrace it or open its
+// /proc/PID/exe while it holds host resources.
 [[noreturn]] void run_init(const InitRequest& req, bool joined) {
     const oci::Config& config = *req.config;
-    const oci::Process& process = config.process;
+    const Channel parent(req.sync_fd);
     try {
-        // Born non-dumpable (clone_process): nobody in the container may
-        // ptrace it while it holds host resources (fds, the host's mounts).
+        // 1. A clean slate: default signal handling, and none of runac's
+        //    fds but the channel, the exec fifo and the idmapped trees.
         reset_signal_handling();
         std::vector<int> keep = req.idmapped_trees;
         keep.insert(keep.end(), {req.sync_fd, req.fifo_fd});
-        close_fds_except(req.preserve_fds, keep);
-        // "go:STATE": the parent placed us in our cgroups and wrote our id
-        // mappings; STATE is the container's state JSON the hooks receive.
-        auto go = receive_message(req.sync_fd);
-        if (!go || !starts_with(go->text, "go:")) ::_exit(1);
-        const std::string state_json = go->text.substr(3);
+        close_fds_except(req.confinement.preserve_fds, keep);
+        // 2. The parent has placed us in our cgroups and written our id
+        //    mappings; Go carries the state the hooks receive.
+        oci::State state = oci::parse_state(parent.expect(Msg::Go, "container init").payload);
+        // 3. The namespaces given by path (unless the joiner entered them).
         if (!joined) join_namespaces_by_path(config.linux);
-        // The bundle is the working directory of the setup (relative sources
-        // are found there), entered while runac is still the host's root: a
-        // user namespace's root may not be able to reach it (Docker's task
-        // directories are not), but keeps a working directory it is given.
+        // 4. The bundle is the setup's working directory (relative mount
+        //    sources are found there), entered as the host's root: a user
+        //    namespace's root may not be able to reach it (Docker's task
+        //    directories), but keeps a working directory it is given.
         if (::chdir(req.bundle.c_str()) != 0) throw_errno("chdir " + req.bundle);
-        // Still the host's uid: /proc/self of a non-dumpable process is
-        // root's, and the time offsets are written there.
+        // 5. A time namespace takes its offsets through /proc/self, which
+        //    for a non-dumpable process only the host's root may write.
         if (is_new(config.linux, oci::NamespaceType::Time)) unshare_time_namespace(config.linux);
+        // 6. Become the user namespace's root; the namespaces it owns are
+        //    made now, by it.
         if (config.linux.has_namespace(oci::NamespaceType::User)) {
             become_namespace_root();
-            ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // a change of uid resets it
             if (unsigned long later = new_namespace_flags(config.linux, false); later && ::unshare(later) != 0)
                 throw_errno("unshare the container's namespaces");
         }
-        auto cgroupns = config.linux.find_namespace(oci::NamespaceType::Cgroup);
-        if (cgroupns && cgroupns->path.empty() && ::unshare(CLONE_NEWCGROUP) != 0)
+        // 7. The cgroup namespace, rooted at the cgroup the parent put us in.
+        if (is_new(config.linux, oci::NamespaceType::Cgroup) && ::unshare(CLONE_NEWCGROUP) != 0)
             throw_errno("unshare the cgroup namespace");
+        // 8. A session keyring of the container's own (runc's default).
         if (!req.no_new_keyring && ::syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, req.id.c_str()) < 0 &&
             errno != ENOSYS)
             throw_errno("join a new session keyring");
+        // 9. Names in the new UTS namespace.
         if (!config.hostname.empty() && ::sethostname(config.hostname.data(), config.hostname.size()) != 0)
             throw_errno("hostname: sethostname");
         if (!config.domainname.empty() && ::setdomainname(config.domainname.data(), config.domainname.size()) != 0)
             throw_errno("domainname: setdomainname");
+        // 10. The rootfs and its mounts, still under the host's "/".
         RootfsOptions rootfs;
-        rootfs.no_pivot = req.no_pivot;
-        rootfs.cgroup_namespace = cgroupns != nullptr;
+        rootfs.cgroup_namespace = config.linux.has_namespace(oci::NamespaceType::Cgroup);
         rootfs.user_namespace = config.linux.has_namespace(oci::NamespaceType::User);
         rootfs.cgroup_paths = req.cgroup_paths;
         rootfs.idmapped_trees = req.idmapped_trees;
-        rootfs.after_pivot = [&] {
-            if (!process.terminal) return;
-            UniqueFd master = open_container_console(process.console_size, Console::Bind);
-            send_with_fd(req.sync_fd, "console", master.get());
-        };
-        rootfs.before_pivot = [&] {
-            // prestart and createRuntime run in runac's namespaces, by the
-            // parent; createContainer here, in the container's mount namespace.
-            if (!config.hooks.prestart.empty() || !config.hooks.create_runtime.empty()) {
-                send_message(req.sync_fd, "hooks");
-                auto done = receive_message(req.sync_fd);
-                if (!done || done->text != "hooks-done") ::_exit(1);
-            }
-            run_hooks(config.hooks.create_container, "createContainer", state_json);
-        };
-        setup_rootfs(config, rootfs);
-        Program program = prepare_program(process);
-        confine(process, config.linux, req.seccomp, req.sync_fd, req.preserve_fds);
-        send_message(req.sync_fd, "ready");
+        mount_rootfs(config, rootfs);
+        // 11. The namespaces exist and the mounts are in place: prestart and
+        //     createRuntime run now in runac's namespaces (by the parent),
+        //     createContainer here, in the container's mount namespace.
+        if (!config.hooks.prestart.empty() || !config.hooks.create_runtime.empty()) {
+            parent.send(Msg::RunHooks);
+            parent.expect(Msg::HooksDone, "container init");
+        }
+        run_hooks(config.hooks.create_container, "createContainer", state);
+        // 12. Into the rootfs; the host's "/" is detached.
+        enter_rootfs(config, req.no_pivot);
+        // 13. The terminal, while /dev is still writable.
+        if (config.process.terminal) {
+            UniqueFd master = open_container_console(config.process.console_size, Console::Bind);
+            parent.send(Msg::Console, "", master.get());
+        }
+        // 14. sysctls, read-only and masked paths, a read-only root.
+        finish_rootfs(config);
+        // 15. The program is found in the container's filesystem, as the
+        //     container's root still: process.user may not read everything.
+        Program program = prepare_program(config.process);
+        // 16-17. Confined: nothing after this needs a privilege.
+        confine(req.confinement, parent);
+        parent.send(Msg::Ready);
         ::close(req.sync_fd);
-
-        // Parked until `runac start` writes one byte into the exec fifo.
+        // 18. Parked until `runac start` writes one byte into the exec fifo.
         char byte;
         for (;;) {
             ssize_t n = ::read(req.fifo_fd, &byte, 1);
             if (n == 1) break;
             if (n < 0 && errno == EINTR) continue;
-            ::_exit(1);
+            fail_to_stderr("the exec fifo closed before start", 1);
         }
         ::close(req.fifo_fd);
-        // startContainer hooks: inside the container, before the program.
-        if (!config.hooks.start_container.empty()) {
-            try {
-                run_hooks(config.hooks.start_container, "startContainer", state_with_status(state_json, "running"));
-            } catch (const Error& e) {
-                std::string msg = std::string(e.what()) + "\n";
-                (void)!::write(2, msg.data(), msg.size());
-                ::_exit(1);
-            }
+        // 19. startContainer hooks, inside the container, before the program;
+        //     they see the container as runc shows it then: created.
+        state.status = oci::Status::Created;
+        try {
+            run_hooks(config.hooks.start_container, "startContainer", state);
+        } catch (const Error& e) {
+            fail_to_stderr(e.what(), 1);
         }
-        std::string msg = exec_program(program) + "\n";
-        (void)!::write(2, msg.data(), msg.size());
-        ::_exit(127);
+        // 20. The program.
+        fail_to_stderr(exec_program(program), 127);
     } catch (const std::exception& e) {
-        fail_to_parent(req.sync_fd, e.what());
+        parent.fail(e.what());
     }
 }
 
@@ -174,24 +188,21 @@ Cloned spawn_through_joiner(const InitRequest& req, unsigned long flags, int cgr
             int pidfd = -1;
             Cloned init = clone_process(flags | CLONE_PARENT, cgroup_fd, &pidfd);
             if (init.pid == 0) run_init(req, true);
-            send_with_fd(theirs.get(), init.in_cgroup ? "init:cgroup" : "init", pidfd);
+            Channel(theirs.get()).send(Msg::InitCloned, init.in_cgroup ? "cgroup" : "", pidfd);
             ::_exit(0);
         } catch (const std::exception& e) {
-            fail_to_parent(theirs.get(), e.what());
+            Channel(theirs.get()).fail(e.what());
         }
     }
     ChildProcess reaped(joiner.pid);
     theirs.reset();
-    auto msg = receive_message(ours.get());
-    if (!msg) throw Error("the namespace joiner died");
-    UniqueFd pidfd(msg->fd);
-    if (starts_with(msg->text, "error:")) throw Error(msg->text.substr(6));
+    Message msg = Channel(ours.get()).expect(Msg::InitCloned, "runac create (from the namespace joiner)");
     // The pidfd's fdinfo names the pid as runac's pid namespace sees it.
     pid_t pid = 0;
-    for (auto& line : split(read_file("/proc/self/fdinfo/" + std::to_string(pidfd.get())), '\n'))
+    for (auto& line : split(read_file("/proc/self/fdinfo/" + std::to_string(msg.fd.get())), '\n'))
         if (starts_with(line, "Pid:")) pid = static_cast<pid_t>(std::stol(line.substr(4)));
-    if (pid <= 0) throw Error("the container init exited before it was ready");
-    return {pid, msg->text == "init:cgroup"};
+    if (pid <= 0) throw Error("container init exited before it was ready (before runac could send it go)");
+    return {pid, msg.payload == "cgroup"};
 }
 
 }  // namespace

@@ -5,14 +5,14 @@
 #include <vector>
 
 #include "linux/namespaces.hpp"
-#include "linux/seccomp.hpp"
+#include "linux/program.hpp"
 #include "oci/config.hpp"
 
 namespace runac::linux {
 
 struct InitRequest {
     const oci::Config* config = nullptr;
-    const SeccompFilter* seccomp = nullptr;  // compiled by the parent, loaded by the init
+    Confinement confinement;  // of config.process
     std::string id;
     std::string bundle;
     std::vector<std::string> cgroup_paths;
@@ -20,17 +20,17 @@ struct InitRequest {
     int fifo_fd = -1;  // exec fifo, O_RDWR: one byte from `runac start` releases the init
     bool no_pivot = false;
     bool no_new_keyring = false;
-    int preserve_fds = 0;
     std::vector<int> idmapped_trees;  // per config mount: a detached idmapped tree, or -1
 };
 
 // Clones the init into the config's new namespaces (joining those given by
-// path) and returns its pid. The child waits for "go" on the sync channel,
-// builds the container, may pass a seccomp notify fd ("seccomp-notify"),
-// answers "ready" (or "error:MESSAGE"), then parks on the exec fifo until
-// `start`: after that only read(2) and execve(2) remain, so everything that
-// can fail is reported by `create`, and the seccomp filter sees no syscall
-// of runac's own but those two.
+// path) and returns its pid. The conversation on the sync channel, from the
+// init's side: receive Go (the state), send RunHooks and receive HooksDone
+// when there are prestart or createRuntime hooks, send Console and
+// SeccompNotify when there is a terminal or a listener, then Ready (or
+// Failed at any point). It then parks on the exec fifo until `start`:
+// after that only read(2), the startContainer hooks and execve(2) remain,
+// so everything that can fail is reported by `create`.
 // With `cgroup_fd` (a cgroup v2 directory) the init is born in that cgroup.
 Cloned spawn_init(const InitRequest& request, int cgroup_fd);
 

@@ -1,6 +1,5 @@
 #include "linux/join.hpp"
 
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "common/error.hpp"
@@ -14,21 +13,29 @@ namespace runac::linux {
 
 namespace {
 
+// The same steps as the init's (linux/init.cpp) where they apply to a
+// process that enters a built container: the host's root until it joins
+// the user namespace, that namespace's root until confine, then the
+// container's process.
 [[noreturn]] void run_joined(const JoinRequest& req) {
-    const oci::Process& process = *req.process;
+    const oci::Process& process = *req.confinement.process;
+    const Channel parent(req.sync_fd);
     try {
+        // 1. A clean slate: default signals, none of runac's fds but the
+        //    channel and the namespaces.
         reset_signal_handling();
         std::vector<int> keep = {req.sync_fd};
         for (auto& [type, fd] : req.namespaces) keep.push_back(fd);
-        close_fds_except(req.preserve_fds, keep);
-        auto go = receive_message(req.sync_fd);
-        if (!go || go->text != "go") ::_exit(1);
-        // Born non-dumpable (clone_process): though the container's
-        // processes can see it, none of them may ptrace it or open its
-        // /proc/PID/exe (runac's binary on the host: the CVE-2019-5736 class).
-        // The user namespace after the others, which the host's root may
-        // enter whoever owns them; the mount namespace last: joining it also
-        // moves our root and cwd to the container's root.
+        close_fds_except(req.confinement.preserve_fds, keep);
+        // 2. The parent has placed us in the container's cgroups.
+        parent.expect(Msg::Go, "exec'd process");
+        // 3. The container's namespaces. Born non-dumpable (clone_process):
+        //    though the container's processes can see us, none may ptrace
+        //    us or open our /proc/PID/exe (runac's binary on the host: the
+        //    CVE-2019-5736 class). The user namespace after the others,
+        //    which the host's root may enter whoever owns them; the mount
+        //    namespace last: joining it also moves our root and cwd to the
+        //    container's root.
         using oci::NamespaceType;
         auto join = [&](auto wanted) {
             for (auto& [type, fd] : req.namespaces)
@@ -37,25 +44,24 @@ namespace {
         join([](NamespaceType t) { return t != NamespaceType::User && t != NamespaceType::Mount; });
         join([](NamespaceType t) { return t == NamespaceType::User; });
         join([](NamespaceType t) { return t == NamespaceType::Mount; });
-        bool user = false;
-        for (auto& [type, fd] : req.namespaces) user = user || type == NamespaceType::User;
         for (auto& [type, fd] : req.namespaces) ::close(fd);
-        if (user) {
-            become_namespace_root();
-            ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // a change of uid resets it
-        }
+        // 6. The user namespace's root, as the init became.
+        if (req.confinement.linux->has_namespace(NamespaceType::User)) become_namespace_root();
+        // 13. A terminal of its own, on the container's devpts.
         if (process.terminal) {
             UniqueFd master = open_container_console(process.console_size, Console::Leave);
-            send_with_fd(req.sync_fd, "console", master.get());
+            parent.send(Msg::Console, "", master.get());
         }
+        // 15-17. Found, then confined exactly as the init.
         Program program = prepare_program(process);
-        confine(process, req.config->linux, req.seccomp, req.sync_fd, req.preserve_fds);
-        send_message(req.sync_fd, "ready");
+        confine(req.confinement, parent);
+        parent.send(Msg::Ready);
+        // 20. The program; the channel closes with the exec (O_CLOEXEC).
         std::string error = exec_program(program);
-        send_message(req.sync_fd, "error:" + error);
+        parent.send(Msg::Failed, error);
         ::_exit(127);
     } catch (const std::exception& e) {
-        fail_to_parent(req.sync_fd, e.what());
+        parent.fail(e.what());
     }
 }
 

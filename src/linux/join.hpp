@@ -7,27 +7,24 @@
 #include <vector>
 
 #include "linux/namespaces.hpp"
-#include "linux/seccomp.hpp"
+#include "linux/program.hpp"
 #include "oci/config.hpp"
 
 namespace runac::linux {
 
 struct JoinRequest {
-    const oci::Config* config = nullptr;     // the container's (personality)
-    const oci::Process* process = nullptr;   // what to run
-    const SeccompFilter* seccomp = nullptr;  // the container's filter, compiled by the parent
+    Confinement confinement;  // what to run, confined as the container's init
     // The init's namespaces, opened by the parent (all but pid, which the
     // parent itself enters so that the clone lands in it).
     std::vector<std::pair<oci::NamespaceType, int>> namespaces;
     int sync_fd = -1;  // the child's end of the parent <-> process channel
-    int preserve_fds = 0;
 };
 
-// Clones the process. It waits for "go" (the parent placed it in its
-// cgroups), joins the namespaces, may pass its pty master ("console") and a
-// seccomp notify fd ("seccomp-notify"), reports "ready" and execs; a
-// failure comes back as "error:MESSAGE", and EOF after "ready" means the
-// program runs.
+// Clones the process. It waits for Go (the parent placed it in its
+// cgroups), joins the namespaces, may send its pty master (Console) and a
+// seccomp notify fd (SeccompNotify), sends Ready and execs; a failure
+// comes back as Failed (after Ready too: the exec failed), and EOF after
+// Ready means the program runs.
 Cloned spawn_joined(const JoinRequest& request, int cgroup_fd);
 
 }  // namespace runac::linux

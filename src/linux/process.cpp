@@ -21,6 +21,14 @@ ChildProcess::~ChildProcess() {
     while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {}
 }
 
+std::string how_child_ended(pid_t pid) {
+    siginfo_t info = {};
+    while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) != 0)
+        if (errno != EINTR) return "its exit status is unknown";
+    if (info.si_code == CLD_EXITED) return "exited with status " + std::to_string(info.si_status);
+    return "killed by signal " + std::to_string(info.si_status) + " (" + ::strsignal(info.si_status) + ")";
+}
+
 std::optional<ProcStat> read_proc_stat(pid_t pid) {
     std::optional<std::string> text;
     try {

@@ -28,6 +28,11 @@ private:
     pid_t pid_;
 };
 
+// How our child PID ended ("killed by signal 9 (Killed)", "exited with
+// status 1"), once it has: waits for it, but leaves it for its
+// ChildProcess to reap, so that nothing can signal a recycled pid.
+std::string how_child_ended(pid_t pid);
+
 // /proc/PID/stat, or nullopt when the process is gone.
 std::optional<ProcStat> read_proc_stat(pid_t pid);
 

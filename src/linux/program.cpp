@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -87,11 +88,28 @@ void check_cwd_inside_root(const std::string& cwd) {
     if (n < 0) throw_errno("process.cwd: getcwd");
 }
 
-void load_seccomp(const SeccompFilter& filter, int sync_fd) {
-    int notify_fd = filter.load();
-    if (notify_fd >= 0) {
-        send_with_fd(sync_fd, "seccomp-notify", notify_fd);
-        ::close(notify_fd);
+void load_seccomp(const SeccompFilter& filter, const Channel& parent) {
+    UniqueFd notify(filter.load());
+    if (notify) parent.send(Msg::SeccompNotify, "", notify.get());
+}
+
+// close_range(2) over [first, last], or (for the kernel that refuses it)
+// the same through /proc/self/fd, as crun does; `cloexec` marks the fds
+// instead of closing them.
+void close_range_or_each(unsigned first, unsigned last, bool cloexec) {
+    if (first > last) return;
+    if (::syscall(SYS_close_range, first, last, cloexec ? CLOSE_RANGE_CLOEXEC : 0) == 0) return;
+    std::vector<int> open;
+    try {
+        for (auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
+            open.push_back(std::stoi(entry.path().filename().string()));
+    } catch (const std::exception& e) {
+        throw Error(std::string("close runac's file descriptors: close_range failed and /proc/self/fd: ") + e.what());
+    }
+    for (int fd : open) {
+        if (fd < 0 || static_cast<unsigned>(fd) < first || static_cast<unsigned>(fd) > last) continue;
+        if (cloexec ? ::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 && errno != EBADF : ::close(fd) != 0 && errno != EBADF)
+            throw_errno("close runac's file descriptor " + std::to_string(fd));
     }
 }
 
@@ -110,10 +128,10 @@ void close_fds_except(int preserve_fds, std::vector<int> keep) {
     std::sort(keep.begin(), keep.end());
     for (int fd : keep) {
         if (fd < 0 || static_cast<unsigned>(fd) < next) continue;
-        if (static_cast<unsigned>(fd) > next) ::syscall(SYS_close_range, next, static_cast<unsigned>(fd) - 1, 0);
+        if (static_cast<unsigned>(fd) > next) close_range_or_each(next, static_cast<unsigned>(fd) - 1, false);
         next = static_cast<unsigned>(fd) + 1;
     }
-    ::syscall(SYS_close_range, next, ~0U, 0);
+    close_range_or_each(next, ~0U, false);
 }
 
 Program prepare_program(const oci::Process& process) {
@@ -130,22 +148,24 @@ Program prepare_program(const oci::Process& process) {
     return p;
 }
 
-void confine(const oci::Process& process, const oci::Linux& linux, const SeccompFilter* seccomp, int sync_fd,
-             int preserve_fds) {
+void confine(const Confinement& c, const Channel& parent) {
+    const oci::Process& process = *c.process;
     apply_scheduling(process);
-    apply_personality(linux);
+    apply_personality(*c.linux);
     apply_apparmor_profile(process);
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
     // while runac still holds it (the filter then sees the steps below).
-    if (seccomp && !process.no_new_privileges) load_seccomp(*seccomp, sync_fd);
+    if (c.seccomp && !process.no_new_privileges) load_seccomp(*c.seccomp, parent);
     apply_user_and_capabilities(process);
     ::umask(process.user.umask.value_or(022));
     apply_no_new_privileges(process);
     // Only the fds asked for cross into the program (3 .. 3+preserve-1);
-    // whatever else is still open is closed by the exec.
-    for (int fd = 3; fd < 3 + preserve_fds; fd++) ::fcntl(fd, F_SETFD, 0);
-    ::syscall(SYS_close_range, 3 + preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-    if (seccomp && process.no_new_privileges) load_seccomp(*seccomp, sync_fd);
+    // whatever else is still open is closed by the exec. A preserved fd the
+    // caller did not open is simply not there.
+    for (int fd = 3; fd < 3 + c.preserve_fds; fd++)
+        if (::fcntl(fd, F_SETFD, 0) != 0 && errno != EBADF) throw_errno("--preserve-fds: fd " + std::to_string(fd));
+    close_range_or_each(3 + static_cast<unsigned>(c.preserve_fds), ~0U, true);
+    if (c.seccomp && process.no_new_privileges) load_seccomp(*c.seccomp, parent);
 }
 
 std::string exec_program(const Program& program) {

@@ -6,9 +6,21 @@
 #include <vector>
 
 #include "linux/seccomp.hpp"
+#include "linux/sync.hpp"
 #include "oci/config.hpp"
 
 namespace runac::linux {
+
+// Everything runac applies to a process on its way into the container: the
+// init's and every exec'd process's are built from the same fields, so that
+// a later process never gets less confinement than the init. What a policy
+// adds joins here.
+struct Confinement {
+    const oci::Process* process = nullptr;
+    const oci::Linux* linux = nullptr;       // the container's (personality)
+    const SeccompFilter* seccomp = nullptr;  // compiled by the parent
+    int preserve_fds = 0;                    // fds 3 .. 3+N-1 cross into the program
+};
 
 // What execve(2) receives, with its pointer arrays built in advance: once
 // the seccomp filter is loaded runac allocates nothing more.
@@ -30,6 +42,7 @@ void reset_signal_handling();
 // Closes every descriptor from 3 on except the caller's preserved ones
 // (3 .. 3+preserve_fds-1) and `keep`: a clone copies all of runac's fds (a
 // state lock, log files), and O_CLOEXEC would only drop them at execve.
+// Throws when it cannot: a leaked host fd is the CVE-2024-21626 class.
 void close_fds_except(int preserve_fds, std::vector<int> keep);
 
 // Inside the container (its root in place): enters process.cwd, finds the
@@ -37,13 +50,12 @@ void close_fds_except(int preserve_fds, std::vector<int> keep);
 // maps to 127) and completes the environment (HOME from /etc/passwd).
 Program prepare_program(const oci::Process& process);
 
-// scheduling, personality, seccomp, user, capabilities,
-// umask and noNewPrivileges, in the order the kernel needs them. A seccomp
-// notify fd is sent on `sync_fd` ("seccomp-notify"). Afterwards only the
-// handshake with runac and execve(2) remain, so whatever can fail has
-// failed, and the seccomp filter sees almost none of runac's own syscalls.
-void confine(const oci::Process& process, const oci::Linux& linux, const SeccompFilter* seccomp, int sync_fd,
-             int preserve_fds);
+// Scheduling, personality, AppArmor, seccomp, user, capabilities, umask
+// and noNewPrivileges, in the order the kernel needs them. A seccomp notify
+// fd goes to the parent (SeccompNotify). Afterwards only the handshake with
+// runac and execve(2) remain, so whatever can fail has failed, and the
+// seccomp filter sees almost none of runac's own syscalls.
+void confine(const Confinement& c, const Channel& parent);
 
 // execve(2); returns only on failure, with the error text.
 std::string exec_program(const Program& program);

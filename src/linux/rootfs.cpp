@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <sstream>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -13,6 +12,7 @@
 #include "cgroups/cgroup.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
+#include "common/mountinfo.hpp"
 #include "linux/copy_up.hpp"
 #include "linux/devices.hpp"
 #include "linux/inroot.hpp"
@@ -71,20 +71,6 @@ bool bind_host_instead(int root, const oci::Mount& m, const std::string& type, c
     return true;
 }
 
-// mountinfo escapes space, tab, newline and backslash as "\ooo".
-std::string unescape_mountinfo(const std::string& field) {
-    std::string out;
-    for (size_t i = 0; i < field.size(); i++) {
-        if (field[i] == '\\' && i + 3 < field.size()) {
-            out += static_cast<char>(std::stoi(field.substr(i + 1, 3), nullptr, 8));
-            i += 3;
-        } else {
-            out += field[i];
-        }
-    }
-    return out;
-}
-
 // pivot_root refuses a new root whose parent mount is shared, and a shared
 // parent would carry the rootfs bind (and every mount beneath it) to its
 // peers: on a host whose "/" is shared, to the host itself. So when
@@ -93,16 +79,11 @@ std::string unescape_mountinfo(const std::string& field) {
 void make_rootfs_parent_private(const std::string& rootfs) {
     struct statx stx;
     if (::statx(AT_FDCWD, rootfs.c_str(), 0, STATX_MNT_ID, &stx) != 0) throw_errno("statx " + rootfs);
-    std::istringstream mi(read_file("/proc/self/mountinfo"));
-    for (std::string line; std::getline(mi, line);) {
-        // id parent maj:min root mountpoint opts [optional...] - fstype source superopts
-        std::istringstream f(line);
-        std::string id, parent, dev, root, mountpoint, opts, tok;
-        f >> id >> parent >> dev >> root >> mountpoint >> opts;
-        if (id != std::to_string(stx.stx_mnt_id)) continue;
-        while (f >> tok && tok != "-")
-            if (starts_with(tok, "shared:"))
-                do_mount("", unescape_mountinfo(mountpoint), "", MS_PRIVATE, "", "the mount holding the rootfs (private)");
+    for (const MountInfo& m : read_mountinfo()) {
+        if (m.id != static_cast<int>(stx.stx_mnt_id)) continue;
+        for (auto& tag : m.optional)
+            if (starts_with(tag, "shared:"))
+                do_mount("", m.mountpoint, "", MS_PRIVATE, "", "the mount holding the rootfs (private)");
         return;
     }
 }
@@ -139,7 +120,9 @@ void mount_cgroup_v1(int root, const oci::Mount& m, const MountOptions& opts, co
             while (i <= name.size()) {
                 size_t j = name.find(',', i);
                 if (j == std::string::npos) j = name.size();
-                ::symlinkat(name.c_str(), dir.get(), name.substr(i, j - i).c_str());
+                std::string alias = name.substr(i, j - i);
+                if (::symlinkat(name.c_str(), dir.get(), alias.c_str()) != 0 && errno != EEXIST)
+                    throw_errno(m.destination + "/" + alias + ": symlink to " + name);
                 i = j + 1;
             }
         }
@@ -275,6 +258,10 @@ void readonly_path(const std::string& path) {
     remount(path, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | keep, path + " (read-only)");
 }
 
+unsigned long rootfs_propagation(const oci::Config& config) {
+    return config.linux.rootfs_propagation.empty() ? (MS_SLAVE | MS_REC) : propagation_flag(config.linux.rootfs_propagation);
+}
+
 void write_sysctls(const oci::Config& config) {
     for (auto& [key, value] : config.linux.sysctl) {
         std::string path = "/proc/sys/" + key;
@@ -290,13 +277,11 @@ void write_sysctls(const oci::Config& config) {
 
 }  // namespace
 
-void setup_rootfs(const oci::Config& config, const RootfsOptions& options) {
+void mount_rootfs(const oci::Config& config, const RootfsOptions& options) {
     const std::string& rootfs = config.root_path;
     // Mount events must not leak from the container to the host: everything
     // becomes a slave of the host (or what rootfsPropagation asks) first.
-    unsigned long prop = config.linux.rootfs_propagation.empty() ? (MS_SLAVE | MS_REC)
-                                                                 : propagation_flag(config.linux.rootfs_propagation);
-    do_mount("", "/", "", prop, "", "/ (propagation)");
+    do_mount("", "/", "", rootfs_propagation(config), "", "/ (propagation)");
     if (!is_dir(rootfs)) throw Error("root.path: " + rootfs + " is not a directory");
     make_rootfs_parent_private(rootfs);
     // pivot_root needs the rootfs to be a mount point.
@@ -315,19 +300,21 @@ void setup_rootfs(const oci::Config& config, const RootfsOptions& options) {
             throw Error("process.cwd: " + std::string(e.what()));
         }
     }
+}
 
-    if (options.before_pivot) options.before_pivot();
-    if (options.no_pivot)
-        move_into(rootfs);
+void enter_rootfs(const oci::Config& config, bool no_pivot) {
+    if (no_pivot)
+        move_into(config.root_path);
     else
-        pivot_into(rootfs);
-    if (options.after_pivot) options.after_pivot();
+        pivot_into(config.root_path);
+}
 
+void finish_rootfs(const oci::Config& config) {
     write_sysctls(config);
     for (auto& p : config.linux.readonly_paths) readonly_path(p);
     for (auto& p : config.linux.masked_paths) mask_path(p);
     if (config.root_readonly) remount("/", MS_BIND | MS_REMOUNT | MS_RDONLY, "/ read-only");
-    if (!config.linux.rootfs_propagation.empty()) do_mount("", "/", "", prop, "", "/ (propagation)");
+    if (!config.linux.rootfs_propagation.empty()) do_mount("", "/", "", rootfs_propagation(config), "", "/ (propagation)");
 }
 
 }  // namespace runac::linux

@@ -2,7 +2,6 @@
 // the rootfs becomes a mount, config mounts and device nodes go in (every
 // target resolved inside the rootfs), then pivot_root and the path masks.
 #pragma once
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,20 +10,23 @@
 namespace runac::linux {
 
 struct RootfsOptions {
-    bool no_pivot = false;
     bool cgroup_namespace = false;  // the container has its own
     bool user_namespace = false;    // runac runs as the root of the container's user namespace
     std::vector<std::string> cgroup_paths;  // the container's cgroups, for "cgroup" mounts
     std::vector<int> idmapped_trees;        // per config mount: a detached idmapped tree, or -1
-    // Runs once the mounts are in place, before pivot_root (the hooks' moment).
-    std::function<void()> before_pivot;
-    // Runs right after pivot_root, while /dev is still writable (the console).
-    std::function<void()> after_pivot;
 };
 
-// Runs in the container's mount namespace, in the bundle directory (where
-// relative sources are), before the process is switched to the container's
-// user. Afterwards "/" is the container's rootfs.
-void setup_rootfs(const oci::Config& config, const RootfsOptions& options);
+// The three stages, in this order, in the container's mount namespace and
+// before the process is switched to the container's user:
+// 1. the rootfs becomes a mount, the config's mounts and the devices go in
+//    and process.cwd exists; runs in the bundle directory (where relative
+//    sources are). The createContainer hooks' moment comes after it.
+void mount_rootfs(const oci::Config& config, const RootfsOptions& options);
+// 2. pivot_root (or a move and chroot with no_pivot): "/" is the rootfs.
+void enter_rootfs(const oci::Config& config, bool no_pivot);
+// 3. sysctls, readonlyPaths, maskedPaths, a read-only root and the
+//    rootfsPropagation asked for; afterwards the filesystem is as the
+//    program will see it.
+void finish_rootfs(const oci::Config& config);
 
 }  // namespace runac::linux

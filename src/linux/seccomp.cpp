@@ -6,7 +6,6 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <memory>
-#include <openssl/sha.h>
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -15,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "common/digest.hpp"
 #include "common/error.hpp"
 #include "common/fd.hpp"
 #include "common/files.hpp"
@@ -126,13 +126,7 @@ std::string cache_key(const oci::Seccomp& c) {
         w.end_array();
     }
     w.end_array();
-    std::string text = w.str();
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned char b : digest) out += {hex[b >> 4], hex[b & 15]};
-    return out;
+    return sha256_hex(w.str());
 }
 
 }  // namespace
@@ -211,7 +205,7 @@ std::vector<std::string> seccomp_architectures() {
     return out;
 }
 
-void send_to_seccomp_listener(const oci::Seccomp& config, int notify_fd, pid_t pid, const std::string& state_json) {
+void send_to_seccomp_listener(const oci::Seccomp& config, int notify_fd, pid_t pid, const oci::State& state) {
     UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!sock) throw_errno("linux.seccomp.listenerPath: socket");
     struct sockaddr_un addr = {};
@@ -220,9 +214,17 @@ void send_to_seccomp_listener(const oci::Seccomp& config, int notify_fd, pid_t p
     std::memcpy(addr.sun_path, config.listener_path.c_str(), config.listener_path.size());
     if (::connect(sock.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) != 0)
         throw_errno("linux.seccomp.listenerPath: connect " + config.listener_path);
-    std::string msg = "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":" + std::to_string(pid) +
-                      ",\"metadata\":" + json_quote(config.listener_metadata) + ",\"state\":" + state_json + "}";
-    send_with_fd(sock.get(), msg, notify_fd);
+    // runtime-spec's containerProcessState.
+    JsonWriter w;
+    w.begin_object();
+    w.key("ociVersion").value(RUNAC_SPEC_VERSION);
+    w.key("fds").strings({"seccompFd"});
+    w.key("pid").value(static_cast<int64_t>(pid));
+    w.key("metadata").value(config.listener_metadata);
+    w.key("state");
+    oci::write_state(w, state);
+    w.end_object();
+    send_with_fd(sock.get(), w.str(), notify_fd);
 }
 
 }  // namespace runac::linux

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "oci/config.hpp"
+#include "oci/state.hpp"
 
 namespace runac::linux {
 
@@ -42,6 +43,6 @@ std::vector<std::string> seccomp_architectures();
 
 // Sends the notify fd with the container's process state (runtime-spec's
 // ContainerProcessState) to the listener socket.
-void send_to_seccomp_listener(const oci::Seccomp& config, int notify_fd, pid_t pid, const std::string& state_json);
+void send_to_seccomp_listener(const oci::Seccomp& config, int notify_fd, pid_t pid, const oci::State& state);
 
 }  // namespace runac::linux

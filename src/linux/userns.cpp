@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <string>
 #include <time.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "common/error.hpp"
@@ -59,6 +60,9 @@ void become_namespace_root() {
     if (::setresgid(0, 0, 0) != 0) throw_errno("become gid 0 in the user namespace");
     if (::setgroups(0, nullptr) != 0) throw_errno("drop supplementary groups in the user namespace");
     if (::setresuid(0, 0, 0) != 0) throw_errno("become uid 0 in the user namespace");
+    // A change of uid makes a process dumpable again: it would then be open
+    // to ptrace from the container while it still holds host resources.
+    if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw_errno("prctl(PR_SET_DUMPABLE) in the user namespace");
 }
 
 void unshare_time_namespace(const oci::Linux& linux) {

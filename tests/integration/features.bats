@@ -58,7 +58,7 @@ runs_ok() {
 	runs_ok "namespaces $(feature '.linux.namespaces | join(",")')"
 	for ns in cgroup ipc mnt net pid time user uts; do
 		grep -q "^$ns:" "$BATS_TEST_TMPDIR/run.out"
-		! grep -qx "$(readlink /proc/self/ns/$ns)" "$BATS_TEST_TMPDIR/run.out"
+		run ! grep -qxF "$(readlink /proc/self/ns/$ns)" "$BATS_TEST_TMPDIR/run.out"
 	done
 }
 

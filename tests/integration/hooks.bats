@@ -53,6 +53,65 @@ hook() {
 	[ "$(jq -r .id <<<"$output")" = "$CID" ]
 }
 
+# save_state NAME DIR: a hook that saves the state on its stdin as DIR/NAME.json.
+save_state() {
+	jq -n --arg f "$2/$1.json" '{path: "/bin/sh", args: ["sh", "-c", "cat > \"$F\""], env: ["F=\($f)"]}'
+}
+
+@test "every hook receives the whole state, a 64 KiB annotation included, as runc gives it" {
+	set_cmd 'sleep 100'
+	local out=$BATS_TEST_TMPDIR
+	jq --arg big "$(head -c 65536 /dev/zero | tr '\0' a)" '.annotations.big = $big | .annotations.small = "s"' \
+		config.json >config.json.new && mv config.json.new config.json
+	update_config ".hooks = {
+		\"prestart\": [$(save_state prestart "$out")], \"createRuntime\": [$(save_state createRuntime "$out")],
+		\"createContainer\": [$(save_state createContainer "$out")],
+		\"startContainer\": [$(save_state startContainer /tmp)],
+		\"poststart\": [$(save_state poststart "$out")], \"poststop\": [$(save_state poststop "$out")]}"
+	runac create "$CID"
+	runac state "$CID" >"$out/created.json"
+	runac start "$CID"
+	wait_for_state "$CID" running
+	runac exec "$CID" cat /tmp/startContainer.json >"$out/startContainer.json"
+	runac delete --force "$CID"
+	local pid
+	pid=$(jq .pid "$out/created.json")
+	[ "$pid" -gt 0 ]
+	# Each hook sees exactly what `runac state` shows, but for status (and
+	# pid, once stopped): runc 1.1 gives startContainer "created".
+	for hook in prestart:creating createRuntime:creating createContainer:creating startContainer:created \
+		poststart:running poststop:stopped; do
+		name=${hook%%:*} want=${hook#*:}
+		echo "$name"
+		[ "$(jq -r .status "$out/$name.json")" = "$want" ]
+		[ "$(jq -r '.annotations.big | length' "$out/$name.json")" = 65536 ]
+		expected_pid=$pid
+		[ "$want" = stopped ] && expected_pid=0
+		[ "$(jq .pid "$out/$name.json")" = "$expected_pid" ]
+		diff <(jq -S 'del(.status, .pid)' "$out/created.json") <(jq -S 'del(.status, .pid)' "$out/$name.json")
+	done
+}
+
+@test "an init killed while runac runs its prestart hooks is reported with its step and its signal" {
+	update_config '.hooks.prestart = [{"path": "/bin/sh", "args": ["sh", "-c",
+		"kill -9 $(sed -n \"s/.*\\\"pid\\\":\\([0-9]*\\).*/\\1/p\")"]}]'
+	run runac create "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"container init exited before it was ready (killed by signal 9 (Killed)), after it asked for the prestart and createRuntime hooks"* ]]
+	[ -z "$(ls -A "$RUNAC_ROOT")" ]
+}
+
+@test "an init killed by a createRuntime hook is reported too, and nothing is left" {
+	update_config '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c",
+		"kill -9 $(sed -n \"s/.*\\\"pid\\\":\\([0-9]*\\).*/\\1/p\")"]}]'
+	run runac create "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"(killed by signal 9 (Killed)), after it asked for the prestart and createRuntime hooks"* ]]
+	[ -z "$(ls -A "$RUNAC_ROOT")" ]
+}
+
 @test "a failing prestart hook aborts create, names the hook and leaves nothing" {
 	update_config '.hooks.prestart = [{"path": "/bin/sh", "args": ["sh", "-c", "echo no network for you; exit 3"]}]'
 	runac create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 && false

@@ -75,11 +75,12 @@ has_options() {
 	[ "$status" -eq 0 ]
 	has_options "${lines[0]}" ro nosuid nodev noexec
 	has_options "${lines[1]}" rw
-	! has_options "${lines[1]}" nosuid 2>/dev/null
-	! has_options "${lines[1]}" noexec 2>/dev/null
 	[ "${lines[2]}" = from-bundle ]
 	[[ ${lines[3]} == *"Read-only file system"* ]]
 	[ "${lines[4]}" = rc=1 ]
+	local plain=${lines[1]}
+	run ! has_options "$plain" nosuid
+	run ! has_options "$plain" noexec
 	[ ! -e "$BUNDLE/share/x" ]
 }
 

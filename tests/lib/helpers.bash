@@ -25,6 +25,10 @@ export RUNAC RUNC
 # container, and bats reads that pipe until the container closes it.
 : "${BATS_TEST_TIMEOUT:=120}"
 
+# A command that must fail is written `run ! cmd`: under bats a bare
+# `! cmd` that is not a test's last command never fails the test.
+bats_require_minimum_version 1.5.0
+
 HELPERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOTFS_FIXTURE=${RUNAC_TEST_ROOTFS:-$BATS_RUN_TMPDIR/rootfs}
 RUNAC_ROOT=$BATS_TEST_TMPDIR/state
@@ -95,6 +99,16 @@ userns_bundle() {
 	reachable_by_all "$BUNDLE"
 	update_config ".linux.namespaces += [{\"type\": \"user\"}] | .linux.uidMappings = $USERNS_MAPS |
 		.linux.gidMappings = $USERNS_MAPS"
+}
+
+# wait_in_rootfs FILE [TIMEOUT_SECONDS=10]: wait for the container to write
+# /FILE (a non-empty file in the bundle's rootfs).
+wait_in_rootfs() {
+	local n=$((${2:-10} * 20))
+	until [[ -s $BUNDLE/rootfs/$1 ]]; do
+		((n-- > 0)) || { echo "container never wrote /$1" >&2; return 1; }
+		sleep 0.05
+	done
 }
 
 # wait_for_state ID STATE [TIMEOUT_SECONDS=10]: poll `state` until .status

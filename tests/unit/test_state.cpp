@@ -36,7 +36,7 @@ TEST_CASE("the OCI state uses runc's keys, indentation and omits empty annotatio
     s.bundle = "/b";
     s.rootfs = "/b/rootfs";
     s.created = "2026-01-02T03:04:05Z";
-    CHECK(oci_state_json(s, Status::Running, true, "") ==
+    CHECK(runac::oci::state_json(oci_state(s, Status::Running), true) ==
           "{\n"
           "  \"ociVersion\": \"1.2.0\",\n"
           "  \"id\": \"c1\",\n"
@@ -48,8 +48,27 @@ TEST_CASE("the OCI state uses runc's keys, indentation and omits empty annotatio
           "  \"owner\": \"\"\n"
           "}");
     s.annotations["k"] = "v";
-    CHECK(oci_state_json(s, Status::Stopped, false, "root") ==
+    CHECK(runac::oci::state_json(oci_state(s, Status::Stopped, "root")) ==
           R"({"ociVersion":"1.2.0","id":"c1","pid":0,"status":"stopped","bundle":"/b","rootfs":"/b/rootfs","created":"2026-01-02T03:04:05Z","owner":"root","annotations":{"k":"v"}})");
+}
+
+TEST_CASE("a state crosses the init channel unchanged, annotations of any size included") {
+    runac::oci::State s;
+    s.oci_version = "1.2.0";
+    s.id = "c1";
+    s.status = runac::oci::Status::Creating;
+    s.pid = 42;
+    s.bundle = "/b";
+    s.rootfs = "/b/rootfs";
+    s.created = "2026-01-02T03:04:05Z";
+    s.annotations["big"] = std::string(64 * 1024, 'x');
+    s.annotations["quote\"d"] = "line\nbreak";
+    runac::oci::State r = runac::oci::parse_state(runac::oci::state_json(s));
+    CHECK(runac::oci::state_json(r) == runac::oci::state_json(s));
+    CHECK(r.status == runac::oci::Status::Creating);
+    CHECK(r.annotations.at("big").size() == 64 * 1024);
+    CHECK_THROWS_WITH(runac::oci::parse_state(R"({"ociVersion":"1","id":"c","pid":1,"status":"odd"})"),
+                      doctest::Contains("status"));
 }
 
 TEST_CASE("created timestamps are RFC 3339 UTC with trimmed nanoseconds") {
