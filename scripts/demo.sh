@@ -55,10 +55,23 @@ set -e
 
 # The agent policy: a Claude Code policy (docs/agent-policy.md), what each
 # rule turns into on this kernel, and a container carrying it, which strict
-# mode refuses while this build cannot enforce every rule.
+# mode refuses while this build cannot enforce every rule (network, commands,
+# secrets, audit); then a filesystem policy this build enforces, confining
+# the container and what `runac exec` starts in it.
 policy=$repo/tests/fuzz/corpus/policy/claude-code.jsonc
 step runac policy explain claude-code.jsonc
 "$runac" policy explain "$policy" | head -40
 jq --rawfile p "$policy" '.annotations["org.agentcontainers.agent"] = $p' config.json >config.new && mv config.new config.json
 step runac create agent "(annotated with that policy)"
 "$runac" --root "$root" create agent || echo "exit status: $? (refused, nothing left behind: $(ls "$root" | wc -l) containers)"
+
+fs_policy='{"capabilities": {"filesystem": {"write": ["/workspace", "/tmp"], "deny": ["/workspace/.env"]}}, "policy": {"auditLog": false}}'
+mkdir -p rootfs/workspace && echo "TOKEN=not-for-the-agent" >rootfs/workspace/.env
+jq --arg p "$fs_policy" '.root.readonly = false | .annotations["org.agentcontainers.agent"] = $p |
+	.process.args = ["sh", "-c", "sleep 30"]' config.json >config.new && mv config.new config.json
+step runac run -d agent "(policy: $fs_policy)"
+"$runac" --root "$root" run -d agent
+probe='touch /etc/x; echo ok >/workspace/out && cat /workspace/out; cat /workspace/.env; unshare -U true; grep -E "^(CapEff|NoNewPrivs|Seccomp_filters)" /proc/self/status'
+step runac exec agent sh -c "'$probe'"
+"$runac" --root "$root" exec agent sh -c "$probe" 2>&1 || true
+"$runac" --root "$root" delete --force agent

@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <optional>
 
+#include "agent/derive.hpp"
+#include "enforce/agent_seccomp.hpp"
+#include "enforce/landlock.hpp"
+#include "linux/policy_mounts.hpp"
+
 namespace runac::agent {
 
 namespace {
@@ -10,9 +15,17 @@ namespace {
 struct Use {
     Mechanism mechanism;
     Role role;
-    bool built;
     const char* does;
 };
+
+// Whether some applier of this build covers (rule, mechanism).
+bool built(Rule rule, Mechanism mechanism) {
+    for (auto* list : {&config_edit_covers(), &enforce::landlock_covers(), &enforce::agent_seccomp_covers(),
+                       &linux::policy_mount_covers()})
+        for (auto& c : *list)
+            if (c.rule == rule && c.mechanism == mechanism) return true;
+    return false;
+}
 
 struct RuleSpec {
     Rule rule;
@@ -21,76 +34,78 @@ struct RuleSpec {
     std::vector<const char*> weaknesses;
 };
 
-// The table. `built` says whether this build applies that layer for that
-// rule; nothing is built yet. The order of Alternative entries is the order
-// of preference.
+// The table. The order of Alternative entries is the order of preference
+// among those this build applies.
 const std::vector<RuleSpec>& table() {
     static const std::vector<RuleSpec> specs = {
         {Rule::Baseline, "baseline",
-         {{Mechanism::Mounts, Role::Required, false,
-           "read-only rootfs; nosuid,nodev,noexec on writable mounts; runtime sockets refused as mounts; /proc masks"},
-          {Mechanism::Capabilities, Role::Required, false,
+         {{Mechanism::Mounts, Role::Required,
+           "read-only rootfs and every mount the policy does not list; nosuid,nodev on what stays writable; "
+           "runtime sockets refused as mounts; /proc masks"},
+          {Mechanism::Capabilities, Role::Required,
            "all capabilities dropped (no raw or packet sockets); noNewPrivileges; a new PID namespace"},
-          {Mechanism::Seccomp, Role::Required, false,
+          {Mechanism::Seccomp, Role::Required,
            "the agent seccomp baseline, stacked on the engine's filter (no ptrace, bpf, mount, unshare, ...)"},
-          {Mechanism::AppArmor, Role::Extra, false, "a profile generated from the policy (file and network rules)"}},
+          {Mechanism::AppArmor, Role::Extra, "a profile generated from the policy (file and network rules)"}},
          {}},
         {Rule::FilesystemRead, "filesystem.read",
-         {{Mechanism::Landlock, Role::Required, false, "read rights only below the listed paths"}},
+         {{Mechanism::Landlock, Role::Required, "read rights only below the listed paths"}},
          {}},
         {Rule::FilesystemWrite, "filesystem.write",
-         {{Mechanism::Mounts, Role::Required, false, "a writable bind of each path onto itself unless already a mount"},
-          {Mechanism::Landlock, Role::Required, false,
+         {{Mechanism::Mounts, Role::Required, "a writable bind of each path onto itself unless already a mount"},
+          {Mechanism::Landlock, Role::Required,
            "write rights below the paths (with REFER, TRUNCATE, IOCTL_DEV where the ABI has them)"}},
          {}},
         {Rule::FilesystemDeny, "filesystem.deny",
-         {{Mechanism::Mounts, Role::Required, false, "a mode-000 over-mount of each path that exists at create"},
-          {Mechanism::Landlock, Role::Required, false, "no rights granted on the paths"},
-          {Mechanism::BpfLsm, Role::Extra, false, "file_open refuses the paths"}},
-         {"a path that does not exist at create gets no over-mount, only the other layers"}},
+         {{Mechanism::Mounts, Role::Required, "a mode-000 over-mount of each path that exists at create"},
+          {Mechanism::Landlock, Role::Extra,
+           "no rights on the paths where they lie outside every granted tree (Landlock only grants)"},
+          {Mechanism::BpfLsm, Role::Extra, "file_open refuses the paths"}},
+         {"a path that does not exist at create gets no over-mount, only the other layers",
+          "a second hard link to a denied file, one the image already had, is not covered"}},
         {Rule::Commands, "shell.commands",
-         {{Mechanism::Landlock, Role::Required, false,
+         {{Mechanism::Landlock, Role::Required,
            "EXECUTE only on the allowed binaries, the entrypoint and the dynamic loader"},
-          {Mechanism::BpfLsm, Role::Extra, false,
+          {Mechanism::BpfLsm, Role::Extra,
            "bprm_check_security (live approval possible) and mmap_file (closes the ld.so path)"}},
          {"a multi-call binary (busybox) allows all of its applets",
           "an allowed interpreter (sh, python, node) runs any script",
           "`ld.so BINARY` maps a binary that is not allowed without execve (closed only by BPF LSM mmap_file)"}},
         {Rule::CommandArguments, "shell.commands arguments",
-         {{Mechanism::ExecBoundary, Role::Required, false,
+         {{Mechanism::ExecBoundary, Role::Required,
            "subcommands and denyArgs checked when `runac exec` starts a process"}},
          {"processes the agent starts itself are checked by binary, not by arguments"}},
         {Rule::MemfdExec, "memfd-exec",
-         {{Mechanism::MemfdNoexec, Role::Alternative, false, "vm.memfd_noexec=2 in the container's PID namespace"},
-          {Mechanism::BpfLsm, Role::Alternative, false, "the exec check refuses memfd files"},
-          {Mechanism::Seccomp, Role::Alternative, false, "memfd_create refused altogether"}},
+         {{Mechanism::MemfdNoexec, Role::Alternative, "vm.memfd_noexec=2 in the container's PID namespace"},
+          {Mechanism::BpfLsm, Role::Alternative, "the exec check refuses memfd files"},
+          {Mechanism::Seccomp, Role::Alternative, "memfd_create refused altogether"}},
          {"Landlock does not cover memfds"}},
         {Rule::Egress, "network.egress",
-         {{Mechanism::CgroupBpf, Role::Required, false,
+         {{Mechanism::CgroupBpf, Role::Required,
            "connect4/6, sendmsg4/6 (UDP) and sock_create on the container's cgroup, attached before its process exists"},
-          {Mechanism::Monitor, Role::Required, false,
+          {Mechanism::Monitor, Role::Required,
            "a resolver in the container's network namespace answers only allowed names and adds their addresses"}},
          {"names are DNS-following: a name is reachable at the addresses the resolver answered for it"}},
         {Rule::NetworkDeny, "network.deny",
-         {{Mechanism::CgroupBpf, Role::Required, false, "the denied addresses win over egress in the same programs"}},
+         {{Mechanism::CgroupBpf, Role::Required, "the denied addresses win over egress in the same programs"}},
          {}},
         {Rule::Secrets, "secrets",
-         {{Mechanism::Mounts, Role::Required, false,
+         {{Mechanism::Mounts, Role::Required,
            "a tmpfs at /run/secrets (0700), one 0400 file per secret; env:// variables removed from the environment"}},
          {}},
         {Rule::SecretTools, "secrets.allowedTools",
-         {{Mechanism::BpfLsm, Role::Required, false, "file_open checked against the opener's executable"}},
+         {{Mechanism::BpfLsm, Role::Required, "file_open checked against the opener's executable"}},
          {"only BPF LSM can do this: AppArmor cannot widen access per tool under noNewPrivileges"}},
         {Rule::Escalation, "policy.escalation",
-         {{Mechanism::Monitor, Role::Required, false,
+         {{Mechanism::Monitor, Role::Required,
            "denied actions become approval requests (runac approvals, approve, deny)"}},
          {}},
         {Rule::AuditLog, "policy.auditLog",
-         {{Mechanism::AuditLog, Role::Required, false,
+         {{Mechanism::AuditLog, Role::Required,
            "hash-chained JSON lines per container: lifecycle steps and the denials the kernel reports"}},
          {}},
         {Rule::SessionTimeout, "policy.sessionTimeout",
-         {{Mechanism::Monitor, Role::Required, false,
+         {{Mechanism::Monitor, Role::Required,
            "kills the container at expiry; a later runac command on an expired container kills it too"}},
          {}},
     };
@@ -174,7 +189,7 @@ RuleReport assess_rule(const RuleSpec& spec, const std::string& subject, const l
     bool alternative_chosen = false, has_alternatives = false;
     std::vector<std::string> lacking;
     for (auto& use : spec.uses) {
-        LayerCheck c{use.mechanism, use.role, use.does, use.built, true, false, ""};
+        LayerCheck c{use.mechanism, use.role, use.does, built(spec.rule, use.mechanism), true, false, ""};
         if (auto layer = kernel_layer(use.mechanism)) {
             c.available = layer_feature(k, *layer).available;
             c.detail = layer_feature(k, *layer).detail;
@@ -184,10 +199,15 @@ RuleReport assess_rule(const RuleSpec& spec, const std::string& subject, const l
             if (!c.available) lacking.push_back(std::string(mechanism_name(use.mechanism)) + " (" + c.detail + ")");
         } else if (use.role == Role::Alternative) {
             has_alternatives = true;
-            if (c.available && !alternative_chosen) c.used = alternative_chosen = true;
         }
         r.layers.push_back(c);
     }
+    // The first alternative this kernel has and this build applies; else the
+    // first the kernel has (the rule is then not built).
+    for (bool need_built : {true, false})
+        for (auto& c : r.layers)
+            if (!alternative_chosen && c.role == Role::Alternative && c.available && (c.built || !need_built))
+                c.used = alternative_chosen = true;
     if (has_alternatives && !alternative_chosen) {
         for (auto& c : r.layers)
             if (c.role == Role::Alternative) lacking.push_back(std::string(mechanism_name(c.mechanism)) + " (" + c.detail + ")");

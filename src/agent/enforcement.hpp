@@ -1,32 +1,26 @@
 // Which layer enforces each rule of a policy, on this kernel, in this build:
-// the one table of rule -> layers (enforcement.cpp). A later change that
-// builds a layer for a rule flips that entry's `built` there, and create's
-// admission and `policy explain` follow.
+// the one table of rule -> layers (enforcement.cpp). A layer counts as
+// built for a rule when the code that applies it says it covers that rule
+// (each applier's Covers list), and create's admission and `policy
+// explain` follow.
 #pragma once
 #include <string>
 #include <vector>
 
 #include "agent/policy.hpp"
+#include "enforce/coverage.hpp"
 #include "linux/kernel_features.hpp"
 
 namespace runac::agent {
 
-// A kernel layer, or one of runac's own steps (mounts, the monitor...).
-enum class Mechanism {
-    Mounts, Capabilities, Landlock, Seccomp, CgroupBpf, BpfLsm, AppArmor, MemfdNoexec,
-    ExecBoundary, Monitor, AuditLog,
-};
+using enforce::Mechanism;
+using enforce::Rule;
 const char* mechanism_name(Mechanism m);
 
 enum class Role {
     Required,     // the rule is not enforced without it
-    Alternative,  // the first available of a rule's alternatives is used
+    Alternative,  // the first of a rule's alternatives this kernel has (and this build applies) is used
     Extra,        // defence in depth where the kernel has it
-};
-
-enum class Rule {
-    Baseline, FilesystemRead, FilesystemWrite, FilesystemDeny, Commands, CommandArguments, MemfdExec,
-    Egress, NetworkDeny, Secrets, SecretTools, Escalation, AuditLog, SessionTimeout,
 };
 
 enum class RuleStatus { Enforced, NotBuilt, KernelLacks };

@@ -128,10 +128,16 @@ oci::Config Container::config() const {
     return oci::parse_config(read_file(dir_ + "/config.json"), state_.bundle);
 }
 
+std::optional<enforce::Plan> Container::plan() const {
+    auto text = read_file_if_exists(plan_path());
+    if (!text) return std::nullopt;
+    return enforce::parse_plan(*text);
+}
+
 void Container::save() const { write_file_atomic(dir_ + "/state.json", serialize(state_), 0600); }
 
 void Container::remove_dir() const {
-    for (const char* f : {"state.json", "exec.fifo", "config.json"})
+    for (const char* f : {"state.json", "exec.fifo", "config.json", "plan.json", "deny"})
         if (::unlink((dir_ + "/" + f).c_str()) != 0 && errno != ENOENT) throw_errno("remove " + dir_ + "/" + f);
     if (::rmdir(dir_.c_str()) != 0 && errno != ENOENT) throw_errno("remove " + dir_);
 }

@@ -2,6 +2,7 @@
 // that parks the init until `start`, and the lock that serialises runac
 // commands on it.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "common/error.hpp"
 #include "common/fd.hpp"
 #include "container/state.hpp"
+#include "enforce/plan.hpp"
 #include "oci/config.hpp"
 
 namespace runac::container {
@@ -42,6 +44,12 @@ public:
     const ContainerState& state() const { return state_; }
     const std::string& dir() const { return dir_; }
     std::string fifo_path() const { return dir_ + "/exec.fifo"; }
+    // With an agent policy: its enforcement plan (root-only), and the empty
+    // mode-000 file its deny over-mounts bind.
+    std::string plan_path() const { return dir_ + "/plan.json"; }
+    std::string deny_file_path() const { return dir_ + "/deny"; }
+    // The plan `runac exec` applies too; nullopt for a container without a policy.
+    std::optional<enforce::Plan> plan() const;
 
     // Live status: the init's identity, the exec fifo and the freezer decide.
     Status status() const;

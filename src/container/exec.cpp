@@ -6,7 +6,9 @@
 
 #include <optional>
 
+#include "agent/derive.hpp"
 #include "cgroups/cgroup.hpp"
+#include "enforce/agent_seccomp.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "common/log.hpp"
@@ -147,12 +149,19 @@ void serve_process(const linux::Channel& process, const Container& c, const oci:
 pid_t exec(const Container& c, const ExecOptions& options) {
     check_status(c, options.ignore_paused);
     oci::Config config = c.config();
-    const oci::Process& process = options.process;
+    // A policy container's processes all get its confinement: the same
+    // process baseline, Landlock domain and agent filter as its init.
+    std::optional<enforce::Plan> plan = c.plan();
+    oci::Process process = options.process;
+    if (plan) agent::apply_process_baseline(process);
     if (!process.apparmor_profile.empty() && !linux::apparmor_enabled())
         log::debug("process.apparmorProfile ignored: AppArmor is not enabled on this host");
     // The container's filter applies to every process in it.
     std::optional<linux::SeccompFilter> seccomp;
     if (config.linux.seccomp) seccomp.emplace(*config.linux.seccomp, linux::kSeccompCacheDir);
+    std::optional<linux::SeccompFilter> agent_seccomp;
+    if (plan && plan->agent_seccomp)
+        agent_seccomp.emplace(enforce::agent_seccomp(plan->refuse_memfd), linux::kSeccompCacheDir);
     cgroups::Cgroup cgroup = cgroups::Cgroup::from_paths(target_cgroups(c.state().cgroup_paths, options.cgroups));
     InitNamespaces ns = open_namespaces(c, config);
 
@@ -164,6 +173,8 @@ pid_t exec(const Container& c, const ExecOptions& options) {
     request.confinement.linux = &config.linux;
     request.confinement.seccomp = seccomp ? &*seccomp : nullptr;
     request.confinement.preserve_fds = options.preserve_fds;
+    request.confinement.landlock = plan ? &plan->landlock : nullptr;
+    request.confinement.agent_seccomp = agent_seccomp ? &*agent_seccomp : nullptr;
     for (auto& [type, fd] : ns.fds) request.namespaces.emplace_back(type, fd.get());
     request.sync_fd = child_end.get();
     // setns(CLONE_NEWPID) only decides where our next child is born.

@@ -11,6 +11,9 @@
 #include <unistd.h>
 
 #include "agent/admission.hpp"
+#include "agent/derive.hpp"
+#include "enforce/agent_seccomp.hpp"
+#include "linux/kernel_features.hpp"
 #include "cgroups/cgroup.hpp"
 #include "cgroups/resources.hpp"
 #include "common/error.hpp"
@@ -22,6 +25,7 @@
 #include "linux/idmapped.hpp"
 #include "linux/init.hpp"
 #include "linux/namespaces.hpp"
+#include "linux/policy_mounts.hpp"
 #include "linux/process.hpp"
 #include "linux/seccomp.hpp"
 #include "linux/sync.hpp"
@@ -131,15 +135,22 @@ Container create(const std::string& root, const CreateOptions& options) {
     if (config_text.empty()) throw Error("config.json: cannot read " + bundle + "/config.json");
     oci::Config config = oci::parse_config(config_text, bundle);
     check_request(config, options);
-    // Before anything of the container exists, so that a refusal leaves nothing.
-    [[maybe_unused]] agent::Admission agent = agent::admit(config.annotations, options.agent);
-    std::optional<linux::SeccompFilter> seccomp;
+    // Before anything of the container exists, so that a refusal leaves
+    // nothing. The policy edits the config the rest of create executes.
+    agent::Admission agent = agent::admit(config.annotations, options.agent);
+    std::optional<enforce::Plan> plan;
+    if (agent.policy) plan = agent::derive(*agent.policy, config, linux::kernel_features());
+    std::optional<linux::SeccompFilter> seccomp, agent_seccomp;
     if (config.linux.seccomp) seccomp.emplace(*config.linux.seccomp, linux::kSeccompCacheDir);
+    if (plan && plan->agent_seccomp)
+        agent_seccomp.emplace(enforce::agent_seccomp(plan->refuse_memfd), linux::kSeccompCacheDir);
     linux::Confinement confinement;
     confinement.process = &config.process;
     confinement.linux = &config.linux;
     confinement.seccomp = seccomp ? &*seccomp : nullptr;
     confinement.preserve_fds = options.preserve_fds;
+    confinement.landlock = plan ? &plan->landlock : nullptr;
+    confinement.agent_seccomp = agent_seccomp ? &*agent_seccomp : nullptr;
 
     Container c = Container::reserve(root, options.id);
     ContainerState& st = c.state();
@@ -148,6 +159,13 @@ Container create(const std::string& root, const CreateOptions& options) {
     st.rootfs = config.root_path;
     st.annotations = config.annotations;
     write_file_atomic(c.dir() + "/config.json", config_text, 0600);
+    std::vector<UniqueFd> deny_files;
+    if (plan) {
+        write_file_atomic(c.plan_path(), enforce::plan_json(*plan), 0600);
+        size_t denied = std::count_if(plan->mounts.begin(), plan->mounts.end(),
+                                      [](auto& m) { return m.kind == enforce::PolicyMount::Kind::Deny; });
+        deny_files = linux::make_deny_files(c.deny_file_path(), denied);
+    }
     if (::mkfifo(c.fifo_path().c_str(), 0600) != 0) throw_errno("create exec fifo");
 
     cgroups::Cgroup cgroup = cgroups::Cgroup::create(config.linux.cgroups_path, options.id);
@@ -171,6 +189,8 @@ Container create(const std::string& root, const CreateOptions& options) {
     for (auto& tree : idmapped) request.idmapped_trees.push_back(tree.get());
     request.config = &config;
     request.confinement = confinement;
+    request.plan = plan ? &*plan : nullptr;
+    for (auto& f : deny_files) request.deny_files.push_back(f.get());
     request.id = options.id;
     request.bundle = bundle;
     request.cgroup_paths = cgroup.paths();

@@ -12,6 +12,7 @@
 #include "linux/console.hpp"
 #include "linux/hooks.hpp"
 #include "linux/namespaces.hpp"
+#include "linux/policy_mounts.hpp"
 #include "linux/process.hpp"
 #include "linux/program.hpp"
 #include "linux/rootfs.hpp"
@@ -82,6 +83,7 @@ unsigned long new_namespace_flags(const oci::Linux& linux, bool by_clone) {
         //    fds but the channel, the exec fifo and the idmapped trees.
         reset_signal_handling();
         std::vector<int> keep = req.idmapped_trees;
+        keep.insert(keep.end(), req.deny_files.begin(), req.deny_files.end());
         keep.insert(keep.end(), {req.sync_fd, req.fifo_fd});
         close_fds_except(req.confinement.preserve_fds, keep);
         // 2. The parent has placed us in our cgroups and written our id
@@ -116,13 +118,21 @@ unsigned long new_namespace_flags(const oci::Linux& linux, bool by_clone) {
             throw_errno("hostname: sethostname");
         if (!config.domainname.empty() && ::setdomainname(config.domainname.data(), config.domainname.size()) != 0)
             throw_errno("domainname: setdomainname");
-        // 10. The rootfs and its mounts, still under the host's "/".
+        // 10. The rootfs and its mounts, still under the host's "/"; then
+        //     the agent policy's.
         RootfsOptions rootfs;
         rootfs.cgroup_namespace = config.linux.has_namespace(oci::NamespaceType::Cgroup);
         rootfs.user_namespace = config.linux.has_namespace(oci::NamespaceType::User);
         rootfs.cgroup_paths = req.cgroup_paths;
         rootfs.idmapped_trees = req.idmapped_trees;
         mount_rootfs(config, rootfs);
+        if (req.plan) {
+            // The policy's own: write binds and deny over-mounts on top of
+            // the config's mounts (an engine's volume included); and, while
+            // "/" is the host's, no executable memfd in this pid namespace.
+            mount_policy_paths(config.root_path, req.plan->mounts, req.deny_files);
+            if (req.plan->memfd_noexec) forbid_executable_memfds();
+        }
         // 11. The namespaces exist and the mounts are in place: prestart and
         //     createRuntime run now in runac's namespaces (by the parent),
         //     createContainer here, in the container's mount namespace.

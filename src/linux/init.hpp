@@ -21,6 +21,8 @@ struct InitRequest {
     bool no_pivot = false;
     bool no_new_keyring = false;
     std::vector<int> idmapped_trees;  // per config mount: a detached idmapped tree, or -1
+    const enforce::Plan* plan = nullptr;  // the agent policy's, or none
+    std::vector<int> deny_files;          // with a plan: one per deny path (linux/policy_mounts.hpp)
 };
 
 // Clones the init into the config's new namespaces (joining those given by

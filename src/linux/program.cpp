@@ -14,6 +14,7 @@
 
 #include "common/error.hpp"
 #include "common/files.hpp"
+#include "enforce/landlock.hpp"
 #include "linux/credentials.hpp"
 #include "linux/sync.hpp"
 
@@ -165,7 +166,12 @@ void confine(const Confinement& c, const Channel& parent) {
     for (int fd = 3; fd < 3 + c.preserve_fds; fd++)
         if (::fcntl(fd, F_SETFD, 0) != 0 && errno != EBADF) throw_errno("--preserve-fds: fd " + std::to_string(fd));
     close_range_or_each(3 + static_cast<unsigned>(c.preserve_fds), ~0U, true);
+    // Landlock before any filter: an engine's profile may not know its
+    // syscalls. noNewPrivileges makes it possible without CAP_SYS_ADMIN.
+    if (c.landlock) enforce::apply_landlock(*c.landlock);
     if (c.seccomp && process.no_new_privileges) load_seccomp(*c.seccomp, parent);
+    // Last: the agent filter refuses what the steps above still needed.
+    if (c.agent_seccomp) load_seccomp(*c.agent_seccomp, parent);
 }
 
 std::string exec_program(const Program& program) {

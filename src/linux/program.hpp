@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "enforce/plan.hpp"
 #include "linux/seccomp.hpp"
 #include "linux/sync.hpp"
 #include "oci/config.hpp"
@@ -20,6 +21,9 @@ struct Confinement {
     const oci::Linux* linux = nullptr;       // the container's (personality)
     const SeccompFilter* seccomp = nullptr;  // compiled by the parent
     int preserve_fds = 0;                    // fds 3 .. 3+N-1 cross into the program
+    // The agent policy's, when there is one:
+    const enforce::Landlock* landlock = nullptr;
+    const SeccompFilter* agent_seccomp = nullptr;  // stacked on `seccomp`, loaded last
 };
 
 // What execve(2) receives, with its pointer arrays built in advance: once
@@ -50,8 +54,9 @@ void close_fds_except(int preserve_fds, std::vector<int> keep);
 // maps to 127) and completes the environment (HOME from /etc/passwd).
 Program prepare_program(const oci::Process& process);
 
-// Scheduling, personality, AppArmor, seccomp, user, capabilities, umask
-// and noNewPrivileges, in the order the kernel needs them. A seccomp notify
+// Scheduling, personality, AppArmor, seccomp, user, capabilities, umask,
+// noNewPrivileges, then the policy's Landlock domain and its seccomp
+// filter, in the order the kernel needs them. A seccomp notify
 // fd goes to the parent (SeccompNotify). Afterwards only the handshake with
 // runac and execve(2) remain, so whatever can fail has failed, and the
 // seccomp filter sees almost none of runac's own syscalls.

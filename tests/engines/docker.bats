@@ -33,14 +33,22 @@ teardown_file() {
 	engine_guard_begin
 	engine_rootfs
 	mkdir -p "$DOCKER_DIR"
-	jq -n --arg runac "$RUNAC" '{runtimes: {runac: {path: $runac}, "runac-args": {path: $runac, runtimeArgs: ["--debug"]}}}' \
+	# runac-agent: a runtime registered per agent profile, the way Docker
+	# 20.10 (no --annotation) chooses a policy: the profile is the floor.
+	mkdir -p "$DOCKER_DIR/runac-etc/profiles"
+	printf 'profile-dir = "%s"\n' "$DOCKER_DIR/runac-etc/profiles" >"$DOCKER_DIR/runac-etc/runac.conf"
+	echo '{"capabilities": {"filesystem": {"write": ["/tmp"], "deny": ["/etc/passwd"]}}, "policy": {"auditLog": false}}' \
+		>"$DOCKER_DIR/runac-etc/profiles/agent.json"
+	jq -n --arg runac "$RUNAC" --arg conf "$DOCKER_DIR/runac-etc/runac.conf" '{runtimes: {runac: {path: $runac},
+		"runac-args": {path: $runac, runtimeArgs: ["--debug"]},
+		"runac-agent": {path: $runac, runtimeArgs: ["--config", $conf, "--agent-profile", "agent"]}}}' \
 		>"$DOCKER_DIR/daemon.json"
 	dockerd --data-root "$DOCKER_DIR/data" --exec-root "$DOCKER_DIR/exec" --pidfile "$DOCKER_DIR/docker.pid" \
 		-H "unix://$DOCKER_DIR/docker.sock" --config-file "$DOCKER_DIR/daemon.json" \
 		--bridge=none --iptables=false --ip6tables=false --cgroup-parent "/$ENGINE_CGROUP_PARENT" \
 		>"$DOCKER_DIR/dockerd.log" 2>&1 &
 	for _ in $(seq 200); do dk info >/dev/null 2>&1 && break; sleep 0.1; done
-	dk info --format '{{json .Runtimes}}' | jq -e '.runac and .["runac-args"]'
+	dk info --format '{{json .Runtimes}}' | jq -e '.runac and .["runac-args"] and .["runac-agent"]'
 	tar -C "$ENGINE_IMAGE_ROOTFS" --exclude=./.runac-rootfs-stamp -c . | dk import - busybox:test
 }
 
@@ -63,6 +71,19 @@ teardown_file() {
 	[ "$output" = ok ]
 	# The wrapper Docker wrote puts the arguments first.
 	grep -q -- "--debug" "$DOCKER_DIR/data/runtimes/runac-args"
+}
+
+@test "a runtime registered per agent profile confines docker run and docker exec" {
+	run dk run --rm --runtime runac-agent --network none busybox:test sh -c "$POLICY_PROBE"
+	[ "$status" -eq 0 ]
+	expect_confined
+	dk run -d --name agent --runtime runac-agent --network none busybox:test sleep 100
+	run dk exec agent sh -c "$POLICY_PROBE"
+	dk rm -f agent
+	expect_confined
+	# The plain runtime beside it runs the same image unconfined.
+	run dk run --rm --runtime runac --network none busybox:test sh -c "$POLICY_PROBE"
+	[[ "$output" != *"Read-only file system"* ]]
 }
 
 @test "run -d, logs, stop and rm" {
@@ -123,7 +144,7 @@ teardown_file() {
 	same dk unpause pu-@RT@
 	same dk inspect -f '{{.State.Status}}' pu-@RT@
 	[ "$output" = running ]
-	ENGINE_NORM=(-e 's#^[0-9]+ #<PID> #' -e '/ sleep$/d')
+	ENGINE_NORM=(-e 's#^[0-9]+ +#<PID> #' -e '/ sleep$/d')
 	same dk top pu-@RT@ -o pid,comm
 	ENGINE_NORM=()
 	[[ "$output" == *"sh"* ]]

@@ -117,3 +117,16 @@ _engine_norm() {
 ENGINE_NORM=()
 
 _diff_quote() { sed 's/[][\.*^$|+?(){}#]/\\&/g' <<<"$1"; }
+
+# What a process sees of the agent policy the engine tests use (write /tmp,
+# deny /etc/passwd): POLICY_PROBE prints it, expect_confined checks $output.
+POLICY_PROBE='touch /etc/x 2>&1; echo w >/tmp/ok && cat /tmp/ok; cat /etc/passwd 2>&1; grep -E "^(CapEff|NoNewPrivs|Seccomp_filters)" /proc/self/status'
+expect_confined() {
+	echo "$output"
+	[[ "$output" == *"touch: /etc/x: Read-only file system"* ]]
+	[[ "$output" == *$'\nw\n'* ]]
+	[[ "$output" == *"cat: can't open '/etc/passwd': Permission denied"* ]]
+	[[ "$output" == *$'CapEff:\t0000000000000000'* ]]
+	[[ "$output" == *$'NoNewPrivs:\t1'* ]]
+	[[ "$output" == *$'Seccomp_filters:\t2'* ]]  # the engine's profile and the agent baseline
+}

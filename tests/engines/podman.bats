@@ -125,28 +125,40 @@ teardown_file() {
 	same pm unpause pu-@RT@
 	# Podman's own helper joins the container's pid namespace to read it
 	# ("exe", its re-executed self), when it is fast enough to be seen.
-	ENGINE_NORM=(-e 's#^[0-9]+ #<PID> #' -e '/ (sleep|exe)$/d')
+	ENGINE_NORM=(-e 's#^[0-9]+ +#<PID> #' -e '/ (sleep|exe)$/d')
 	same pm top pu-@RT@ pid comm
 	ENGINE_NORM=()
 	same pm rm -f -t 0 pu-@RT@
 }
 
-@test "podman --annotation reaches the runtime: an agent policy is refused while it cannot be enforced" {
+@test "podman --annotation reaches the runtime: a strict policy runs confined, one it cannot enforce is refused" {
 	same "${RUN[@]}" --rm --annotation org.example.note=hello busybox:test true
 	[ "$status" -eq 0 ]
-	# runc ignores the policy; runac validates it and, in strict mode, refuses
-	# a container whose rules this build does not enforce yet (never runs it
-	# unconfined), naming them.
 	# podman reads --annotation as a CSV field: a JSON policy goes quoted.
-	policy=$(csv_field 'org.agentcontainers.agent={"capabilities": {"filesystem": {"write": ["/tmp"]}}}')
+	local fs='{"capabilities": {"filesystem": {"write": ["/tmp"], "deny": ["/etc/passwd"]}}, "policy": {"auditLog": false}}'
+	policy=$(csv_field "org.agentcontainers.agent=$fs")
+	# runc ignores the policy; runac confines the container with it.
 	run pm --runtime /usr/sbin/runc run --rm --network none --cgroup-parent "/$ENGINE_CGROUP_PARENT" \
-		--annotation "$policy" busybox:test echo ran
+		--annotation "$policy" busybox:test sh -c "$POLICY_PROBE"
+	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$output" = ran ]
+	[[ "$output" != *"Read-only file system"* ]]
 	run pm --runtime "$RUNAC" run --rm --network none --cgroup-parent "/$ENGINE_CGROUP_PARENT" \
-		--annotation "$policy" busybox:test echo ran
+		--annotation "$policy" busybox:test sh -c "$POLICY_PROBE"
+	[ "$status" -eq 0 ]
+	expect_confined
+	# podman exec gets the same confinement.
+	pm --runtime "$RUNAC" run -d --name pol --network none --cgroup-parent "/$ENGINE_CGROUP_PARENT" \
+		--annotation "$policy" busybox:test sleep 100
+	run pm exec pol sh -c "$POLICY_PROBE"
+	pm rm -f -t 0 pol
+	expect_confined
+	# A rule this build does not enforce yet refuses the container (it never
+	# runs unconfined), naming the rule.
+	run pm --runtime "$RUNAC" run --rm --network none --cgroup-parent "/$ENGINE_CGROUP_PARENT" \
+		--annotation "$(csv_field 'org.agentcontainers.agent={"capabilities": {"filesystem": {"write": ["/tmp"]}}}')" busybox:test echo ran
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"agent policy: not enforced by this build: "*"filesystem.write"* ]]
+	[[ "$output" == *"agent policy: not enforced by this build: policy.auditLog"* ]]
 	[[ "$output" != *ran* ]]
 	# A typo in the policy is an error naming its JSON path.
 	run pm --runtime "$RUNAC" run --rm --network none --cgroup-parent "/$ENGINE_CGROUP_PARENT" \

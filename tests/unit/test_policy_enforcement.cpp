@@ -78,14 +78,21 @@ TEST_CASE("every rule of a policy appears once, in the table's terms") {
     CHECK(assess(parse_policy(R"({"policy": {"auditLog": false}})", "t"), kernel(true, true)).rules.size() == 2);
 }
 
-TEST_CASE("nothing is built yet: every rule says which layer would enforce it here") {
+TEST_CASE("the baseline, filesystem and memfd rules are built; the others say which layer would enforce them") {
     Assessment a = assess(parse_policy(kFull, "t"), kernel(true, true));
-    for (auto& r : a.rules) {
-        CAPTURE(r.name);
-        CHECK(r.status == RuleStatus::NotBuilt);
+    for (const char* name : {"baseline", "filesystem.read", "filesystem.write", "filesystem.deny", "memfd-exec"}) {
+        CAPTURE(name);
+        CHECK(rule(a, name)->status == RuleStatus::Enforced);
     }
-    CHECK(a.not_built().rfind("baseline, filesystem.read, filesystem.write", 0) == 0);
+    CHECK(a.not_built() ==
+          "shell.commands, shell.commands arguments, network.egress, network.deny, secrets, secrets.allowedTools, "
+          "policy.escalation, policy.auditLog, policy.sessionTimeout");
     CHECK(a.kernel_lacks().empty());
+    // Built means some applier covers it: the extra AppArmor layer is not.
+    for (auto& l : rule(a, "baseline")->layers) {
+        CAPTURE(mechanism_name(l.mechanism));
+        CHECK(l.built == (l.mechanism != Mechanism::AppArmor));
+    }
 }
 
 TEST_CASE("a rule whose required layer the kernel lacks is not enforceable here") {
@@ -97,7 +104,7 @@ TEST_CASE("a rule whose required layer the kernel lacks is not enforceable here"
     CHECK(rule(a, "shell.commands")->status == RuleStatus::NotBuilt);
 }
 
-TEST_CASE("memfd exec takes the first layer the kernel has: sysctl, else BPF LSM, else seccomp") {
+TEST_CASE("memfd exec takes the first layer the kernel has and this build applies: the sysctl, else seccomp") {
     auto chosen = [](const KernelFeatures& k) {
         Assessment a = assess(parse_policy("{}", "t"), k);
         for (auto& l : rule(a, "memfd-exec")->layers)
@@ -105,15 +112,16 @@ TEST_CASE("memfd exec takes the first layer the kernel has: sysctl, else BPF LSM
         return std::string();
     };
     CHECK(chosen(kernel(true, true)) == "memfd-noexec");
-    CHECK(chosen(kernel(true, false)) == "bpf-lsm");
+    CHECK(chosen(kernel(true, false)) == "seccomp");  // BPF LSM is not built yet
     CHECK(chosen(kernel(false, false)) == "seccomp");
 }
 
 TEST_CASE("strict mode refuses with one line naming the unenforced rules") {
     Policy p = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/workspace"]}}})", "t");
     std::string e = refusal(p, assess(p, kernel(true, true)));
-    CHECK(e == "agent policy: not enforced by this build: baseline, filesystem.write, memfd-exec, policy.auditLog "
-               "(strict mode; see runac policy explain)");
+    CHECK(e == "agent policy: not enforced by this build: policy.auditLog (strict mode; see runac policy explain)");
+    Policy quiet = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/w"]}}, "policy": {"auditLog": false}})", "t");
+    CHECK(refusal(quiet, assess(quiet, kernel(true, true))).empty());
     Policy tools = parse_policy(R"({"secrets": {"T": {"provider": "env", "allowedTools": ["git"]}}})", "t");
     CHECK(refusal(tools, assess(tools, kernel(false, true))).find(
               "; not enforceable on this kernel: secrets.allowedTools (needs bpf-lsm (load refused: EPERM))") !=
@@ -123,10 +131,10 @@ TEST_CASE("strict mode refuses with one line naming the unenforced rules") {
 TEST_CASE("best-effort mode starts and warns once per unenforced rule") {
     Policy p = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/workspace"]}}, "secrets": {"T": {"provider": "env", "allowedTools": ["git"]}}, "enforcement": {"mode": "best-effort"}})", "t");
     auto warnings = admission_warnings(p, assess(p, kernel(false, true)));
-    REQUIRE(warnings.size() == 6);
-    CHECK(warnings[0] == "agent policy (best-effort): baseline is not enforced: not built yet");
-    CHECK(warnings[1] == "agent policy (best-effort): filesystem.write is not enforced: not built yet");
-    CHECK(warnings[4] == "agent policy (best-effort): secrets.allowedTools is not enforced: this kernel lacks bpf-lsm (load refused: EPERM)");
+    REQUIRE(warnings.size() == 3);
+    CHECK(warnings[0] == "agent policy (best-effort): secrets is not enforced: not built yet");
+    CHECK(warnings[1] == "agent policy (best-effort): secrets.allowedTools is not enforced: this kernel lacks bpf-lsm (load refused: EPERM)");
+    CHECK(warnings[2] == "agent policy (best-effort): policy.auditLog is not enforced: not built yet");
 }
 
 TEST_CASE("enforcement.require refuses in either mode when a layer is missing or not applied") {
@@ -136,6 +144,9 @@ TEST_CASE("enforcement.require refuses in either mode when a layer is missing or
           "landlock is not applied by this build");
     CHECK(refusal(p, assess(p, kernel(true, true))) ==
           "agent policy: enforcement.require: bpf-lsm is not applied by this build, landlock is not applied by this build");
+    // A policy whose enforced rules use Landlock meets require: landlock.
+    Policy fs = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/w"]}}, "enforcement": {"require": ["landlock", "seccomp"]}})", "t");
+    CHECK(refusal(fs, assess(fs, kernel(true, true))) == "agent policy: not enforced by this build: policy.auditLog (strict mode; see runac policy explain)");
 }
 
 TEST_CASE("explain names the kernel's layers, each rule's status, weaknesses and create's verdict") {
@@ -146,7 +157,8 @@ TEST_CASE("explain names the kernel's layers, each rule's status, weaknesses and
     CHECK(text.find("  bpf-lsm: unavailable (load refused: EPERM)\n") != std::string::npos);
     CHECK(text.find("  apparmor: unavailable (not in this kernel)\n") != std::string::npos);
     CHECK(text.find("  landlock: available (ABI 4)\n") != std::string::npos);
-    CHECK(text.find("  filesystem.write [/workspace]: not enforced by this build (would be enforced here by: mounts, landlock)\n") !=
+    CHECK(text.find("  filesystem.write [/workspace]: enforced\n") != std::string::npos);
+    CHECK(text.find("  network.egress [github.com:443/tcp]: not enforced by this build (would be enforced here by: cgroup-bpf, monitor)\n") !=
           std::string::npos);
     CHECK(text.find("  secrets.allowedTools [per-tool access]: not enforceable on this kernel: needs bpf-lsm") != std::string::npos);
     CHECK(text.find("weakness: a multi-call binary (busybox) allows all of its applets") != std::string::npos);
@@ -155,7 +167,7 @@ TEST_CASE("explain names the kernel's layers, each rule's status, weaknesses and
     CHECK(text.find("weakness: names are DNS-following") != std::string::npos);
     CHECK(text.find("weakness: processes the agent starts itself are checked by binary, not by arguments") != std::string::npos);
     CHECK(text.find("enforced nowhere (outside a runtime): tools.mcp\n") != std::string::npos);
-    CHECK(text.find("create: refused: agent policy: not enforced by this build: baseline,") != std::string::npos);
+    CHECK(text.find("create: refused: agent policy: not enforced by this build: shell.commands,") != std::string::npos);
     KernelFeatures vm = kernel(true, false, true);
     std::string in_vm = explain(p, "file t", assess(p, vm), vm);
     CHECK(in_vm.find("  bpf-lsm: available (attaches)\n") != std::string::npos);

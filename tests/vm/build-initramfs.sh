@@ -9,7 +9,8 @@
 # cannot end up half in the image), then the checksum of the staged tree is
 # compared with OUT.stamp; OUT is repacked only when it differs.
 #
-# Env: RUNAC (runac binary), RUNAC_VM_PROBE (vm-probe binary),
+# Env: RUNAC (runac binary), RUNAC_VM_PROBE (vm-probe binary), ESCAPE (the
+#      adversarial tier's static program, put in the container rootfs),
 #      RUNAC_VM_ROOTFS (container rootfs cache; default: next to OUT),
 #      BUSYBOX (default /bin/busybox), JQ (default: jq on PATH),
 #      APPARMOR_PARSER (default /usr/sbin/apparmor_parser).
@@ -19,11 +20,12 @@ out=${1:?usage: build-initramfs.sh OUT.cpio}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 runac=${RUNAC:?set RUNAC to the runac binary}
 probe=${RUNAC_VM_PROBE:?set RUNAC_VM_PROBE to the vm-probe binary}
+escape=${ESCAPE:?set ESCAPE to the escape binary}
 busybox=${BUSYBOX:-/bin/busybox}
 jq=${JQ:-$(command -v jq || true)}
 rootfs=${RUNAC_VM_ROOTFS:-$(dirname "$out")/rootfs}
 
-for f in "$runac" "$probe" "$busybox" "$jq"; do
+for f in "$runac" "$probe" "$escape" "$busybox" "$jq"; do
 	[[ -n $f && -x $f ]] || { echo "build-initramfs: missing executable: '$f'" >&2; exit 1; }
 done
 command -v cpio >/dev/null || { echo "build-initramfs: cpio missing (apt-get install cpio)" >&2; exit 1; }
@@ -70,6 +72,7 @@ add_program "${APPARMOR_PARSER:-/usr/sbin/apparmor_parser}" usr/sbin/apparmor_pa
 
 cp -a "$rootfs" vm/rootfs
 rm -f vm/rootfs/.runac-rootfs-stamp
+install -m 0755 "$escape" vm/rootfs/usr/bin/escape
 install -m 0755 "$here/guest/init" init
 install -m 0644 "$here/guest/runner.sh" "$here/guest/lib.sh" vm/
 install -m 0644 "$here"/tests/*.sh vm/tests/

@@ -8,6 +8,7 @@
 # Env (meson sets the first three; the defaults suit a ./build tree):
 #   RUNAC                 runac binary        (default: build/runac)
 #   RUNAC_VM_PROBE        vm-probe binary     (default: build/tests/vm/vm-probe)
+#   ESCAPE                the adversarial tier's static attempts (default: build/tests/escape)
 #   RUNAC_VM_BUILD_DIR    initramfs cache, console log (default: build/tests/vm)
 #   RUNAC_VM_KERNEL       kernel image        (default: newest /boot/vmlinuz-*-cloud-amd64)
 #   RUNAC_VM_ACCEL        tcg (default) or kvm (-cpu host; on the CI machine
@@ -26,6 +27,7 @@ repo=$(cd "$here/../.." && pwd)
 export RUNAC=${RUNAC:-$repo/build/runac}
 builddir=${RUNAC_VM_BUILD_DIR:-$repo/build/tests/vm}
 export RUNAC_VM_PROBE=${RUNAC_VM_PROBE:-$repo/build/tests/vm/vm-probe}
+export ESCAPE=${ESCAPE:-$repo/build/tests/escape}
 accel=${RUNAC_VM_ACCEL:-tcg}
 hard_timeout=${RUNAC_VM_TIMEOUT:-150}
 only=${RUNAC_VM_ONLY:-}

@@ -1,0 +1,206 @@
+#include "agent/derive.hpp"
+
+#include <algorithm>
+#include <sys/stat.h>
+
+#include "agent/values.hpp"
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "enforce/landlock.hpp"
+
+namespace runac::agent {
+
+namespace {
+
+using enforce::PolicyMount;
+namespace fs = enforce::fs;
+
+bool has(const oci::Config& c, oci::NamespaceType type) {
+    return std::any_of(c.linux.namespaces.begin(), c.linux.namespaces.end(), [&](auto& n) { return n.type == type; });
+}
+
+bool creates(const oci::Config& c, oci::NamespaceType type) {
+    return std::any_of(c.linux.namespaces.begin(), c.linux.namespaces.end(),
+                       [&](auto& n) { return n.type == type && n.path.empty(); });
+}
+
+bool has_option(const oci::Mount& m, const std::string& opt) {
+    return std::find(m.options.begin(), m.options.end(), opt) != m.options.end();
+}
+
+void add_option(oci::Mount& m, const std::string& opt) {
+    if (!has_option(m, opt)) m.options.push_back(opt);
+}
+
+bool writable(const oci::Mount& m) { return !has_option(m, "ro") && !has_option(m, "rro"); }
+
+// The kernel interfaces programs need stay writable under any policy:
+// their own filesystems (devpts, the POSIX shared memory and message queue
+// mounts) and /proc, whose dangerous parts the masks and readonlyPaths
+// below cover (and whose /proc/sys takes the config's sysctls first). /dev
+// itself is made read-only once runac's setup is done (readonlyPaths): its
+// device nodes stay writable there, since a read-only mount refuses changes
+// to the filesystem, not writes to a device.
+bool kernel_interface(const std::string& destination) {
+    return destination == "/dev/pts" || destination == "/dev/shm" || destination == "/dev/mqueue" ||
+           destination == "/proc";
+}
+
+// A bind of one of these gives the container the host's container runtime:
+// a new privileged container is one request away.
+const char* const kRuntimeSockets[] = {
+    "docker.sock", "containerd.sock", "containerd/containerd.sock", "crio.sock", "crio/crio.sock",
+    "podman.sock", "podman/podman.sock", "buildkitd.sock", "buildkit/buildkitd.sock", "docker/containerd/containerd.sock",
+};
+
+void refuse_runtime_sockets(const oci::Config& config) {
+    for (size_t i = 0; i < config.mounts.size(); i++) {
+        const oci::Mount& m = config.mounts[i];
+        if (m.type != "bind" && !has_option(m, "bind") && !has_option(m, "rbind")) continue;
+        std::string source = starts_with(m.source, "/") ? m.source : config.root_path + "/../" + m.source;
+        struct stat st;
+        if (::stat(source.c_str(), &st) != 0) continue;  // the mount itself will say what is wrong
+        std::string what = "agent policy: mounts[" + std::to_string(i) + "]: " + m.source;
+        std::string base = source.substr(source.find_last_of('/') + 1);
+        if (S_ISSOCK(st.st_mode))
+            for (const char* name : kRuntimeSockets)
+                if (base == name) throw Error(what + " is a container runtime's socket");
+        if (!S_ISDIR(st.st_mode)) continue;
+        for (const char* name : kRuntimeSockets) {
+            struct stat in;
+            if (::stat((source + "/" + name).c_str(), &in) == 0 && S_ISSOCK(in.st_mode))
+                throw Error(what + " holds a container runtime's socket (" + name + ")");
+        }
+    }
+}
+
+// The config mount a path lies on (the longest destination above it), or
+// nullptr for the rootfs itself.
+const oci::Mount* mount_holding(const oci::Config& config, const std::string& path) {
+    const oci::Mount* best = nullptr;
+    for (auto& m : config.mounts)
+        if (path_within(path, m.destination) && (!best || m.destination.size() > best->destination.size())) best = &m;
+    return best;
+}
+
+bool listed_writable(const Policy& p, const std::string& destination) {
+    return std::any_of(p.write.begin(), p.write.end(), [&](auto& w) { return path_within(destination, w); });
+}
+
+// runc's default masks: kernel state a container has no business reading.
+const char* const kMasked[] = {"/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys",
+                               "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+                               "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap"};
+const char* const kReadonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+
+void add_unique(std::vector<std::string>& list, const std::string& item) {
+    if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
+}
+
+void edit_mounts(const Policy& policy, oci::Config& config) {
+    for (auto& m : config.mounts) {
+        if (!writable(m)) continue;
+        // What stays writable cannot carry a set-uid program or a device in.
+        add_option(m, "nosuid");
+        if (m.destination != "/dev") add_option(m, "nodev");
+        if (!kernel_interface(m.destination) && m.destination != "/dev" && !listed_writable(policy, m.destination))
+            add_option(m, "ro");
+    }
+    config.root_readonly = true;
+    for (auto* p : kMasked) add_unique(config.linux.masked_paths, p);
+    for (auto* p : kReadonly) add_unique(config.linux.readonly_paths, p);
+    if (std::any_of(config.mounts.begin(), config.mounts.end(), [](auto& m) { return m.destination == "/dev"; }))
+        add_unique(config.linux.readonly_paths, "/dev");
+}
+
+// filesystem.write paths that are not mounts of their own become writable
+// binds of themselves, where what holds them was writable to begin with: a
+// policy never makes an engine's read-only mount (or root) writable.
+std::vector<PolicyMount> policy_mounts(const Policy& policy, const oci::Config& original) {
+    std::vector<PolicyMount> out;
+    for (auto& w : policy.write) {
+        const oci::Mount* holder = mount_holding(original, w);
+        if (holder && holder->destination == w) continue;  // a mount already: edit_mounts kept it writable
+        bool base_writable = holder ? writable(*holder) : !original.root_readonly;
+        if (base_writable) out.push_back({PolicyMount::Kind::WritableBind, w});
+    }
+    for (auto& d : policy.deny) out.push_back({PolicyMount::Kind::Deny, d});
+    return out;
+}
+
+// The kernel interfaces (above) as Landlock sees them: files and trees
+// programs write and take ioctls on.
+const char* const kDeviceFiles[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/console", "/dev/ptmx",
+                                    "/dev/random", "/dev/urandom"};
+const char* const kDeviceTrees[] = {"/dev/pts", "/dev/shm", "/dev/mqueue"};
+
+enforce::Landlock landlock_plan(const Policy& policy, const linux::KernelFeatures& kernel) {
+    enforce::Landlock l;
+    if (!kernel.landlock.available) return l;
+    l.abi = std::min(kernel.landlock_abi, enforce::kLandlockMaxAbi);
+    l.handled_fs = enforce::fs_rights_of_abi(l.abi);
+    // Without shell.commands any readable file may be executed (agents
+    // build and run code): EXECUTE goes with reading.
+    const uint64_t read = fs::kRead | fs::kExecute;
+    const uint64_t write = l.handled_fs;
+    if (!policy.read) {
+        l.rules.push_back({"/", read});
+    } else {
+        for (auto& r : *policy.read) l.rules.push_back({r, read});
+        // What every program reads: its own process's files, the devices.
+        l.rules.push_back({"/proc", fs::kRead});
+    }
+    for (auto& w : policy.write) l.rules.push_back({w, write});
+    for (auto* f : kDeviceFiles) l.rules.push_back({f, fs::kReadFile | fs::kWriteFile | fs::kTruncate | fs::kIoctlDev});
+    for (auto* t : kDeviceTrees) l.rules.push_back({t, write});
+    // An agent sharing a network namespace must not reach the host's
+    // abstract unix sockets (the CVE-2020-15257 class). Signals are not
+    // scoped: the required pid namespace already bounds them, and a domain
+    // cannot be joined, so each `runac exec` gets a domain of its own that
+    // a scoped signal could not leave (`docker exec ... kill` of the agent).
+    if (l.abi >= 6) l.scoped = enforce::kScopeAbstractUnixSocket;
+    // Denials after the program's execve reach the kernel's audit records.
+    if (l.abi >= 7) l.restrict_flags = enforce::kRestrictLogNewExecOn;
+    return l;
+}
+
+}  // namespace
+
+const std::vector<enforce::Covers>& config_edit_covers() {
+    using enforce::Mechanism;
+    using enforce::Rule;
+    static const std::vector<enforce::Covers> covers = {
+        {Rule::Baseline, Mechanism::Mounts},
+        {Rule::Baseline, Mechanism::Capabilities},
+        {Rule::FilesystemWrite, Mechanism::Mounts},
+    };
+    return covers;
+}
+
+void apply_process_baseline(oci::Process& process) {
+    // No capability in any set: no raw or packet sockets, no mounts, no
+    // DAC override (a mode-000 deny over-mount holds even for uid 0).
+    process.capabilities = oci::Capabilities{};
+    // No set-uid or file-capability binary can give any of it back.
+    process.no_new_privileges = true;
+}
+
+enforce::Plan derive(const Policy& policy, oci::Config& config, const linux::KernelFeatures& kernel) {
+    if (!creates(config, oci::NamespaceType::Pid))
+        throw Error("agent policy: linux.namespaces: a policy needs a new pid namespace");
+    refuse_runtime_sockets(config);
+    const oci::Config original = config;
+    enforce::Plan plan;
+    plan.mounts = policy_mounts(policy, original);
+    edit_mounts(policy, config);
+    apply_process_baseline(config.process);
+    plan.landlock = landlock_plan(policy, kernel);
+    // vm.memfd_noexec is written by the init through the host's /proc, which
+    // a user namespace's root may not write: there seccomp does it.
+    plan.memfd_noexec = kernel.memfd_noexec.available && !has(config, oci::NamespaceType::User);
+    plan.agent_seccomp = true;
+    plan.refuse_memfd = !plan.memfd_noexec;
+    return plan;
+}
+
+}  // namespace runac::agent

@@ -1,0 +1,69 @@
+#include "enforce/plan.hpp"
+
+#include "common/error.hpp"
+#include "common/json.hpp"
+
+namespace runac::enforce {
+
+namespace {
+
+const char* kind_name(PolicyMount::Kind k) {
+    switch (k) {
+        case PolicyMount::Kind::WritableBind: return "writable-bind";
+        case PolicyMount::Kind::Deny: return "deny";
+    }
+    return "";
+}
+
+PolicyMount::Kind kind_of(const JsonValue& v) {
+    std::string s = v.as_string();
+    for (auto k : {PolicyMount::Kind::WritableBind, PolicyMount::Kind::Deny})
+        if (s == kind_name(k)) return k;
+    v.fail("unknown mount kind " + s);
+}
+
+}  // namespace
+
+std::string plan_json(const Plan& p) {
+    JsonWriter w;
+    w.begin_object();
+    w.key("mounts").begin_array();
+    for (auto& m : p.mounts) w.begin_object().key("kind").value(kind_name(m.kind)).key("path").value(m.path).end_object();
+    w.end_array();
+    w.key("landlock").begin_object();
+    w.key("abi").value(p.landlock.abi);
+    w.key("handledFs").value_uint(p.landlock.handled_fs);
+    w.key("scoped").value_uint(p.landlock.scoped);
+    w.key("restrictFlags").value_uint(p.landlock.restrict_flags);
+    w.key("rules").begin_array();
+    for (auto& r : p.landlock.rules)
+        w.begin_object().key("path").value(r.path).key("access").value_uint(r.access).end_object();
+    w.end_array();
+    w.end_object();
+    w.key("memfdNoexec").value(p.memfd_noexec);
+    w.key("agentSeccomp").value(p.agent_seccomp);
+    w.key("refuseMemfd").value(p.refuse_memfd);
+    w.end_object();
+    return w.str();
+}
+
+Plan parse_plan(const std::string& json) {
+    JsonDocument doc = JsonDocument::parse(json, "plan.json");
+    JsonValue root = doc.root();
+    Plan p;
+    for (auto& m : root.required("mounts").items())
+        p.mounts.push_back({kind_of(m.required("kind")), m.required("path").as_string()});
+    JsonValue l = root.required("landlock");
+    p.landlock.abi = static_cast<int>(l.required("abi").as_int());
+    p.landlock.handled_fs = l.required("handledFs").as_uint();
+    p.landlock.scoped = l.required("scoped").as_uint();
+    p.landlock.restrict_flags = static_cast<uint32_t>(l.required("restrictFlags").as_uint());
+    for (auto& r : l.required("rules").items())
+        p.landlock.rules.push_back({r.required("path").as_string(), r.required("access").as_uint()});
+    p.memfd_noexec = root.required("memfdNoexec").as_bool();
+    p.agent_seccomp = root.required("agentSeccomp").as_bool();
+    p.refuse_memfd = root.required("refuseMemfd").as_bool();
+    return p;
+}
+
+}  // namespace runac::enforce

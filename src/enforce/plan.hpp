@@ -1,0 +1,53 @@
+// The enforcement plan of one container: everything its agent policy turns
+// into beyond the edits it makes to the container's config (read-only
+// root, capabilities, noNewPrivileges, mount options: the runtime's own
+// code executes those). Plain data, computed before anything of the
+// container exists (agent/derive.hpp), persisted in the state directory so
+// that `runac exec` applies exactly what the init applied.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace runac::enforce {
+
+// A path of the policy that runac mounts in the init, before the hooks.
+struct PolicyMount {
+    enum class Kind {
+        WritableBind,  // filesystem.write: the directory bound onto itself, writable
+        Deny,          // filesystem.deny: an empty mode-000 directory or file over it, if it exists
+    };
+    Kind kind;
+    std::string path;  // inside the container
+    bool operator==(const PolicyMount&) const = default;
+};
+
+struct LandlockRule {
+    std::string path;  // inside the container; a path that does not exist is skipped
+    uint64_t access = 0;  // LANDLOCK_ACCESS_FS_*
+    bool operator==(const LandlockRule&) const = default;
+};
+
+// One Landlock domain: what it handles, what each path is granted.
+struct Landlock {
+    int abi = 0;  // 0: none
+    uint64_t handled_fs = 0;
+    uint64_t scoped = 0;          // LANDLOCK_SCOPE_* (ABI 6)
+    uint32_t restrict_flags = 0;  // landlock_restrict_self(2) flags (ABI 7: logging)
+    std::vector<LandlockRule> rules;
+    bool operator==(const Landlock&) const = default;
+};
+
+struct Plan {
+    std::vector<PolicyMount> mounts;
+    Landlock landlock;
+    bool memfd_noexec = false;   // vm.memfd_noexec=2 in the container's pid namespace
+    bool agent_seccomp = false;  // the agent baseline, stacked on the engine's filter
+    bool refuse_memfd = false;   // the baseline also refuses memfd_create (no other memfd layer)
+    bool operator==(const Plan&) const = default;
+};
+
+std::string plan_json(const Plan& plan);
+Plan parse_plan(const std::string& json);
+
+}  // namespace runac::enforce

@@ -1,0 +1,106 @@
+#include "linux/policy_mounts.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <linux/openat2.h>
+
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "linux/inroot.hpp"
+
+namespace runac::linux {
+
+namespace {
+
+constexpr unsigned long kLocked = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+void mount_or_throw(const std::string& source, const std::string& target, const char* type, unsigned long flags,
+                    const char* data, const std::string& what) {
+    if (::mount(source.empty() ? nullptr : source.c_str(), target.c_str(), type, flags, data) != 0)
+        throw_errno("agent policy: " + what);
+}
+
+void writable_bind(int root, const std::string& path) {
+    std::string what = "filesystem.write: " + path;
+    // Bound from itself: a symlink would let the image choose what becomes
+    // writable (the path below is resolved inside the rootfs, but a
+    // symlink there can still name another of its directories).
+    UniqueFd dir = open_in_root(root, path, O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+    if (!dir && errno == ELOOP) throw Error("agent policy: " + what + ": a symlink in the image; name its target");
+    if (!dir) throw_errno("agent policy: " + what);
+    mount_or_throw(fd_path(dir.get()), fd_path(dir.get()), nullptr, MS_BIND | MS_REC, nullptr, what + " (bind)");
+    UniqueFd mounted = must_open_in_root(root, path, O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+    mount_or_throw("", fd_path(mounted.get()), nullptr, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV, nullptr,
+                   what + " (writable, nosuid, nodev)");
+}
+
+void deny(int root, const std::string& path, int deny_file) {  // deny_file: a detached tree
+    std::string what = "filesystem.deny: " + path;
+    UniqueFd target = open_in_root(root, path, O_PATH);
+    if (!target && errno == ENOENT) return;  // nothing to hide (policy explain says so)
+    if (!target) throw_errno("agent policy: " + what);
+    struct stat st;
+    if (::fstat(target.get(), &st) != 0) throw_errno("agent policy: " + what);
+    // Mode 000 and no capabilities: reading fails with EACCES, where
+    // /dev/null would read as an empty file and hide the refusal.
+    if (S_ISDIR(st.st_mode))
+        mount_or_throw("tmpfs", fd_path(target.get()), "tmpfs", MS_RDONLY | kLocked, "mode=000,size=4k,nr_inodes=1",
+                       what + " (empty directory)");
+    else
+        if (::move_mount(deny_file, "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+            throw_errno("agent policy: " + what + " (empty file)");
+    if (S_ISDIR(st.st_mode)) return;
+    UniqueFd mounted = must_open_in_root(root, path, O_PATH);
+    mount_or_throw("", fd_path(mounted.get()), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | kLocked, nullptr,
+                   what + " (read-only)");
+}
+
+}  // namespace
+
+const std::vector<enforce::Covers>& policy_mount_covers() {
+    using enforce::Mechanism;
+    using enforce::Rule;
+    static const std::vector<enforce::Covers> covers = {
+        {Rule::FilesystemWrite, Mechanism::Mounts},
+        {Rule::FilesystemDeny, Mechanism::Mounts},
+        {Rule::MemfdExec, Mechanism::MemfdNoexec},
+    };
+    return covers;
+}
+
+void mount_policy_paths(const std::string& rootfs, const std::vector<enforce::PolicyMount>& mounts,
+                        const std::vector<int>& deny_files) {
+    if (mounts.empty()) return;
+    UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("open rootfs " + rootfs);
+    for (auto& m : mounts)
+        if (m.kind == enforce::PolicyMount::Kind::WritableBind) writable_bind(root.get(), m.path);
+    size_t next = 0;
+    for (auto& m : mounts)
+        if (m.kind == enforce::PolicyMount::Kind::Deny) deny(root.get(), m.path, deny_files.at(next++));
+    for (int fd : deny_files) ::close(fd);  // attached, or not needed: nothing more to do with them
+}
+
+std::vector<UniqueFd> make_deny_files(const std::string& path, size_t count) {
+    std::vector<UniqueFd> out;
+    if (count == 0) return out;
+    UniqueFd file(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0));
+    if (!file) throw_errno("agent policy: create " + path);
+    for (size_t i = 0; i < count; i++) {
+        out.emplace_back(::open_tree(AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+        if (!out.back()) throw_errno("agent policy: open_tree " + path);
+    }
+    return out;
+}
+
+void forbid_executable_memfds() {
+    try {
+        write_file("/proc/sys/vm/memfd_noexec", "2");
+    } catch (const Error& e) {
+        throw Error(std::string("agent policy: vm.memfd_noexec: ") + e.what());
+    }
+}
+
+}  // namespace runac::linux

@@ -1,0 +1,131 @@
+// What an agent trying to get out of its container would do, one attempt a
+// call, each printing "NAME: refused (ERRNO)" or "NAME: ALLOWED". A static
+// binary of its own, so that an exec allowlist test is about this file and
+// not about busybox (whose applets are all one inode).
+//   escape ATTEMPT [ARG]
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/io_uring.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <string>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+int report(const char* name, long rc) {
+    if (rc < 0) {
+        std::printf("%s: refused (%s)\n", name, strerrorname_np(errno));
+        return 0;
+    }
+    std::printf("%s: ALLOWED\n", name);
+    return 0;
+}
+
+// memfd holding a copy of this program, executed through its fd.
+long memfd_exec() {
+    int fd = static_cast<int>(::syscall(SYS_memfd_create, "escape", 0));
+    if (fd < 0) return -1;
+    int self = ::open("/proc/self/exe", O_RDONLY);
+    char buf[65536];
+    for (ssize_t n; (n = ::read(self, buf, sizeof buf)) > 0;)
+        if (::write(fd, buf, static_cast<size_t>(n)) != n) return -1;
+    char* argv[] = {const_cast<char*>("escape"), const_cast<char*>("ran"), const_cast<char*>("memfd-exec"), nullptr};
+    ::fexecve(fd, argv, environ);
+    return -1;
+}
+
+long ptrace_child() {
+    pid_t child = ::fork();
+    if (child == 0) {
+        ::pause();
+        ::_exit(0);
+    }
+    long rc = ::ptrace(PTRACE_SEIZE, child, nullptr, nullptr);
+    int err = errno;
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    errno = err;
+    return rc;
+}
+
+long bpf_map() {
+    union bpf_attr attr = {};
+    attr.map_type = BPF_MAP_TYPE_ARRAY;
+    attr.key_size = 4;
+    attr.value_size = 4;
+    attr.max_entries = 1;
+    return ::syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof attr);
+}
+
+long io_uring() {
+    struct io_uring_params p = {};
+    return ::syscall(SYS_io_uring_setup, 1, &p);
+}
+
+long abstract_connect(const char* name) {
+    int s = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    if (s < 0) return -1;
+    struct sockaddr_un a = {};
+    a.sun_family = AF_UNIX;
+    size_t len = std::strlen(name);
+    std::memcpy(a.sun_path + 1, name, len);
+    return ::connect(s, reinterpret_cast<sockaddr*>(&a), static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + len));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: escape ATTEMPT [ARG]\n");
+        return 2;
+    }
+    std::string what = argv[1];
+    const char* arg = argc > 2 ? argv[2] : "";
+    if (what == "ran") {  // the program an exec attempt ran
+        std::printf("%s: ALLOWED\n", arg);
+        return 0;
+    }
+    if (what == "write") return report("write", ::open(arg, O_WRONLY | O_CREAT | O_TRUNC, 0644));
+    if (what == "read") return report("read", ::open(arg, O_RDONLY));
+    if (what == "exec") {
+        char* args[] = {const_cast<char*>(arg), const_cast<char*>("ran"), const_cast<char*>("exec"), nullptr};
+        return report("exec", ::execve(arg, args, environ));
+    }
+    if (what == "memfd-exec") return report("memfd-exec", memfd_exec());
+    if (what == "ptrace") return report("ptrace", ptrace_child());
+    if (what == "mount") return report("mount", ::mount("none", "/tmp", "tmpfs", 0, nullptr));
+    if (what == "unshare-user") return report("unshare-user", ::unshare(CLONE_NEWUSER));
+    if (what == "unshare-mount") return report("unshare-mount", ::unshare(CLONE_NEWNS));
+    if (what == "clone-newuser") {
+        long rc = ::syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, 0);
+        if (rc == 0) ::_exit(0);
+        if (rc > 0) ::waitpid(static_cast<pid_t>(rc), nullptr, 0);
+        return report("clone-newuser", rc);
+    }
+    if (what == "clone3") return report("clone3", ::syscall(SYS_clone3, nullptr, 0));
+    if (what == "bpf") return report("bpf", bpf_map());
+    if (what == "io_uring") return report("io_uring", io_uring());
+    if (what == "keyctl") return report("keyctl", ::syscall(SYS_keyctl, 1 /* JOIN_SESSION_KEYRING */, "escape"));
+    if (what == "raw-socket") return report("raw-socket", ::socket(AF_INET, SOCK_RAW, IPPROTO_ICMP));
+    if (what == "raw6-socket") return report("raw6-socket", ::socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6));
+    if (what == "packet-socket") return report("packet-socket", ::socket(AF_PACKET, SOCK_RAW, 0));
+    if (what == "personality") return report("personality", ::personality(READ_IMPLIES_EXEC));
+    if (what == "abstract-connect") return report("abstract-connect", abstract_connect(arg));
+    if (what == "chmod-suid") return report("chmod-suid", ::chmod(arg, 04755));
+    std::fprintf(stderr, "escape: unknown attempt %s\n", what.c_str());
+    return 2;
+}
