@@ -1,12 +1,15 @@
 #!/bin/bash
-# lifecycle.sh [-n N] [-R] [-s]: latency and peak memory of one container
-# lifecycle (create + start + wait for exit + delete, running `true`) for
-# runac, runc and crun, in the same run, on the same bundle.
+# lifecycle.sh [-n N] [-R] [-s] [-p POLICY]: latency and peak memory of one
+# container lifecycle (create + start + wait for exit + delete, running
+# `true`) for runac, runc and crun, in the same run, on the same bundle.
 #
 #   -n N   timed iterations per runtime (default 50), after one warm-up each
 #   -R     do not measure peak RSS (drops the /usr/bin/time wrapper)
 #   -s     give the container the default seccomp profile (Podman's copy of
 #          Docker's rules, as an engine sends it): the cost of the filter
+#   -p F   also time runac with the agent policy in F (JSON or JSONC with
+#          whole-line comments) as the container's annotation, in best-effort
+#          mode (rules not enforced yet are skipped, not refused): "runac+p"
 # Env: RUNAC (runtime under test), RUNC (default runc), CRUN (default crun).
 # A runtime whose binary is missing is reported as skipped.
 #
@@ -32,13 +35,14 @@
 #   for latency without it. (GNU time is Debian's `time` package.)
 set -euo pipefail
 
-n=50 rss=1 seccomp=0
-while getopts n:Rsh opt; do
+n=50 rss=1 seccomp=0 policy=
+while getopts n:Rsp:h opt; do
 	case $opt in
 	n) n=$OPTARG ;;
 	R) rss=0 ;;
 	s) seccomp=1 ;;
-	*) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	p) policy=$(realpath "$OPTARG") ;;
+	*) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -65,6 +69,7 @@ if [[ -z ${RUNAC_BENCH_INNER:-} ]]; then
 	inner=(-n "$n")
 	((rss)) || inner+=(-R)
 	((seccomp)) && inner+=(-s)
+	[[ -n $policy ]] && inner+=(-p "$policy")
 	# pid 1 is a minimal shell that only waits (and so reaps); the benchmark
 	# is its foreground child (`; exit` keeps bash from exec'ing it instead).
 	exec unshare --mount --pid --fork --mount-proc --propagation private -- \
@@ -80,7 +85,11 @@ mount -t cgroup2 none /sys/fs/cgroup
 tmp=$(mktemp -d /tmp/runac-bench.XXXXXX)
 tag=${tmp##*.}
 names=(runac runc crun)
-declare -A bin=([runac]=$RUNAC [runc]=$RUNC [crun]=$CRUN) failed=()
+declare -A bin=([runac]=$RUNAC [runc]=$RUNC [crun]=$CRUN) bundle=() failed=()
+if [[ -n $policy ]]; then
+	names+=(runac+p)
+	bin[runac+p]=$RUNAC
+fi
 
 cleanup() {
 	local rt id
@@ -118,6 +127,20 @@ if ((seccomp)); then
 		'.linux.seccomp = $p[0]' "$tmp/bundle/config.json" >"$tmp/config.json" && mv "$tmp/config.json" "$tmp/bundle/config.json"
 fi
 
+for rt in "${names[@]}"; do bundle[$rt]=$tmp/bundle; done
+if [[ -n $policy ]]; then
+	# The same rootfs, writable as Docker gives it, with the paths the
+	# policy names; its own config.json carries the policy.
+	mkdir -p "$tmp/bundle-policy"
+	doc=$(grep -v '^ *//' "$policy" | jq -c '.enforcement.mode = "best-effort"')
+	for path in $(jq -r '.capabilities.filesystem | (.write // []) + (.deny // []) | .[]' <<<"$doc"); do
+		mkdir -p "$tmp/bundle/rootfs$path"
+	done
+	jq --arg p "$doc" --arg root "$tmp/bundle/rootfs" '.root = {path: $root, readonly: false} |
+		.annotations["org.agentcontainers.agent"] = $p' "$tmp/bundle/config.json" >"$tmp/bundle-policy/config.json"
+	bundle[runac+p]=$tmp/bundle-policy
+fi
+
 # A blocking read on an idle fifo is a sleep that forks nothing.
 mkfifo "$tmp/nap" && exec {nap}<>"$tmp/nap"
 
@@ -150,7 +173,7 @@ wait_exit() {
 iteration() {
 	local rt=$1 id=bench-$tag-$1-$2 t0 t1 pid peak=0 step
 	t0=$EPOCHREALTIME
-	rt_cmd "$rt" create create --bundle "$tmp/bundle" --pid-file "$tmp/pid" "$id" &&
+	rt_cmd "$rt" create create --bundle "${bundle[$rt]}" --pid-file "$tmp/pid" "$id" &&
 		rt_cmd "$rt" start start "$id" &&
 		{ read -r pid <"$tmp/pid" || [[ -n $pid ]]; } && wait_exit "$pid" &&
 		rt_cmd "$rt" delete delete "$id" || return
@@ -189,7 +212,7 @@ stats() {
 	awk '{ print $2 }' "$tmp/$1.dat" | sort -n | awk '{ v[NR] = $1 } END { printf " %d\n", v[int((NR + 1) / 2)] }'
 }
 
-echo "lifecycle: create + start + wait + delete of 'true', $n iterations each, interleaved$( ((seccomp)) && echo ", default seccomp profile")"
+echo "lifecycle: create + start + wait + delete of 'true', $n iterations each, interleaved$( ((seccomp)) && echo ", default seccomp profile")$([[ -n $policy ]] && echo ", runac+p: runac with the policy $(basename "$policy")")"
 [[ -z $stop ]] || echo "(interrupted: partial results)"
 printf '%-7s %6s %10s %10s %18s  %s\n' runtime runs median_ms p90_ms median_peak_KiB binary
 declare -A med mrss
@@ -206,10 +229,11 @@ for rt in "${names[@]}"; do
 		printf '%-7s %6s %10s %10s %18s  %s\n' "$rt" "$(wc -l <"$tmp/$rt.dat")" "${med[$rt]}" "$p90" "${mrss[$rt]}" "${bin[$rt]}"
 	fi
 done
-for ref in runc crun; do
-	if [[ -n ${med[runac]:-} && -n ${med[$ref]:-} ]]; then
-		awk -v a="${med[runac]}" -v b="${med[$ref]}" -v ra="${mrss[runac]}" -v rb="${mrss[$ref]}" -v ref="$ref" 'BEGIN {
-			printf "runac/%s: time %.2fx", ref, a / b
+for pair in runac/runc runac/crun runac+p/runac runac+p/crun; do
+	rt=${pair%/*} ref=${pair#*/}
+	if [[ -n ${med[$rt]:-} && -n ${med[$ref]:-} ]]; then
+		awk -v a="${med[$rt]}" -v b="${med[$ref]}" -v ra="${mrss[$rt]}" -v rb="${mrss[$ref]}" -v pair="$pair" 'BEGIN {
+			printf "%s: time %.2fx (%+.2f ms)", pair, a / b, a - b
 			if (rb + 0 > 0) printf ", peak RSS %.2fx", ra / rb
 			printf "\n" }'
 	fi

@@ -142,3 +142,30 @@ use_default_profile() {
 	[[ "$output" == *"No space left on device"* ]]
 	[ "$(ls /run/runac-cache/seccomp | wc -l)" -eq "$after" ]
 }
+
+# The handshake's error paths, injected deterministically: the container's
+# own filter kills the init at its next sendmsg(2), the message that would
+# have said it is ready. (The same filter would kill a container's init
+# before any exec could join it, so exec's twin path is not injected here.)
+KILL_AT_SENDMSG='{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["sendmsg"], "action": "SCMP_ACT_KILL_PROCESS"}]}'
+
+@test "an init that dies at its last handshake step is reported with its signal and its step" {
+	update_config ".process.noNewPrivileges = true | .linux.seccomp = $KILL_AT_SENDMSG"
+	runac create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 && false
+	cat "$BATS_TEST_TMPDIR/out"
+	grep -q 'container init exited before it was ready (killed by signal 31 (Bad system call)), after runac sent it go' \
+		"$BATS_TEST_TMPDIR/out"
+	[ -z "$(ls -A "$RUNAC_ROOT")" ]
+}
+
+@test "an init that dies after it sent its console says so" {
+	update_config ".process.terminal = true | .process.noNewPrivileges = true | .linux.seccomp = $KILL_AT_SENDMSG"
+	[ -x "${CONSOLE_RECEIVER:-}" ]
+	"$CONSOLE_RECEIVER" "$BATS_TEST_TMPDIR/console.sock" '' >/dev/null 2>&1 &
+	local receiver=$!
+	for _ in $(seq 100); do [ -S "$BATS_TEST_TMPDIR/console.sock" ] && break; sleep 0.02; done
+	runac create --console-socket "$BATS_TEST_TMPDIR/console.sock" "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 && false
+	cat "$BATS_TEST_TMPDIR/out"
+	kill "$receiver" 2>/dev/null || true
+	grep -q '(killed by signal 31 (Bad system call)), after it sent its console' "$BATS_TEST_TMPDIR/out"
+}
