@@ -21,6 +21,23 @@ side_file() {
 	cat "/sys/fs/cgroup/$2$rel/$3"
 }
 
+# wait_for_sleeps N: until both sides' containers hold N processes, all of
+# them sleep: the shell forks and execs after start returns, and a loaded
+# machine may take a while.
+wait_for_sleeps() {
+	local deadline=$((SECONDS + 10)) a b
+	while :; do
+		a=$("$RUNC" --root "$DIFF_DIR_A/root" ps "$DIFF_ID_A" -o pid,comm | grep -c " sleep$" || true)
+		b=$("$RUNAC" --root "$DIFF_DIR_B/root" ps "$DIFF_ID_B" -o pid,comm | grep -c " sleep$" || true)
+		[[ $a == "$1" && $b == "$1" ]] && return 0
+		if ((SECONDS >= deadline)); then
+			echo "wait_for_sleeps: runc has $a, runac has $b, wanted $1" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
 start_both() {
 	diff_cli create --bundle @BUNDLE@ @ID@
 	diff_cli start @ID@
@@ -58,7 +75,7 @@ start_both() {
 @test "ps lists the same processes, as a table and as JSON" {
 	set_cmd 'sleep 101 & sleep 102'
 	start_both
-	sleep 0.3
+	wait_for_sleeps 2
 	# Pids, start times and CPU columns are the moment's.
 	diff_normalize 's/[0-9]+/<N>/g'
 	diff_cli ps --format json @ID@
