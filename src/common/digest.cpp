@@ -1,25 +1,25 @@
 #include "common/digest.hpp"
 
-#include <memory>
-#include <openssl/evp.h>
-
-#include "common/error.hpp"
+// The direct functions, not EVP: an EVP digest first loads OpenSSL's
+// configuration and providers, 1-2 ms on every create that has a seccomp
+// filter to look up in the cache; these take microseconds. OpenSSL 3 marks
+// them deprecated but keeps them.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 namespace runac {
 
 std::string sha256_hex(const std::string& data) {
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-        EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
-        EVP_DigestFinal_ex(ctx.get(), digest, &len) != 1)
-        throw Error("sha256: OpenSSL digest failed");
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256_CTX ctx;
+    SHA256_Init(&ctx);
+    SHA256_Update(&ctx, data.data(), data.size());
+    SHA256_Final(digest, &ctx);
     static const char* hex = "0123456789abcdef";
     std::string out;
-    for (unsigned int i = 0; i < len; i++) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 0xf];
+    for (unsigned char byte : digest) {
+        out += hex[byte >> 4];
+        out += hex[byte & 0xf];
     }
     return out;
 }

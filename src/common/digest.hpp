@@ -1,4 +1,4 @@
-// SHA-256 through OpenSSL's EVP interface.
+// SHA-256 through OpenSSL's direct SHA-256 functions.
 #pragma once
 #include <string>
 

@@ -10,6 +10,7 @@
 #include <linux/seccomp.h>
 #include <memory>
 #include <sys/apparmor.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -119,6 +120,38 @@ void probe_bpf_lsm(KernelFeatures& f) {
     f.bpf_lsm = link ? found("lsm/file_open loads and attaches") : missing("attach refused: " + error_text(errno));
 }
 
+// The BPF LSM probe parses the kernel's whole BTF (milliseconds on every
+// create), and its answer cannot change before the next boot (the LSM list
+// is a boot parameter): root keeps it in runac's cache, keyed by boot id.
+constexpr const char* kBpfLsmCache = "/run/runac-cache/bpf-lsm";
+
+std::string boot_id() { return trim(read_file_if_exists("/proc/sys/kernel/random/boot_id").value_or("")); }
+
+bool cached_bpf_lsm(KernelFeatures& f) {
+    auto text = read_file_if_exists(kBpfLsmCache);
+    std::string id = boot_id();
+    if (!text || id.empty()) return false;
+    // "BOOT_ID\n0|1\nDETAIL"
+    auto a = text->find('\n'), b = text->find('\n', a + 1);
+    if (a == std::string::npos || b == std::string::npos || text->substr(0, a) != id) return false;
+    f.bpf_lsm = {text->substr(a + 1, b - a - 1) == "1", text->substr(b + 1)};
+    return true;
+}
+
+void probe_bpf_lsm_once_per_boot(KernelFeatures& f) {
+    if (::geteuid() != 0) return probe_bpf_lsm(f);
+    if (cached_bpf_lsm(f)) return;
+    probe_bpf_lsm(f);
+    std::string id = boot_id();
+    if (id.empty()) return;
+    try {
+        ::mkdir("/run/runac-cache", 0700);
+        write_file_atomic(kBpfLsmCache, id + "\n" + (f.bpf_lsm.available ? "1" : "0") + "\n" + f.bpf_lsm.detail, 0600);
+    } catch (const std::exception&) {
+        // A cache that cannot be written costs the probe next time, nothing else.
+    }
+}
+
 void probe_apparmor(KernelFeatures& f) {
     if (aa_is_enabled()) {
         f.apparmor = found("enabled");
@@ -147,7 +180,7 @@ KernelFeatures probe() {
     probe_cgroup2(f);
     auto previous = libbpf_set_print(quiet);
     probe_cgroup_bpf(f);
-    probe_bpf_lsm(f);
+    probe_bpf_lsm_once_per_boot(f);
     libbpf_set_print(previous);
     probe_apparmor(f);
     probe_memfd_noexec(f);

@@ -26,7 +26,8 @@ struct KernelFeatures {
     KernelFeature memfd_noexec;  // the vm.memfd_noexec sysctl exists (Linux >= 6.3)
 };
 
-// Probes once per process; nothing it loads outlives the call.
+// Probes once per process (the BPF LSM answer once per boot, cached by
+// root); nothing it loads outlives the call.
 const KernelFeatures& kernel_features();
 
 }  // namespace runac::linux
