@@ -164,6 +164,21 @@ enforce::Landlock landlock_plan(const Policy& policy, const linux::KernelFeature
     return l;
 }
 
+// The secrets' tmpfs is runac's alone: a mount of the config's there would
+// be hidden under it, or would hide it.
+void plan_secrets(const Policy& policy, const oci::Config& config, enforce::Plan& plan) {
+    if (policy.secrets.empty()) return;
+    for (size_t i = 0; i < config.mounts.size(); i++)
+        if (path_within(config.mounts[i].destination, enforce::kSecretsDir))
+            throw Error("agent policy: mounts[" + std::to_string(i) + "]: " + config.mounts[i].destination +
+                        " is where the policy's secrets are mounted");
+    for (auto& s : policy.secrets) {
+        plan.secrets.push_back(s.name);
+        if (s.provider == SecretProvider::Env) add_unique(plan.secret_env, s.source);
+    }
+    if (policy.read && plan.landlock.abi) plan.landlock.rules.push_back({enforce::kSecretsDir, fs::kRead});
+}
+
 }  // namespace
 
 const std::vector<enforce::Covers>& config_edit_covers() {
@@ -195,6 +210,7 @@ enforce::Plan derive(const Policy& policy, oci::Config& config, const linux::Ker
     edit_mounts(policy, config);
     apply_process_baseline(config.process);
     plan.landlock = landlock_plan(policy, kernel);
+    plan_secrets(policy, config, plan);
     // vm.memfd_noexec is written by the init through the host's /proc, which
     // a user namespace's root may not write: there seccomp does it.
     plan.memfd_noexec = kernel.memfd_noexec.available && !has(config, oci::NamespaceType::User);

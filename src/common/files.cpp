@@ -23,13 +23,17 @@ std::optional<std::string> read_file_if_exists(const std::string& path) {
         if (errno == ENOENT) return std::nullopt;
         throw_errno("open " + path);
     }
+    return read_all(fd.get(), path);
+}
+
+std::string read_all(int fd, const std::string& what) {
     std::string out;
     char buf[8192];
     for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0) {
             if (errno == EINTR) continue;
-            throw_errno("read " + path);
+            throw_errno("read " + what);
         }
         if (n == 0) break;
         out.append(buf, static_cast<size_t>(n));

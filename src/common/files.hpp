@@ -11,6 +11,8 @@ namespace runac {
 std::string read_file(const std::string& path);
 // Like read_file, but std::nullopt when the file does not exist.
 std::optional<std::string> read_file_if_exists(const std::string& path);
+// What is left to read from an open file; errors name `what`.
+std::string read_all(int fd, const std::string& what);
 // Write, fsync-free but atomic: a temporary beside the target, then rename(2),
 // so a reader (an engine polling a pid file or state) never sees half a file.
 void write_file_atomic(const std::string& path, const std::string& data, mode_t mode = 0644);

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
@@ -147,6 +148,32 @@ JsonWriter& JsonWriter::strings(const std::vector<std::string>& list) {
     begin_array();
     for (auto& s : list) value(s);
     return end_array();
+}
+
+JsonWriter& JsonWriter::copy(const JsonValue& v, const std::function<bool(const JsonValue&)>& drop) {
+    yajl_val y = v.v_;
+    if (v.is_object()) {
+        begin_object();
+        v.for_each([&](const std::string& k, const JsonValue& member) {
+            if (drop && drop(member)) return;
+            key(k);
+            copy(member, drop);
+        });
+        return end_object();
+    }
+    if (v.is_array()) {
+        begin_array();
+        for (auto& item : v.items())
+            if (!drop || !drop(item)) copy(item, drop);
+        return end_array();
+    }
+    if (v.is_string()) return value(v.as_string());
+    if (y && YAJL_IS_NUMBER(y)) {
+        yajl_gen_number(g_, y->u.number.r, std::strlen(y->u.number.r));
+        return *this;
+    }
+    if (y && (YAJL_IS_TRUE(y) || YAJL_IS_FALSE(y))) return value(static_cast<bool>(YAJL_IS_TRUE(y)));
+    return null();
 }
 
 std::string JsonWriter::str() const {

@@ -42,6 +42,7 @@ public:
     [[noreturn]] void fail(const std::string& what) const;
 
 private:
+    friend class JsonWriter;
     yajl_val v_;
     std::string path_;
 };
@@ -83,6 +84,9 @@ public:
     JsonWriter& value(bool b);
     JsonWriter& null();
     JsonWriter& strings(const std::vector<std::string>& list);
+    // Writes a parsed value as it is (numbers keep their text), leaving out
+    // every member or element, at any depth, for which `drop` says true.
+    JsonWriter& copy(const JsonValue& v, const std::function<bool(const JsonValue&)>& drop = {});
     std::string str() const;
 
 private:

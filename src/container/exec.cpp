@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "agent/derive.hpp"
+#include "agent/secrets.hpp"
 #include "cgroups/cgroup.hpp"
 #include "enforce/agent_seccomp.hpp"
 #include "common/error.hpp"
@@ -153,7 +154,12 @@ pid_t exec(const Container& c, const ExecOptions& options) {
     // process baseline, Landlock domain and agent filter as its init.
     std::optional<enforce::Plan> plan = c.plan();
     oci::Process process = options.process;
-    if (plan) agent::apply_process_baseline(process);
+    if (plan) {
+        agent::apply_process_baseline(process);
+        // An engine passes the container's environment again (docker exec):
+        // a secret stays a file, never a variable.
+        agent::remove_env(process.env, plan->secret_env);
+    }
     if (!process.apparmor_profile.empty() && !linux::apparmor_enabled())
         log::debug("process.apparmorProfile ignored: AppArmor is not enabled on this host");
     // The container's filter applies to every process in it.

@@ -12,6 +12,7 @@
 
 #include "agent/admission.hpp"
 #include "agent/derive.hpp"
+#include "agent/secrets.hpp"
 #include "enforce/agent_seccomp.hpp"
 #include "linux/kernel_features.hpp"
 #include "cgroups/cgroup.hpp"
@@ -139,7 +140,11 @@ Container create(const std::string& root, const CreateOptions& options) {
     // nothing. The policy edits the config the rest of create executes.
     agent::Admission agent = agent::admit(config.annotations, options.agent);
     std::optional<enforce::Plan> plan;
-    if (agent.policy) plan = agent::derive(*agent.policy, config, linux::kernel_features());
+    std::vector<enforce::SecretFile> secrets;
+    if (agent.policy) {
+        secrets = agent::take_secrets(*agent.policy, config.process, options.agent.secrets_dir);
+        plan = agent::derive(*agent.policy, config, linux::kernel_features());
+    }
     std::optional<linux::SeccompFilter> seccomp, agent_seccomp;
     if (config.linux.seccomp) seccomp.emplace(*config.linux.seccomp, linux::kSeccompCacheDir);
     if (plan && plan->agent_seccomp)
@@ -158,7 +163,9 @@ Container create(const std::string& root, const CreateOptions& options) {
     st.bundle = bundle;
     st.rootfs = config.root_path;
     st.annotations = config.annotations;
-    write_file_atomic(c.dir() + "/config.json", config_text, 0600);
+    // Without the values env:// secrets took out of process.env.
+    write_file_atomic(c.dir() + "/config.json",
+                      plan ? agent::config_without_env(config_text, plan->secret_env) : config_text, 0600);
     std::vector<UniqueFd> deny_files;
     if (plan) {
         write_file_atomic(c.plan_path(), enforce::plan_json(*plan), 0600);
@@ -191,6 +198,7 @@ Container create(const std::string& root, const CreateOptions& options) {
     request.confinement = confinement;
     request.plan = plan ? &*plan : nullptr;
     for (auto& f : deny_files) request.deny_files.push_back(f.get());
+    request.secrets = plan ? &secrets : nullptr;
     request.id = options.id;
     request.bundle = bundle;
     request.cgroup_paths = cgroup.paths();

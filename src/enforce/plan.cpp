@@ -30,6 +30,8 @@ std::string plan_json(const Plan& p) {
     w.key("mounts").begin_array();
     for (auto& m : p.mounts) w.begin_object().key("kind").value(kind_name(m.kind)).key("path").value(m.path).end_object();
     w.end_array();
+    w.key("secrets").strings(p.secrets);
+    w.key("secretEnv").strings(p.secret_env);
     w.key("landlock").begin_object();
     w.key("abi").value(p.landlock.abi);
     w.key("handledFs").value_uint(p.landlock.handled_fs);
@@ -53,6 +55,8 @@ Plan parse_plan(const std::string& json) {
     Plan p;
     for (auto& m : root.required("mounts").items())
         p.mounts.push_back({kind_of(m.required("kind")), m.required("path").as_string()});
+    p.secrets = root.required("secrets").string_list();
+    p.secret_env = root.required("secretEnv").string_list();
     JsonValue l = root.required("landlock");
     p.landlock.abi = static_cast<int>(l.required("abi").as_int());
     p.landlock.handled_fs = l.required("handledFs").as_uint();

@@ -40,11 +40,23 @@ struct Landlock {
 
 struct Plan {
     std::vector<PolicyMount> mounts;
+    std::vector<std::string> secrets;     // file names under /run/secrets, a tmpfs of their own
+    std::vector<std::string> secret_env;  // variables removed from every process's environment
     Landlock landlock;
     bool memfd_noexec = false;   // vm.memfd_noexec=2 in the container's pid namespace
     bool agent_seccomp = false;  // the agent baseline, stacked on the engine's filter
     bool refuse_memfd = false;   // the baseline also refuses memfd_create (no other memfd layer)
     bool operator==(const Plan&) const = default;
+};
+
+// Where a policy's secrets are, inside the container.
+inline constexpr const char* kSecretsDir = "/run/secrets";
+
+// One secret's value, in memory only: never in the plan, the state
+// directory or a log line.
+struct SecretFile {
+    std::string name;
+    std::string value;
 };
 
 std::string plan_json(const Plan& plan);

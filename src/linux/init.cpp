@@ -127,10 +127,12 @@ unsigned long new_namespace_flags(const oci::Linux& linux, bool by_clone) {
         rootfs.idmapped_trees = req.idmapped_trees;
         mount_rootfs(config, rootfs);
         if (req.plan) {
-            // The policy's own: write binds and deny over-mounts on top of
-            // the config's mounts (an engine's volume included); and, while
+            // The policy's own: write binds, deny over-mounts and the
+            // secrets' tmpfs on top of the config's mounts (an engine's
+            // volume included); and, while
             // "/" is the host's, no executable memfd in this pid namespace.
             mount_policy_paths(config.root_path, req.plan->mounts, req.deny_files);
+            if (req.secrets) mount_secrets(config.root_path, *req.secrets, config.process.user.uid, config.process.user.gid);
             if (req.plan->memfd_noexec) forbid_executable_memfds();
         }
         // 11. The namespaces exist and the mounts are in place: prestart and

@@ -23,6 +23,7 @@ struct InitRequest {
     std::vector<int> idmapped_trees;  // per config mount: a detached idmapped tree, or -1
     const enforce::Plan* plan = nullptr;  // the agent policy's, or none
     std::vector<int> deny_files;          // with a plan: one per deny path (linux/policy_mounts.hpp)
+    const std::vector<enforce::SecretFile>* secrets = nullptr;  // with a plan: the values, in memory only
 };
 
 // Clones the init into the config's new namespaces (joining those given by

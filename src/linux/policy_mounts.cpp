@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <linux/openat2.h>
 
 #include "common/error.hpp"
@@ -57,7 +58,64 @@ void deny(int root, const std::string& path, int deny_file) {  // deny_file: a d
                    what + " (read-only)");
 }
 
+// DIR below `parent`, made if missing; ELOOP for a symlink.
+UniqueFd directory_below(int parent, const char* dir, const std::string& what) {
+    UniqueFd fd = open_in_root(parent, dir, O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+    if (!fd && errno == ENOENT) {
+        if (::mkdirat(parent, dir, 0755) != 0 && errno != EEXIST) throw_errno(what + ": create it");
+        fd = open_in_root(parent, dir, O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+    }
+    if (!fd && (errno == ELOOP || errno == ENOTDIR))
+        throw Error(what + ": not a directory in the image (a symlink?); runac mounts secrets on no other path");
+    if (!fd) throw_errno(what);
+    return fd;
+}
+
+void fs_option(int fs, const char* key, const std::string& value, const std::string& what) {
+    if (::fsconfig(fs, FSCONFIG_SET_STRING, key, value.c_str(), 0) != 0) throw_errno(what + ": tmpfs " + key);
+}
+
 }  // namespace
+
+void mount_secrets(const std::string& rootfs, const std::vector<enforce::SecretFile>& secrets, uid_t uid, gid_t gid) {
+    if (secrets.empty()) return;
+    const std::string what = std::string("agent policy: secrets: ") + enforce::kSecretsDir;
+    UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("open rootfs " + rootfs);
+    UniqueFd run = directory_below(root.get(), "run", what);
+    UniqueFd target = directory_below(run.get(), "secrets", what);
+    // A tmpfs made here and filled before it is attached: nothing in the
+    // container sees it half-written, and nothing of the image is followed.
+    size_t bytes = 0;
+    for (auto& s : secrets) bytes += s.value.size() + 4096;
+    UniqueFd fs(::fsopen("tmpfs", FSOPEN_CLOEXEC));
+    if (!fs) throw_errno(what + ": fsopen tmpfs");
+    fs_option(fs.get(), "mode", "0700", what);
+    fs_option(fs.get(), "uid", std::to_string(uid), what);
+    fs_option(fs.get(), "gid", std::to_string(gid), what);
+    fs_option(fs.get(), "size", std::to_string(bytes + 4096), what);
+    fs_option(fs.get(), "nr_inodes", std::to_string(secrets.size() + 1), what);
+    if (::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) throw_errno(what + ": create tmpfs");
+    UniqueFd mnt(::fsmount(fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
+    if (!mnt) throw_errno(what + ": fsmount");
+    for (auto& s : secrets) {
+        UniqueFd file(::openat(mnt.get(), s.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400));
+        if (!file) throw_errno(what + "/" + s.name);
+        if (::fchown(file.get(), uid, gid) != 0) throw_errno(what + "/" + s.name + ": chown");
+        size_t off = 0;
+        while (off < s.value.size()) {
+            ssize_t n = ::write(file.get(), s.value.data() + off, s.value.size() - off);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) throw_errno(what + "/" + s.name + ": write");
+            off += static_cast<size_t>(n);
+        }
+    }
+    mount_attr ro{};
+    ro.attr_set = MOUNT_ATTR_RDONLY;
+    if (::mount_setattr(mnt.get(), "", AT_EMPTY_PATH, &ro, sizeof ro) != 0) throw_errno(what + ": read-only");
+    if (::move_mount(mnt.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+        throw_errno(what + ": attach");
+}
 
 const std::vector<enforce::Covers>& policy_mount_covers() {
     using enforce::Mechanism;
@@ -66,6 +124,7 @@ const std::vector<enforce::Covers>& policy_mount_covers() {
         {Rule::FilesystemWrite, Mechanism::Mounts},
         {Rule::FilesystemDeny, Mechanism::Mounts},
         {Rule::MemfdExec, Mechanism::MemfdNoexec},
+        {Rule::Secrets, Mechanism::Mounts},
     };
     return covers;
 }

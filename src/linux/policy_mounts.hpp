@@ -3,6 +3,7 @@
 // vm.memfd_noexec. What they cover is listed beside them.
 #pragma once
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 #include "common/fd.hpp"
@@ -22,6 +23,12 @@ namespace runac::linux {
 // init), and a user namespace's root could not reach the state directory.
 void mount_policy_paths(const std::string& rootfs, const std::vector<enforce::PolicyMount>& mounts,
                         const std::vector<int>& deny_files);
+
+// After the policy paths, the host's "/" still above: a fresh tmpfs at
+// /run/secrets (0700, owned by the process's user), one 0400 file per
+// secret, then read-only; nosuid, nodev, noexec. /run and /run/secrets are
+// made if missing, and never entered through a symlink the image put there.
+void mount_secrets(const std::string& rootfs, const std::vector<enforce::SecretFile>& secrets, uid_t uid, gid_t gid);
 
 // The parent's half: `count` detached trees of the empty file at `path`.
 std::vector<UniqueFd> make_deny_files(const std::string& path, size_t count);

@@ -78,14 +78,14 @@ TEST_CASE("every rule of a policy appears once, in the table's terms") {
     CHECK(assess(parse_policy(R"({"policy": {"auditLog": false}})", "t"), kernel(true, true)).rules.size() == 2);
 }
 
-TEST_CASE("the baseline, filesystem and memfd rules are built; the others say which layer would enforce them") {
+TEST_CASE("the baseline, filesystem, memfd and secrets rules are built; the others say which layer would") {
     Assessment a = assess(parse_policy(kFull, "t"), kernel(true, true));
-    for (const char* name : {"baseline", "filesystem.read", "filesystem.write", "filesystem.deny", "memfd-exec"}) {
+    for (const char* name : {"baseline", "filesystem.read", "filesystem.write", "filesystem.deny", "memfd-exec", "secrets"}) {
         CAPTURE(name);
         CHECK(rule(a, name)->status == RuleStatus::Enforced);
     }
     CHECK(a.not_built() ==
-          "shell.commands, shell.commands arguments, network.egress, network.deny, secrets, secrets.allowedTools, "
+          "shell.commands, shell.commands arguments, network.egress, network.deny, secrets.allowedTools, "
           "policy.escalation, policy.auditLog, policy.sessionTimeout");
     CHECK(a.kernel_lacks().empty());
     // Built means some applier covers it: the extra AppArmor layer is not.
@@ -131,10 +131,9 @@ TEST_CASE("strict mode refuses with one line naming the unenforced rules") {
 TEST_CASE("best-effort mode starts and warns once per unenforced rule") {
     Policy p = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/workspace"]}}, "secrets": {"T": {"provider": "env", "allowedTools": ["git"]}}, "enforcement": {"mode": "best-effort"}})", "t");
     auto warnings = admission_warnings(p, assess(p, kernel(false, true)));
-    REQUIRE(warnings.size() == 3);
-    CHECK(warnings[0] == "agent policy (best-effort): secrets is not enforced: not built yet");
-    CHECK(warnings[1] == "agent policy (best-effort): secrets.allowedTools is not enforced: this kernel lacks bpf-lsm (load refused: EPERM)");
-    CHECK(warnings[2] == "agent policy (best-effort): policy.auditLog is not enforced: not built yet");
+    REQUIRE(warnings.size() == 2);
+    CHECK(warnings[0] == "agent policy (best-effort): secrets.allowedTools is not enforced: this kernel lacks bpf-lsm (load refused: EPERM)");
+    CHECK(warnings[1] == "agent policy (best-effort): policy.auditLog is not enforced: not built yet");
 }
 
 TEST_CASE("enforcement.require refuses in either mode when a layer is missing or not applied") {
