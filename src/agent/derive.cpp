@@ -97,12 +97,19 @@ void add_unique(std::vector<std::string>& list, const std::string& item) {
     if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
 }
 
+// With shell.commands, what the agent writes is not run, except in the
+// filesystem.exec trees.
+bool noexec_for(const Policy& p, const std::string& destination) {
+    return p.commands && std::none_of(p.exec.begin(), p.exec.end(), [&](auto& e) { return path_within(destination, e); });
+}
+
 void edit_mounts(const Policy& policy, oci::Config& config) {
     for (auto& m : config.mounts) {
         if (!writable(m)) continue;
         // What stays writable cannot carry a set-uid program or a device in.
         add_option(m, "nosuid");
         if (m.destination != "/dev") add_option(m, "nodev");
+        if (noexec_for(policy, m.destination)) add_option(m, "noexec");
         if (!kernel_interface(m.destination) && m.destination != "/dev" && !listed_writable(policy, m.destination))
             add_option(m, "ro");
     }
@@ -122,9 +129,19 @@ std::vector<PolicyMount> policy_mounts(const Policy& policy, const oci::Config& 
         const oci::Mount* holder = mount_holding(original, w);
         if (holder && holder->destination == w) continue;  // a mount already: edit_mounts kept it writable
         bool base_writable = holder ? writable(*holder) : !original.root_readonly;
-        if (base_writable) out.push_back({PolicyMount::Kind::WritableBind, w});
+        if (base_writable) out.push_back({PolicyMount::Kind::WritableBind, w, noexec_for(policy, w)});
     }
-    for (auto& d : policy.deny) out.push_back({PolicyMount::Kind::Deny, d});
+    // An exec tree inside a noexec writable path is a mount of its own.
+    for (auto& e : policy.exec) {
+        bool inside_noexec = std::any_of(out.begin(), out.end(), [&](auto& m) { return m.noexec && path_within(e, m.path); });
+        const oci::Mount* holder = mount_holding(original, e);
+        bool in_volume = holder && holder->destination != e && writable(*holder) && listed_writable(policy, holder->destination) &&
+                         noexec_for(policy, holder->destination);
+        if (policy.commands && (inside_noexec || in_volume) &&
+            std::none_of(out.begin(), out.end(), [&](auto& m) { return m.path == e; }))
+            out.push_back({PolicyMount::Kind::WritableBind, e, false});
+    }
+    for (auto& d : policy.deny) out.push_back({PolicyMount::Kind::Deny, d, false});
     return out;
 }
 
@@ -140,9 +157,10 @@ enforce::Landlock landlock_plan(const Policy& policy, const linux::KernelFeature
     l.abi = std::min(kernel.landlock_abi, enforce::kLandlockMaxAbi);
     l.handled_fs = enforce::fs_rights_of_abi(l.abi);
     // Without shell.commands any readable file may be executed (agents
-    // build and run code): EXECUTE goes with reading.
-    const uint64_t read = fs::kRead | fs::kExecute;
-    const uint64_t write = l.handled_fs;
+    // build and run code): EXECUTE goes with reading. With it, EXECUTE is
+    // granted on the exec trees here and on each allowed file by the init.
+    const uint64_t read = policy.commands ? fs::kRead : fs::kRead | fs::kExecute;
+    const uint64_t write = policy.commands ? l.handled_fs & ~fs::kExecute : l.handled_fs;
     if (!policy.read) {
         l.rules.push_back({"/", read});
     } else {
@@ -151,6 +169,8 @@ enforce::Landlock landlock_plan(const Policy& policy, const linux::KernelFeature
         l.rules.push_back({"/proc", fs::kRead});
     }
     for (auto& w : policy.write) l.rules.push_back({w, write});
+    if (policy.commands)
+        for (auto& e : policy.exec) l.rules.push_back({e, fs::kRead | fs::kExecute});
     for (auto* f : kDeviceFiles) l.rules.push_back({f, fs::kReadFile | fs::kWriteFile | fs::kTruncate | fs::kIoctlDev});
     for (auto* t : kDeviceTrees) l.rules.push_back({t, write});
     // An agent sharing a network namespace must not reach the host's
@@ -211,6 +231,10 @@ enforce::Plan derive(const Policy& policy, oci::Config& config, const linux::Ker
     apply_process_baseline(config.process);
     plan.landlock = landlock_plan(policy, kernel);
     plan_secrets(policy, config, plan);
+    if (policy.commands) {
+        plan.exec_allowlist = true;
+        for (auto& c : *policy.commands) plan.commands.push_back({c.binary, c.subcommands, c.deny_args});
+    }
     // vm.memfd_noexec is written by the init through the host's /proc, which
     // a user namespace's root may not write: there seccomp does it.
     plan.memfd_noexec = kernel.memfd_noexec.available && !has(config, oci::NamespaceType::User);

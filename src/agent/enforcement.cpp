@@ -5,7 +5,9 @@
 
 #include "agent/derive.hpp"
 #include "enforce/agent_seccomp.hpp"
+#include "enforce/exec_boundary.hpp"
 #include "enforce/landlock.hpp"
+#include "linux/executables.hpp"
 #include "linux/policy_mounts.hpp"
 
 namespace runac::agent {
@@ -21,7 +23,8 @@ struct Use {
 // Whether some applier of this build covers (rule, mechanism).
 bool built(Rule rule, Mechanism mechanism) {
     for (auto* list : {&config_edit_covers(), &enforce::landlock_covers(), &enforce::agent_seccomp_covers(),
-                       &linux::policy_mount_covers()})
+                       &enforce::exec_boundary_covers(),
+                       &linux::policy_mount_covers(), &linux::executables_covers()})
         for (auto& c : *list)
             if (c.rule == rule && c.mechanism == mechanism) return true;
     return false;

@@ -75,6 +75,13 @@ void narrow_filesystem(const Narrowing& n, const Policy& floor, const Policy& ow
         if (!covered_by_dirs(own.write[i], floor.write))
             n.widens(at("capabilities.filesystem.write", i), "writing " + own.write[i]);
     out.write = own.write;
+    // Like write: absent means nothing beyond the listed commands executable.
+    // A floor without shell.commands lets anything run: nothing to widen.
+    if (floor.commands)
+        for (size_t i = 0; i < own.exec.size(); i++)
+            if (!covered_by_dirs(own.exec[i], floor.exec))
+                n.widens(at("capabilities.filesystem.exec", i), "executing below " + own.exec[i]);
+    out.exec = own.exec.empty() ? floor.exec : own.exec;
     out.deny = floor.deny;
     add_unique(out.deny, own.deny);
 }

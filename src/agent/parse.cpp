@@ -87,10 +87,11 @@ std::string host(const JsonValue& v) {
 }
 
 void parse_filesystem(const JsonValue& v, Policy& p) {
-    Members m(v, {"read", "write", "deny", "readOnlyPaths", "writablePaths"});
+    Members m(v, {"read", "write", "deny", "exec", "readOnlyPaths", "writablePaths"});
     if (auto r = one_of(m, "read", "readOnlyPaths")) p.read = paths(*r);
     if (auto w = one_of(m, "write", "writablePaths")) p.write = paths(*w);
     if (auto d = m.get("deny")) p.deny = paths(*d);
+    if (auto e = m.get("exec")) p.exec = paths(*e);
 }
 
 EgressRule egress_rule(const JsonValue& v) {

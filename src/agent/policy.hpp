@@ -52,6 +52,7 @@ struct Policy {
     std::optional<std::vector<std::string>> read;  // absent: the whole rootfs readable
     std::vector<std::string> write;                // also readable; everything else read-only
     std::vector<std::string> deny;                 // neither readable nor writable; wins
+    std::vector<std::string> exec;                 // with shell.commands: trees whose files may all be executed
     std::optional<std::vector<EgressRule>> egress;  // absent: egress not restricted by the policy
     std::vector<std::string> network_deny;          // wins over egress
     std::optional<std::vector<Command>> commands;   // absent: any binary

@@ -10,6 +10,7 @@
 #include "agent/secrets.hpp"
 #include "cgroups/cgroup.hpp"
 #include "enforce/agent_seccomp.hpp"
+#include "enforce/exec_boundary.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "common/log.hpp"
@@ -155,6 +156,7 @@ pid_t exec(const Container& c, const ExecOptions& options) {
     std::optional<enforce::Plan> plan = c.plan();
     oci::Process process = options.process;
     if (plan) {
+        enforce::check_exec(*plan, process.args, config.process.args.empty() ? "" : config.process.args[0]);
         agent::apply_process_baseline(process);
         // An engine passes the container's environment again (docker exec):
         // a secret stays a file, never a variable.

@@ -26,6 +26,7 @@
 #include "linux/idmapped.hpp"
 #include "linux/init.hpp"
 #include "linux/namespaces.hpp"
+#include "linux/executables.hpp"
 #include "linux/policy_mounts.hpp"
 #include "linux/process.hpp"
 #include "linux/seccomp.hpp"
@@ -62,8 +63,9 @@ void check_request(const oci::Config& config, const CreateOptions& options) {
 // The parent's side of the init's conversation (linux/init.hpp) until it
 // is ready: the hooks of runac's namespaces, its terminal's master, its
 // seccomp listener fd. Each message says how far the init got, so an init
-// that dies without a word is reported with its step and its end.
-void serve_init(const linux::Channel& init, const oci::Config& config, const CreateOptions& options, pid_t pid,
+// that dies without a word is reported with its step and its end. Returns
+// what Ready carries (the executables shell.commands allows, or "").
+std::string serve_init(const linux::Channel& init, const oci::Config& config, const CreateOptions& options, pid_t pid,
                 const oci::State& state) {
     std::string step = "after runac sent it go";
     auto died = [&]() -> Error {
@@ -78,7 +80,7 @@ void serve_init(const linux::Channel& init, const oci::Config& config, const Cre
         auto m = init.receive();
         if (!m) throw died();
         switch (m->kind) {
-            case linux::Msg::Ready: return;
+            case linux::Msg::Ready: return m->payload;
             case linux::Msg::Failed: throw Error(m->payload);
             case linux::Msg::RunHooks:
                 step = "after it asked for the prestart and createRuntime hooks";
@@ -225,7 +227,13 @@ Container create(const std::string& root, const CreateOptions& options) {
     st.pid = init_pid;
     st.pid_start_time = stat->start_time;
     st.created = now_rfc3339nano();
-    serve_init(linux::Channel(parent_end.get()), config, options, init_pid, oci_state(st, Status::Creating));
+    std::string executables =
+        serve_init(linux::Channel(parent_end.get()), config, options, init_pid, oci_state(st, Status::Creating));
+    if (plan && !executables.empty()) {
+        for (auto& name : linux::keep_executables(executables, *plan))
+            log::info("agent policy: shell.commands: " + name + " is not in the container's PATH; nothing to allow");
+        write_file_atomic(c.plan_path(), enforce::plan_json(*plan), 0600);
+    }
 
     c.save();
     if (!options.pid_file.empty())

@@ -28,10 +28,17 @@ std::string plan_json(const Plan& p) {
     JsonWriter w;
     w.begin_object();
     w.key("mounts").begin_array();
-    for (auto& m : p.mounts) w.begin_object().key("kind").value(kind_name(m.kind)).key("path").value(m.path).end_object();
+    for (auto& m : p.mounts)
+        w.begin_object().key("kind").value(kind_name(m.kind)).key("path").value(m.path).key("noexec").value(m.noexec).end_object();
     w.end_array();
     w.key("secrets").strings(p.secrets);
     w.key("secretEnv").strings(p.secret_env);
+    w.key("execAllowlist").value(p.exec_allowlist);
+    w.key("commands").begin_array();
+    for (auto& c : p.commands)
+        w.begin_object().key("binary").value(c.binary).key("subcommands").strings(c.subcommands)
+            .key("denyArgs").strings(c.deny_args).end_object();
+    w.end_array();
     w.key("landlock").begin_object();
     w.key("abi").value(p.landlock.abi);
     w.key("handledFs").value_uint(p.landlock.handled_fs);
@@ -54,9 +61,13 @@ Plan parse_plan(const std::string& json) {
     JsonValue root = doc.root();
     Plan p;
     for (auto& m : root.required("mounts").items())
-        p.mounts.push_back({kind_of(m.required("kind")), m.required("path").as_string()});
+        p.mounts.push_back({kind_of(m.required("kind")), m.required("path").as_string(), m.required("noexec").as_bool()});
     p.secrets = root.required("secrets").string_list();
     p.secret_env = root.required("secretEnv").string_list();
+    p.exec_allowlist = root.required("execAllowlist").as_bool();
+    for (auto& c : root.required("commands").items())
+        p.commands.push_back({c.required("binary").as_string(), c.required("subcommands").string_list(),
+                              c.required("denyArgs").string_list()});
     JsonValue l = root.required("landlock");
     p.landlock.abi = static_cast<int>(l.required("abi").as_int());
     p.landlock.handled_fs = l.required("handledFs").as_uint();

@@ -18,8 +18,17 @@ struct PolicyMount {
         Deny,          // filesystem.deny: an empty mode-000 directory or file over it, if it exists
     };
     Kind kind;
-    std::string path;  // inside the container
+    std::string path;     // inside the container
+    bool noexec = false;  // WritableBind: shell.commands forbids running what is written there
     bool operator==(const PolicyMount&) const = default;
+};
+
+// One shell.commands entry.
+struct CommandRule {
+    std::string binary;                    // a name found through PATH, or an absolute path
+    std::vector<std::string> subcommands;  // empty: any arguments
+    std::vector<std::string> deny_args;
+    bool operator==(const CommandRule&) const = default;
 };
 
 struct LandlockRule {
@@ -42,6 +51,12 @@ struct Plan {
     std::vector<PolicyMount> mounts;
     std::vector<std::string> secrets;     // file names under /run/secrets, a tmpfs of their own
     std::vector<std::string> secret_env;  // variables removed from every process's environment
+    // shell.commands: EXECUTE only on these binaries, the entrypoint and
+    // what each needs to run (the init finds them in the container's
+    // filesystem and adds their Landlock rules); `runac exec` also checks
+    // the arguments (enforce/exec_boundary.hpp).
+    bool exec_allowlist = false;
+    std::vector<CommandRule> commands;
     Landlock landlock;
     bool memfd_noexec = false;   // vm.memfd_noexec=2 in the container's pid namespace
     bool agent_seccomp = false;  // the agent baseline, stacked on the engine's filter

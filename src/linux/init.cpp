@@ -10,6 +10,7 @@
 #include "common/fd.hpp"
 #include "common/files.hpp"
 #include "linux/console.hpp"
+#include "linux/executables.hpp"
 #include "linux/hooks.hpp"
 #include "linux/namespaces.hpp"
 #include "linux/policy_mounts.hpp"
@@ -155,9 +156,20 @@ unsigned long new_namespace_flags(const oci::Linux& linux, bool by_clone) {
         // 15. The program is found in the container's filesystem, as the
         //     container's root still: process.user may not read everything.
         Program program = prepare_program(config.process);
+        //     With shell.commands, what may be executed is found here, in
+        //     the filesystem the program will see; the parent keeps the
+        //     list for `runac exec`.
+        Confinement confinement = req.confinement;
+        enforce::Landlock landlock;
+        std::string allowed;
+        if (req.plan && req.plan->exec_allowlist && confinement.landlock) {
+            landlock = *confinement.landlock;
+            allowed = allow_executables(req.plan->commands, program.path, config.process.env, landlock);
+            confinement.landlock = &landlock;
+        }
         // 16-17. Confined: nothing after this needs a privilege.
-        confine(req.confinement, parent);
-        parent.send(Msg::Ready);
+        confine(confinement, parent);
+        parent.send(Msg::Ready, allowed);
         ::close(req.sync_fd);
         // 18. Parked until `runac start` writes one byte into the exec fifo.
         char byte;

@@ -23,7 +23,7 @@ void mount_or_throw(const std::string& source, const std::string& target, const 
         throw_errno("agent policy: " + what);
 }
 
-void writable_bind(int root, const std::string& path) {
+void writable_bind(int root, const std::string& path, bool noexec) {
     std::string what = "filesystem.write: " + path;
     // Bound from itself: a symlink would let the image choose what becomes
     // writable (the path below is resolved inside the rootfs, but a
@@ -33,8 +33,8 @@ void writable_bind(int root, const std::string& path) {
     if (!dir) throw_errno("agent policy: " + what);
     mount_or_throw(fd_path(dir.get()), fd_path(dir.get()), nullptr, MS_BIND | MS_REC, nullptr, what + " (bind)");
     UniqueFd mounted = must_open_in_root(root, path, O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
-    mount_or_throw("", fd_path(mounted.get()), nullptr, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV, nullptr,
-                   what + " (writable, nosuid, nodev)");
+    mount_or_throw("", fd_path(mounted.get()), nullptr, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | (noexec ? MS_NOEXEC : 0),
+                   nullptr, what + (noexec ? " (writable, nosuid, nodev, noexec)" : " (writable, nosuid, nodev)"));
 }
 
 void deny(int root, const std::string& path, int deny_file) {  // deny_file: a detached tree
@@ -135,7 +135,7 @@ void mount_policy_paths(const std::string& rootfs, const std::vector<enforce::Po
     UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("open rootfs " + rootfs);
     for (auto& m : mounts)
-        if (m.kind == enforce::PolicyMount::Kind::WritableBind) writable_bind(root.get(), m.path);
+        if (m.kind == enforce::PolicyMount::Kind::WritableBind) writable_bind(root.get(), m.path, m.noexec);
     size_t next = 0;
     for (auto& m : mounts)
         if (m.kind == enforce::PolicyMount::Kind::Deny) deny(root.get(), m.path, deny_files.at(next++));

@@ -121,7 +121,7 @@ POLICY='{
 @test "a profile annotation reads the profile directory; a name that escapes it is refused" {
 	echo '{"capabilities": {"shell": {"commands": ["git"]}}}' >"$CONF_DIR/profiles/coder.json"
 	annotate org.agentcontainers.profile coder
-	expect_refusal "agent policy: not enforced by this build: shell.commands, policy.auditLog"
+	expect_refusal "agent policy: not enforced by this build: policy.auditLog"
 	annotate org.agentcontainers.profile ../runac
 	expect_refusal 'org.agentcontainers.profile: invalid profile name'
 }
@@ -199,7 +199,9 @@ POLICY='{
 	[[ "$output" == *"weakness: names are DNS-following"* ]]
 	[[ "$output" == *"weakness: processes the agent starts itself are checked by binary, not by arguments"* ]]
 	[[ "$output" == *"enforced nowhere (outside a runtime): provenance"* ]]
-	[[ "$output" == *"create: refused: agent policy: not enforced by this build: shell.commands, shell.commands arguments, network.egress, policy.auditLog"* ]]
+	[[ "$output" == *$'  shell.commands [git]: enforced\n    landlock (required, available here, built)'* ]]
+	[[ "$output" == *$'  shell.commands arguments [subcommands, denyArgs]: enforced\n    runac-exec (required, available here, built)'* ]]
+	[[ "$output" == *"create: refused: agent policy: not enforced by this build: network.egress, policy.auditLog"* ]]
 }
 
 # The host facts (TESTING.md): BPF LSM is listed but loading is refused with

@@ -78,15 +78,15 @@ TEST_CASE("every rule of a policy appears once, in the table's terms") {
     CHECK(assess(parse_policy(R"({"policy": {"auditLog": false}})", "t"), kernel(true, true)).rules.size() == 2);
 }
 
-TEST_CASE("the baseline, filesystem, memfd and secrets rules are built; the others say which layer would") {
+TEST_CASE("the baseline, filesystem, commands, memfd and secrets rules are built; the others say which layer would") {
     Assessment a = assess(parse_policy(kFull, "t"), kernel(true, true));
-    for (const char* name : {"baseline", "filesystem.read", "filesystem.write", "filesystem.deny", "memfd-exec", "secrets"}) {
+    for (const char* name : {"baseline", "filesystem.read", "filesystem.write", "filesystem.deny", "shell.commands",
+                             "shell.commands arguments", "memfd-exec", "secrets"}) {
         CAPTURE(name);
         CHECK(rule(a, name)->status == RuleStatus::Enforced);
     }
     CHECK(a.not_built() ==
-          "shell.commands, shell.commands arguments, network.egress, network.deny, secrets.allowedTools, "
-          "policy.escalation, policy.auditLog, policy.sessionTimeout");
+          "network.egress, network.deny, secrets.allowedTools, policy.escalation, policy.auditLog, policy.sessionTimeout");
     CHECK(a.kernel_lacks().empty());
     // Built means some applier covers it: the extra AppArmor layer is not.
     for (auto& l : rule(a, "baseline")->layers) {
@@ -101,7 +101,7 @@ TEST_CASE("a rule whose required layer the kernel lacks is not enforceable here"
     CHECK(rule(a, "secrets.allowedTools")->lacking == "bpf-lsm (load refused: EPERM)");
     CHECK(a.kernel_lacks() == "secrets.allowedTools (needs bpf-lsm (load refused: EPERM))");
     // BPF LSM is only an extra layer for commands: their status does not change.
-    CHECK(rule(a, "shell.commands")->status == RuleStatus::NotBuilt);
+    CHECK(rule(a, "shell.commands")->status == RuleStatus::Enforced);
 }
 
 TEST_CASE("memfd exec takes the first layer the kernel has and this build applies: the sysctl, else seccomp") {
@@ -166,7 +166,7 @@ TEST_CASE("explain names the kernel's layers, each rule's status, weaknesses and
     CHECK(text.find("weakness: names are DNS-following") != std::string::npos);
     CHECK(text.find("weakness: processes the agent starts itself are checked by binary, not by arguments") != std::string::npos);
     CHECK(text.find("enforced nowhere (outside a runtime): tools.mcp\n") != std::string::npos);
-    CHECK(text.find("create: refused: agent policy: not enforced by this build: shell.commands,") != std::string::npos);
+    CHECK(text.find("create: refused: agent policy: not enforced by this build: network.egress,") != std::string::npos);
     KernelFeatures vm = kernel(true, false, true);
     std::string in_vm = explain(p, "file t", assess(p, vm), vm);
     CHECK(in_vm.find("  bpf-lsm: available (attaches)\n") != std::string::npos);
