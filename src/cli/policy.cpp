@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 #include <iterator>
+#include <optional>
 
 #include "agent/enforcement.hpp"
 #include "agent/explain.hpp"
@@ -11,6 +12,7 @@
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "container/container.hpp"
+#include "linux/executables.hpp"
 #include "linux/kernel_features.hpp"
 
 namespace runac::cli {
@@ -68,10 +70,12 @@ int run_policy(const GlobalOptions& global, const Args& outer) {
         Args args = parse_args({{{"container"}, true}, kHelp}, rest, 1, "policy explain", false);
         if (args.flag("help")) return print_usage();
         agent::ResolvedPolicy resolved;
+        std::optional<enforce::Plan> plan;
         if (args.has("container")) {
             if (!args.positional.empty()) throw Error("policy explain: --container takes no policy file");
             auto c = container::Container::load(global.root, args.get("container"), false);
             resolved = agent::resolve_policy(c.config().annotations, settings);
+            plan = c.plan();
             if (!resolved.policy) {
                 std::printf("container %s: no agent policy (%s)\n", args.get("container").c_str(),
                             resolved.sandbox ? resolved.source.c_str() : "runs as runc would run it");
@@ -83,6 +87,9 @@ int run_policy(const GlobalOptions& global, const Args& outer) {
         const auto& kernel = linux::kernel_features();
         auto assessment = agent::assess(*resolved.policy, kernel);
         std::string text = agent::explain(*resolved.policy, resolved.source, assessment, kernel);
+        // What the init found for shell.commands in the container's filesystem.
+        if (plan)
+            for (auto& file : linux::allowed_executables(*plan)) text += "executable (shell.commands): " + file + "\n";
         std::fwrite(text.data(), 1, text.size(), stdout);
         return 0;
     }

@@ -144,6 +144,13 @@ std::string allow_executables(const std::vector<enforce::CommandRule>& commands,
     return w.str();
 }
 
+std::vector<std::string> allowed_executables(const enforce::Plan& plan) {
+    std::vector<std::string> out;
+    for (auto& r : plan.landlock.rules)
+        if (r.access == kExecuteRights) out.push_back(r.path);
+    return out;
+}
+
 std::vector<std::string> keep_executables(const std::string& message, enforce::Plan& plan) {
     JsonDocument doc = JsonDocument::parse(message, "the init's executables");
     for (auto& file : doc.root().required("allowed").string_list()) plan.landlock.rules.push_back({file, kExecuteRights});

@@ -31,6 +31,9 @@ std::string allow_executables(const std::vector<enforce::CommandRule>& commands,
 // returns the commands that were not found.
 std::vector<std::string> keep_executables(const std::string& message, enforce::Plan& plan);
 
+// The files a container's plan lets execute (what keep_executables added).
+std::vector<std::string> allowed_executables(const enforce::Plan& plan);
+
 // The init grants EXECUTE on what this finds (linux/init.cpp).
 const std::vector<enforce::Covers>& executables_covers();
 

@@ -68,6 +68,18 @@ expect_confined() {
 	runac delete --force "$CID"
 }
 
+@test "policy explain --container lists what the init allowed to execute" {
+	set_cmd 'sleep 100'
+	runac run -d "$CID"
+	run runac policy explain --container "$CID"
+	echo "$output"
+	[[ $output == *"executable (shell.commands): /usr/bin/tool"* ]]
+	[[ $output == *"executable (shell.commands): /usr/bin/interp"* ]]
+	[[ $output == *"executable (shell.commands): /lib64/ld-linux-x86-64.so.2"* ]]
+	[[ $output != *"executable (shell.commands): /usr/bin/other"* ]]
+	runac delete --force "$CID"
+}
+
 @test "runac exec refuses an unlisted binary, a subcommand and a denied argument before anything starts" {
 	set_cmd 'sleep 100'
 	runac run -d "$CID"

@@ -85,7 +85,7 @@ mount -t cgroup2 none /sys/fs/cgroup
 tmp=$(mktemp -d /tmp/runac-bench.XXXXXX)
 tag=${tmp##*.}
 names=(runac runc crun)
-declare -A bin=([runac]=$RUNAC [runc]=$RUNC [crun]=$CRUN) bundle=() failed=()
+declare -A bin=([runac]=$RUNAC [runc]=$RUNC [crun]=$CRUN) bundle=() failed=() global=()
 if [[ -n $policy ]]; then
 	names+=(runac+p)
 	bin[runac+p]=$RUNAC
@@ -136,8 +136,20 @@ if [[ -n $policy ]]; then
 	for path in $(jq -r '.capabilities.filesystem | (.write // []) + (.deny // []) | .[]' <<<"$doc"); do
 		mkdir -p "$tmp/bundle/rootfs$path"
 	done
-	jq --arg p "$doc" --arg root "$tmp/bundle/rootfs" '.root = {path: $root, readonly: false} |
-		.annotations["org.agentcontainers.agent"] = $p' "$tmp/bundle/config.json" >"$tmp/bundle-policy/config.json"
+	# Its secrets: env:// ones in the process's environment, file ones in a
+	# secrets directory of the benchmark's own (runac.conf's secrets-dir).
+	mkdir -p "$tmp/secrets"
+	printf 'secrets-dir = "%s"\n' "$tmp/secrets" >"$tmp/runac.conf"
+	global[runac+p]="--config $tmp/runac.conf"
+	doc=$(jq -c --arg dir "$tmp/secrets" '(.secrets // {}) |= with_entries(
+		if (.value | type) == "object" and .value.provider == "file"
+		then .value.path = ($dir + "/" + (.value.path | split("/") | last)) else . end)' <<<"$doc")
+	for name in $(jq -r '.secrets // {} | to_entries[] | select((.value | type) == "object" and .value.provider == "file") | .value.path' <<<"$doc"); do
+		echo bench-secret >"$name"
+	done
+	envs=$(jq -c '[.secrets // {} | to_entries[] | .value | select(type == "string" and startswith("env://")) | ltrimstr("env://") + "=bench-secret"]' <<<"$doc")
+	jq --arg p "$doc" --arg root "$tmp/bundle/rootfs" --argjson envs "$envs" '.root = {path: $root, readonly: false} |
+		.process.env += $envs | .annotations["org.agentcontainers.agent"] = $p' "$tmp/bundle/config.json" >"$tmp/bundle-policy/config.json"
 	bundle[runac+p]=$tmp/bundle-policy
 fi
 
@@ -148,9 +160,9 @@ mkfifo "$tmp/nap" && exec {nap}<>"$tmp/nap"
 rt_cmd() {
 	local rt=$1 step=$2; shift 2
 	if ((rss)); then
-		/usr/bin/time -f %M -o "$tmp/rss-$step" "${bin[$rt]}" --root "$tmp/root-$rt" "$@"
+		/usr/bin/time -f %M -o "$tmp/rss-$step" "${bin[$rt]}" ${global[$rt]:-} --root "$tmp/root-$rt" "$@"
 	else
-		"${bin[$rt]}" --root "$tmp/root-$rt" "$@"
+		"${bin[$rt]}" ${global[$rt]:-} --root "$tmp/root-$rt" "$@"
 	fi
 }
 

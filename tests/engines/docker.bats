@@ -37,8 +37,7 @@ teardown_file() {
 	# 20.10 (no --annotation) chooses a policy: the profile is the floor.
 	mkdir -p "$DOCKER_DIR/runac-etc/profiles"
 	printf 'profile-dir = "%s"\n' "$DOCKER_DIR/runac-etc/profiles" >"$DOCKER_DIR/runac-etc/runac.conf"
-	echo '{"capabilities": {"filesystem": {"write": ["/tmp"], "deny": ["/etc/passwd"]}}, "policy": {"auditLog": false}}' \
-		>"$DOCKER_DIR/runac-etc/profiles/agent.json"
+	echo "$ENGINE_POLICY" >"$DOCKER_DIR/runac-etc/profiles/agent.json"
 	jq -n --arg runac "$RUNAC" --arg conf "$DOCKER_DIR/runac-etc/runac.conf" '{runtimes: {runac: {path: $runac},
 		"runac-args": {path: $runac, runtimeArgs: ["--debug"]},
 		"runac-agent": {path: $runac, runtimeArgs: ["--config", $conf, "--agent-profile", "agent"]}}}' \
@@ -74,10 +73,11 @@ teardown_file() {
 }
 
 @test "a runtime registered per agent profile confines docker run and docker exec" {
-	run dk run --rm --runtime runac-agent --network none busybox:test sh -c "$POLICY_PROBE"
+	run dk run --rm --runtime runac-agent --network none -e "TOKEN=$ENGINE_TOKEN" busybox:test sh -c "$POLICY_PROBE"
 	[ "$status" -eq 0 ]
 	expect_confined
-	dk run -d --name agent --runtime runac-agent --network none busybox:test sleep 100
+	# docker exec passes the container's environment, TOKEN included, again.
+	dk run -d --name agent --runtime runac-agent --network none -e "TOKEN=$ENGINE_TOKEN" busybox:test sleep 100
 	run dk exec agent sh -c "$POLICY_PROBE"
 	dk rm -f agent
 	expect_confined

@@ -118,14 +118,23 @@ ENGINE_NORM=()
 
 _diff_quote() { sed 's/[][\.*^$|+?(){}#]/\\&/g' <<<"$1"; }
 
-# What a process sees of the agent policy the engine tests use (write /tmp,
-# deny /etc/passwd): POLICY_PROBE prints it, expect_confined checks $output.
-POLICY_PROBE='touch /etc/x 2>&1; echo w >/tmp/ok && cat /tmp/ok; cat /etc/passwd 2>&1; grep -E "^(CapEff|NoNewPrivs|Seccomp_filters)" /proc/self/status'
+# What a process sees of the agent policy the engine tests use (ENGINE_POLICY:
+# write /tmp, deny /etc/passwd, only sh runs, the secret TOKEN from the
+# engine's environment): POLICY_PROBE prints it, expect_confined checks
+# $output. The engine passes TOKEN=$ENGINE_TOKEN to the container.
+ENGINE_POLICY='{"capabilities": {"filesystem": {"write": ["/tmp"], "deny": ["/etc/passwd"]}, "shell": {"commands": ["sh"]}}, "secrets": {"TOKEN": "env://TOKEN"}, "policy": {"auditLog": false}}'
+ENGINE_TOKEN=tok-engine-91c2
+POLICY_PROBE='touch /etc/x 2>&1; echo w >/tmp/ok && cat /tmp/ok; cat /etc/passwd 2>&1
+	cp /bin/busybox /tmp/bb && /tmp/bb true 2>&1; echo "secret: $(cat /run/secrets/TOKEN)"; echo "env: $(env | grep -c TOKEN)"
+	grep -E "^(CapEff|NoNewPrivs|Seccomp_filters)" /proc/self/status'
 expect_confined() {
 	echo "$output"
 	[[ "$output" == *"touch: /etc/x: Read-only file system"* ]]
 	[[ "$output" == *$'\nw\n'* ]]
 	[[ "$output" == *"cat: can't open '/etc/passwd': Permission denied"* ]]
+	[[ "$output" == *"/tmp/bb: Permission denied"* ]]  # written, so not executable
+	[[ "$output" == *$'\nsecret: '"$ENGINE_TOKEN"$'\n'* ]]
+	[[ "$output" == *$'\nenv: 0\n'* ]]
 	[[ "$output" == *$'CapEff:\t0000000000000000'* ]]
 	[[ "$output" == *$'NoNewPrivs:\t1'* ]]
 	[[ "$output" == *$'Seccomp_filters:\t2'* ]]  # the engine's profile and the agent baseline

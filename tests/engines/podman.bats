@@ -107,7 +107,12 @@ teardown_file() {
 	# The host sees the container's root as host uid 100000.
 	pid=$(pm inspect -f '{{.State.Pid}}' un-runac)
 	[ "$(awk '/^Uid:/ {print $2}' /proc/$pid/status)" = 100000 ]
-	same pm rm -f -t 0 un-@RT@
+	# Not compared: Podman's cleanup of a user namespace container's shm
+	# mount races its own rm now and then, with runc as with runac.
+	local rt
+	for rt in runc runac; do
+		pm rm -f -t 0 "un-$rt" >/dev/null 2>&1 || { sleep 1; pm rm -f -t 0 "un-$rt"; }
+	done
 	# With Podman's own network namespace (netavark's bridge), joined by path.
 	same pm --runtime @RTBIN@ run --rm --cgroup-parent "/$ENGINE_CGROUP_PARENT" --uidmap 0:100000:65536 \
 		--gidmap 0:100000:65536 busybox:test sh -c 'id -u; ip link show eth0 >/dev/null && echo eth0;
@@ -135,8 +140,7 @@ teardown_file() {
 	same "${RUN[@]}" --rm --annotation org.example.note=hello busybox:test true
 	[ "$status" -eq 0 ]
 	# podman reads --annotation as a CSV field: a JSON policy goes quoted.
-	local fs='{"capabilities": {"filesystem": {"write": ["/tmp"], "deny": ["/etc/passwd"]}}, "policy": {"auditLog": false}}'
-	policy=$(csv_field "org.agentcontainers.agent=$fs")
+	policy=$(csv_field "org.agentcontainers.agent=$ENGINE_POLICY")
 	# runc ignores the policy; runac confines the container with it.
 	run pm --runtime /usr/sbin/runc run --rm --network none --cgroup-parent "/$ENGINE_CGROUP_PARENT" \
 		--annotation "$policy" busybox:test sh -c "$POLICY_PROBE"
@@ -144,12 +148,12 @@ teardown_file() {
 	[ "$status" -eq 0 ]
 	[[ "$output" != *"Read-only file system"* ]]
 	run pm --runtime "$RUNAC" run --rm --network none --cgroup-parent "/$ENGINE_CGROUP_PARENT" \
-		--annotation "$policy" busybox:test sh -c "$POLICY_PROBE"
+		--env "TOKEN=$ENGINE_TOKEN" --annotation "$policy" busybox:test sh -c "$POLICY_PROBE"
 	[ "$status" -eq 0 ]
 	expect_confined
 	# podman exec gets the same confinement.
 	pm --runtime "$RUNAC" run -d --name pol --network none --cgroup-parent "/$ENGINE_CGROUP_PARENT" \
-		--annotation "$policy" busybox:test sleep 100
+		--env "TOKEN=$ENGINE_TOKEN" --annotation "$policy" busybox:test sleep 100
 	run pm exec pol sh -c "$POLICY_PROBE"
 	pm rm -f -t 0 pol
 	expect_confined
