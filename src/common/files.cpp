@@ -52,7 +52,7 @@ std::string read_file(const std::string& path) {
     return *content;
 }
 
-static void write_all(int fd, const std::string& data, const std::string& path) {
+void write_all(int fd, const std::string& data, const std::string& path) {
     size_t off = 0;
     while (off < data.size()) {
         ssize_t n = ::write(fd, data.data() + off, data.size() - off);

@@ -13,6 +13,8 @@ std::string read_file(const std::string& path);
 std::optional<std::string> read_file_if_exists(const std::string& path);
 // What is left to read from an open file; errors name `what`.
 std::string read_all(int fd, const std::string& what);
+// Every byte of `data` into an open file; errors name `path`.
+void write_all(int fd, const std::string& data, const std::string& path);
 // Write, fsync-free but atomic: a temporary beside the target, then rename(2),
 // so a reader (an engine polling a pid file or state) never sees half a file.
 void write_file_atomic(const std::string& path, const std::string& data, mode_t mode = 0644);

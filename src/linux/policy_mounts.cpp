@@ -102,13 +102,7 @@ void mount_secrets(const std::string& rootfs, const std::vector<enforce::SecretF
         UniqueFd file(::openat(mnt.get(), s.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400));
         if (!file) throw_errno(what + "/" + s.name);
         if (::fchown(file.get(), uid, gid) != 0) throw_errno(what + "/" + s.name + ": chown");
-        size_t off = 0;
-        while (off < s.value.size()) {
-            ssize_t n = ::write(file.get(), s.value.data() + off, s.value.size() - off);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) throw_errno(what + "/" + s.name + ": write");
-            off += static_cast<size_t>(n);
-        }
+        write_all(file.get(), s.value, what + "/" + s.name);
     }
     mount_attr ro{};
     ro.attr_set = MOUNT_ATTR_RDONLY;

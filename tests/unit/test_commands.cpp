@@ -16,9 +16,12 @@
 #include "enforce/exec_boundary.hpp"
 #include "enforce/landlock.hpp"
 #include "linux/executables.hpp"
+#include "support.hpp"
 
 using namespace runac;
 using namespace runac::agent;
+using runac::test::error_of;
+using runac::test::TempDir;
 namespace fs = enforce::fs;
 
 namespace {
@@ -52,29 +55,6 @@ uint64_t rights(const enforce::Landlock& l, const std::string& path) {
 }
 
 bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
-
-std::string error_of(const std::function<void()>& fn) {
-    try {
-        fn();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
-}
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/runac-exec-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::string script(const std::string& name, const std::string& text) const {
-        std::string p = path + "/" + name;
-        write_file_atomic(p, text, 0755);
-        return p;
-    }
-};
 
 }  // namespace
 
@@ -130,9 +110,9 @@ TEST_CASE("a command is what PATH finds, plus the loader its ELF header names") 
 
 TEST_CASE("a script brings its #! chain: env and the program it runs, and that program's loader") {
     TempDir d;
-    std::string viaenv = d.script("viaenv", "#!/usr/bin/env -S true --flag\necho\n");
-    std::string direct = d.script("direct", "#!" + d.path + "/viaenv -x\n");
-    std::string loop = d.script("loop", "#!" + d.path + "/loop\n");
+    std::string viaenv = d.put("viaenv", "#!/usr/bin/env -S true --flag\necho\n", 0755);
+    std::string direct = d.put("direct", "#!" + d.path + "/viaenv -x\n", 0755);
+    std::string loop = d.put("loop", "#!" + d.path + "/loop\n", 0755);
     linux::Executables e = linux::resolve_executables({direct, loop}, "", "/usr/bin");
     for (auto& f : {direct, viaenv, std::string("/usr/bin/env"), std::string("/usr/bin/true"),
                     std::string("/lib64/ld-linux-x86-64.so.2"), loop}) {

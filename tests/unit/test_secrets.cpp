@@ -11,31 +11,14 @@
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "common/json.hpp"
+#include "support.hpp"
 
 using namespace runac;
 using namespace runac::agent;
+using runac::test::error_of;
+using SecretsDir = runac::test::TempDir;  // a secrets directory of the test's own
 
 namespace {
-
-// A secrets directory of the test's own, removed at the end.
-struct SecretsDir {
-    std::string path;
-    SecretsDir() {
-        char tmpl[] = "/tmp/runac-secrets-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~SecretsDir() { std::filesystem::remove_all(path); }
-    void put(const std::string& name, const std::string& value) const { write_file_atomic(path + "/" + name, value, 0600); }
-};
-
-std::string error_of(const std::function<void()>& fn) {
-    try {
-        fn();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
-}
 
 oci::Config with_pid_ns() {
     oci::Config c;
