@@ -1,6 +1,7 @@
 #include "agent/derive.hpp"
 
 #include <algorithm>
+#include <netinet/in.h>
 #include <sys/stat.h>
 
 #include "agent/values.hpp"
@@ -199,6 +200,28 @@ void plan_secrets(const Policy& policy, const oci::Config& config, enforce::Plan
     if (policy.read && plan.landlock.abi) plan.landlock.rules.push_back({enforce::kSecretsDir, fs::kRead});
 }
 
+// The networks of network.egress and network.deny, as the egress programs'
+// maps hold them. Names are the resolver's: they add no entry here.
+enforce::Egress egress_plan(const Policy& policy, const linux::KernelFeatures& kernel) {
+    enforce::Egress e;
+    // Without cgroup BPF the rule table has refused a strict policy already.
+    if ((!policy.egress && policy.network_deny.empty()) || !kernel.cgroup_bpf.available) return e;
+    e.filtered = true;
+    e.open = !policy.egress;
+    auto network = [](const std::string& host) -> std::optional<std::string> {
+        std::string problem;
+        auto h = parse_host(host, problem);
+        if (!h || (h->kind != HostKind::Address && h->kind != HostKind::Network)) return std::nullopt;
+        return h->kind == HostKind::Address ? h->text + "/" + std::to_string(h->prefix) : h->text;
+    };
+    for (auto& r : policy.egress.value_or(std::vector<EgressRule>{}))
+        if (auto n = network(r.host))
+            e.allow.push_back({*n, r.port, static_cast<uint8_t>(r.protocol == Protocol::Udp ? IPPROTO_UDP : IPPROTO_TCP)});
+    for (auto& d : policy.network_deny)
+        if (auto n = network(d)) e.deny.push_back({*n, 0, 0});
+    return e;
+}
+
 }  // namespace
 
 const std::vector<enforce::Covers>& config_edit_covers() {
@@ -231,6 +254,7 @@ enforce::Plan derive(const Policy& policy, oci::Config& config, const linux::Ker
     apply_process_baseline(config.process);
     plan.landlock = landlock_plan(policy, kernel);
     plan_secrets(policy, config, plan);
+    plan.egress = egress_plan(policy, kernel);
     if (policy.commands) {
         plan.exec_allowlist = true;
         for (auto& c : *policy.commands) plan.commands.push_back({c.binary, c.subcommands, c.deny_args});

@@ -4,7 +4,9 @@
 #include <optional>
 
 #include "agent/derive.hpp"
+#include "agent/values.hpp"
 #include "enforce/agent_seccomp.hpp"
+#include "enforce/egress.hpp"
 #include "enforce/exec_boundary.hpp"
 #include "enforce/landlock.hpp"
 #include "linux/executables.hpp"
@@ -22,7 +24,7 @@ struct Use {
 
 // Whether some applier of this build covers (rule, mechanism).
 bool built(Rule rule, Mechanism mechanism) {
-    for (auto* list : {&config_edit_covers(), &enforce::landlock_covers(), &enforce::agent_seccomp_covers(),
+    for (auto* list : {&config_edit_covers(), &enforce::landlock_covers(), &enforce::agent_seccomp_covers(), &enforce::egress_covers(),
                        &enforce::exec_boundary_covers(),
                        &linux::policy_mount_covers(), &linux::executables_covers()})
         for (auto& c : *list)
@@ -85,12 +87,19 @@ const std::vector<RuleSpec>& table() {
          {"Landlock does not cover memfds"}},
         {Rule::Egress, "network.egress",
          {{Mechanism::CgroupBpf, Role::Required,
-           "connect4/6, sendmsg4/6 (UDP) and sock_create on the container's cgroup, attached before its process exists"},
+           "connect4/6, sendmsg4/6 (UDP), sock_create and post_bind4/6 on the container's cgroup, attached before "
+           "its process exists: only the listed networks, ports and protocols, and listeners the container bound"}},
+         {"TCP and UDP only: ICMP (ping), SCTP and raw sockets are refused",
+          "a listener the container's own processes bound is reachable at any of its addresses"}},
+        {Rule::EgressNames, "network names",
+         {{Mechanism::CgroupBpf, Role::Required, "the addresses the resolver answered, in the same programs"},
           {Mechanism::Monitor, Role::Required,
            "a resolver in the container's network namespace answers only allowed names and adds their addresses"}},
-         {"names are DNS-following: a name is reachable at the addresses the resolver answered for it"}},
+         {"names are DNS-following: a name is reachable at the addresses the resolver answered for it",
+          "an allowed name shares its addresses with the other names a CDN serves from them",
+          "DNS-over-HTTPS to an allowed host resolves names runac does not see"}},
         {Rule::NetworkDeny, "network.deny",
-         {{Mechanism::CgroupBpf, Role::Required, "the denied addresses win over egress in the same programs"}},
+         {{Mechanism::CgroupBpf, Role::Required, "the denied networks win over egress in the same programs"}},
          {}},
         {Rule::Secrets, "secrets",
          {{Mechanism::Mounts, Role::Required,
@@ -161,14 +170,23 @@ std::vector<std::pair<Rule, std::string>> rules_of(const Policy& p) {
         if (arguments) out.emplace_back(Rule::CommandArguments, "subcommands, denyArgs");
     }
     out.emplace_back(Rule::MemfdExec, "no executable memfd (any policy)");
-    if (p.egress) {
-        std::vector<std::string> dest;
-        for (auto& r : *p.egress)
-            dest.push_back(r.host + ":" + (r.port ? std::to_string(r.port) : "*") +
-                           (r.protocol == Protocol::Udp ? "/udp" : "/tcp"));
-        out.emplace_back(Rule::Egress, dest.empty() ? "(no egress)" : join(dest));
+    if (p.egress || !p.network_deny.empty()) {
+        auto is_name = [](const std::string& host) {
+            std::string problem;
+            auto h = parse_host(host, problem);
+            return h && (h->kind == HostKind::Name || h->kind == HostKind::Wildcard);
+        };
+        std::vector<std::string> by_address, names, denied;
+        for (auto& r : p.egress.value_or(std::vector<EgressRule>{})) {
+            std::string dest = r.host + ":" + (r.port ? std::to_string(r.port) : "*") +
+                               (r.protocol == Protocol::Udp ? "/udp" : "/tcp");
+            (is_name(r.host) ? names : by_address).push_back(dest);
+        }
+        for (auto& d : p.network_deny) (is_name(d) ? names : denied).push_back(is_name(d) ? "not " + d : d);
+        if (p.egress) out.emplace_back(Rule::Egress, by_address.empty() ? "(no address)" : join(by_address));
+        if (!names.empty()) out.emplace_back(Rule::EgressNames, join(names));
+        if (!denied.empty()) out.emplace_back(Rule::NetworkDeny, join(denied));
     }
-    if (!p.network_deny.empty()) out.emplace_back(Rule::NetworkDeny, join(p.network_deny));
     if (!p.secrets.empty()) {
         std::vector<std::string> names;
         bool tools = false;

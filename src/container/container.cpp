@@ -14,6 +14,7 @@
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "common/log.hpp"
+#include "enforce/egress.hpp"
 #include "linux/process.hpp"
 
 namespace runac::container {
@@ -149,6 +150,8 @@ void Container::destroy() {
         cg.signal_all(SIGKILL);
         linux::wait_for_exit(state_.pid, state_.pid_start_time, 10000);
     }
+    // Taken off before the cgroup goes, so that none waits for its release.
+    if (auto p = plan(); p && p->egress.filtered && !cg.unified_path().empty()) enforce::detach_egress(cg.unified_path());
     cg.destroy();
     remove_dir();
 }

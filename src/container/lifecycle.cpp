@@ -14,6 +14,7 @@
 #include "agent/derive.hpp"
 #include "agent/secrets.hpp"
 #include "enforce/agent_seccomp.hpp"
+#include "enforce/egress.hpp"
 #include "linux/kernel_features.hpp"
 #include "cgroups/cgroup.hpp"
 #include "cgroups/resources.hpp"
@@ -184,6 +185,14 @@ Container create(const std::string& root, const CreateOptions& options) {
     cgroups::apply_device_rules(cgroup, config);
     delegate_cgroup(cgroup, config);
     st.cgroup_paths = cgroup.paths();
+    // The egress programs decide from the init's first socket on.
+    std::optional<enforce::EgressFilter> egress;
+    if (plan && plan->egress.filtered) {
+        if (cgroup.unified_path().empty())
+            throw Error("agent policy: network.egress: cgroup-bpf needs the container's cgroup v2 directory, and this "
+                        "host has no cgroup2 hierarchy");
+        egress.emplace(enforce::EgressFilter::attach(plan->egress, cgroup.unified_path()));
+    }
 
     // Held open read-write by the init alone: `start` can open it for
     // writing without blocking exactly while the init waits on it.
@@ -240,6 +249,7 @@ Container create(const std::string& root, const CreateOptions& options) {
         write_file_atomic(absolute_path(options.pid_file, cwd), std::to_string(init_pid), 0644);
 
     guard.release();
+    if (egress) egress->keep();
     cgroup.release();
     c.commit();
     return c;

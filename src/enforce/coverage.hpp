@@ -15,7 +15,7 @@ enum class Mechanism {
 
 enum class Rule {
     Baseline, FilesystemRead, FilesystemWrite, FilesystemDeny, Commands, CommandArguments, MemfdExec,
-    Egress, NetworkDeny, Secrets, SecretTools, Escalation, AuditLog, SessionTimeout,
+    Egress, EgressNames, NetworkDeny, Secrets, SecretTools, Escalation, AuditLog, SessionTimeout,
 };
 
 struct Covers {

@@ -22,6 +22,22 @@ PolicyMount::Kind kind_of(const JsonValue& v) {
     v.fail("unknown mount kind " + s);
 }
 
+void write_nets(JsonWriter& w, const char* key, const std::vector<EgressNet>& nets) {
+    w.key(key).begin_array();
+    for (auto& n : nets)
+        w.begin_object().key("network").value(n.network).key("port").value(n.port).key("protocol").value(n.protocol)
+            .end_object();
+    w.end_array();
+}
+
+std::vector<EgressNet> nets_of(const JsonValue& v) {
+    std::vector<EgressNet> out;
+    for (auto& n : v.items())
+        out.push_back({n.required("network").as_string(), static_cast<uint16_t>(n.required("port").as_int()),
+                       static_cast<uint8_t>(n.required("protocol").as_int())});
+    return out;
+}
+
 }  // namespace
 
 std::string plan_json(const Plan& p) {
@@ -49,6 +65,10 @@ std::string plan_json(const Plan& p) {
         w.begin_object().key("path").value(r.path).key("access").value_uint(r.access).end_object();
     w.end_array();
     w.end_object();
+    w.key("egress").begin_object().key("filtered").value(p.egress.filtered).key("open").value(p.egress.open);
+    write_nets(w, "allow", p.egress.allow);
+    write_nets(w, "deny", p.egress.deny);
+    w.end_object();
     w.key("memfdNoexec").value(p.memfd_noexec);
     w.key("agentSeccomp").value(p.agent_seccomp);
     w.key("refuseMemfd").value(p.refuse_memfd);
@@ -75,6 +95,11 @@ Plan parse_plan(const std::string& json) {
     p.landlock.restrict_flags = static_cast<uint32_t>(l.required("restrictFlags").as_uint());
     for (auto& r : l.required("rules").items())
         p.landlock.rules.push_back({r.required("path").as_string(), r.required("access").as_uint()});
+    JsonValue e = root.required("egress");
+    p.egress.filtered = e.required("filtered").as_bool();
+    p.egress.open = e.required("open").as_bool();
+    p.egress.allow = nets_of(e.required("allow"));
+    p.egress.deny = nets_of(e.required("deny"));
     p.memfd_noexec = root.required("memfdNoexec").as_bool();
     p.agent_seccomp = root.required("agentSeccomp").as_bool();
     p.refuse_memfd = root.required("refuseMemfd").as_bool();

@@ -47,6 +47,23 @@ struct Landlock {
     bool operator==(const Landlock&) const = default;
 };
 
+// One entry of the egress programs' maps (bpf/egress.bpf.c).
+struct EgressNet {
+    std::string network;   // "10.0.0.0/8", "2001:db8::1/128": always with its prefix, host bits zero
+    uint16_t port = 0;     // 0: any port
+    uint8_t protocol = 0;  // IPPROTO_TCP or IPPROTO_UDP; 0 (deny entries): any
+    bool operator==(const EgressNet&) const = default;
+};
+
+// network.egress and network.deny: cgroup-BPF programs on the container's
+// cgroup-v2 directory, attached before its init exists.
+struct Egress {
+    bool filtered = false;  // the programs are attached
+    bool open = false;      // no egress list: only `deny` refuses
+    std::vector<EgressNet> allow, deny;
+    bool operator==(const Egress&) const = default;
+};
+
 struct Plan {
     std::vector<PolicyMount> mounts;
     std::vector<std::string> secrets;     // file names under /run/secrets, a tmpfs of their own
@@ -58,6 +75,7 @@ struct Plan {
     bool exec_allowlist = false;
     std::vector<CommandRule> commands;
     Landlock landlock;
+    Egress egress;
     bool memfd_noexec = false;   // vm.memfd_noexec=2 in the container's pid namespace
     bool agent_seccomp = false;  // the agent baseline, stacked on the engine's filter
     bool refuse_memfd = false;   // the baseline also refuses memfd_create (no other memfd layer)

@@ -3,12 +3,16 @@
 // binary of its own, so that an exec allowlist test is about this file and
 // not about busybox (whose applets are all one inode).
 //   escape ATTEMPT [ARG]
+//   escape tcp|udp|udp-connect ADDRESS PORT   reach a destination
+//   escape serve ADDRESS PORT                 a listener of the container's own
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/io_uring.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -86,6 +90,57 @@ long abstract_connect(const char* name) {
     return ::connect(s, reinterpret_cast<sockaddr*>(&a), static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + len));
 }
 
+// ADDRESS (IPv4 or IPv6, "::ffff:a.b.c.d" included) and PORT as a socket address.
+socklen_t address_of(const char* address, const char* port, sockaddr_storage& out) {
+    out = {};
+    auto* in4 = reinterpret_cast<sockaddr_in*>(&out);
+    if (::inet_pton(AF_INET, address, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons(static_cast<uint16_t>(std::atoi(port)));
+        return sizeof(sockaddr_in);
+    }
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&out);
+    if (::inet_pton(AF_INET6, address, &in6->sin6_addr) != 1) {
+        std::fprintf(stderr, "escape: %s is not an address\n", address);
+        ::exit(2);
+    }
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(static_cast<uint16_t>(std::atoi(port)));
+    return sizeof(sockaddr_in6);
+}
+
+// A TCP connection, or a UDP datagram sent unconnected (sendto) or connected.
+long reach(const std::string& how, const char* address, const char* port) {
+    sockaddr_storage a;
+    socklen_t len = address_of(address, port, a);
+    int s = ::socket(a.ss_family, how == "tcp" ? SOCK_STREAM : SOCK_DGRAM, 0);
+    if (s < 0) return -1;
+    auto* sa = reinterpret_cast<sockaddr*>(&a);
+    if (how == "tcp") return ::connect(s, sa, len);
+    if (how == "udp") return ::sendto(s, "escape", 6, 0, sa, len);
+    if (::connect(s, sa, len) != 0) return -1;
+    return ::send(s, "escape", 6, 0);
+}
+
+// A listener of the container's own: bound and listening when this returns;
+// a child accepts for 10 seconds.
+long serve(const char* address, const char* port) {
+    sockaddr_storage a;
+    socklen_t len = address_of(address, port, a);
+    int s = ::socket(a.ss_family, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (s < 0 || ::bind(s, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(s, 8) != 0) return -1;
+    if (::fork() == 0) {
+        ::alarm(10);
+        for (;;) {
+            int c = ::accept(s, nullptr, nullptr);
+            if (c >= 0) ::close(c);
+        }
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -123,6 +178,12 @@ int main(int argc, char** argv) {
     if (what == "raw-socket") return report("raw-socket", ::socket(AF_INET, SOCK_RAW, IPPROTO_ICMP));
     if (what == "raw6-socket") return report("raw6-socket", ::socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6));
     if (what == "packet-socket") return report("packet-socket", ::socket(AF_PACKET, SOCK_RAW, 0));
+    if (what == "tcp" || what == "udp" || what == "udp-connect") {
+        if (argc < 4) return 2;
+        return report(what.c_str(), reach(what, argv[2], argv[3]));
+    }
+    if (what == "serve") return argc < 4 ? 2 : report("serve", serve(argv[2], argv[3]));
+    if (what == "ping-socket") return report("ping-socket", ::socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP));
     if (what == "personality") return report("personality", ::personality(READ_IMPLIES_EXEC));
     if (what == "abstract-connect") return report("abstract-connect", abstract_connect(arg));
     if (what == "chmod-suid") return report("chmod-suid", ::chmod(arg, 04755));

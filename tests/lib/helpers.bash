@@ -177,6 +177,9 @@ _lg_bpf() {
 	command -v bpftool >/dev/null || return 0
 	bpftool prog list -j 2>/dev/null |
 		jq -r '.[] | select(.type | test("^(cgroup|lsm|tracing)")) | "bpf-prog \(.id) \(.type) \(.name // "")"' 2>/dev/null
+	# Maps: the egress programs' own (runac_allow4, ..., runac_eg.rodata).
+	bpftool map list -j 2>/dev/null |
+		jq -r '.[] | select((.name // "") | startswith("runac")) | "bpf-map \(.id) \(.type) \(.name)"' 2>/dev/null
 	# Pinned links and maps (runac pins LSM links under /sys/fs/bpf/runac).
 	if [[ $(stat -f -c %T /sys/fs/bpf 2>/dev/null) == bpf_fs ]]; then
 		find /sys/fs/bpf -mindepth 1 -printf 'bpf-pin /sys/fs/bpf/%P\n' 2>/dev/null | sort
@@ -347,7 +350,14 @@ leak_guard_check() {
 	leftovers=$(_lg_delete_leftovers)
 	# Give killed inits a moment to be torn down before taking the snapshot.
 	if [[ -n $leftovers ]]; then sleep 0.3; fi
-	_lg_snapshot >"$LEAK_GUARD_DIR/after"
+	# The kernel frees a detached program's maps a moment later (RCU): a
+	# difference in BPF objects alone is looked at again for up to a second.
+	local tries=10
+	while _lg_snapshot >"$LEAK_GUARD_DIR/after" && ((tries-- > 0)); do
+		diff "$LEAK_GUARD_DIR/before" "$LEAK_GUARD_DIR/after" | grep '^[<>]' | grep -qv '^[<>] bpf-' && break
+		diff -q "$LEAK_GUARD_DIR/before" "$LEAK_GUARD_DIR/after" >/dev/null && break
+		sleep 0.1
+	done
 	_lg_sane "$LEAK_GUARD_DIR/after" || return 1
 	_lg_procs | _lg_filter | sort >"$LEAK_GUARD_DIR/procs-after"
 	comm -13 "$LEAK_GUARD_DIR/procs-before" "$LEAK_GUARD_DIR/procs-after" >"$LEAK_GUARD_DIR/procs-new"

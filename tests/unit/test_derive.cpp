@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@ linux::KernelFeatures kernel(int landlock_abi, bool memfd_noexec = true) {
     k.landlock_abi = landlock_abi;
     k.seccomp = {true, "filter mode"};
     k.memfd_noexec = {memfd_noexec, ""};
+    k.cgroup_bpf = {true, "cgroup/connect4 loads"};
     return k;
 }
 
@@ -199,9 +201,43 @@ TEST_CASE("memfd: the sysctl where the kernel has it and no user namespace, else
     CHECK(p.refuse_memfd);
 }
 
+TEST_CASE("egress: addresses and networks fill the programs' maps, names do not; deny alone leaves egress open") {
+    oci::Config c = docker_like();
+    enforce::Plan p = derive(policy(R"({"capabilities": {"network": {
+        "egress": [{"host": "192.0.2.1", "port": 8080}, {"host": "10.0.0.0/8", "protocol": "udp", "port": 53},
+                   {"host": "2001:db8::/32"}, {"host": "github.com", "port": 443}, {"host": "*.npmjs.org"}],
+        "deny": ["169.254.169.254", "metadata.google.internal", "fd00::/8"]}}})"), c, kernel(7));
+    CHECK(p.egress.filtered);
+    CHECK_FALSE(p.egress.open);
+    CHECK(p.egress.allow == std::vector<enforce::EgressNet>{{"192.0.2.1/32", 8080, IPPROTO_TCP},
+                                                             {"10.0.0.0/8", 53, IPPROTO_UDP},
+                                                             {"2001:db8::/32", 0, IPPROTO_TCP}});
+    CHECK(p.egress.deny == std::vector<enforce::EgressNet>{{"169.254.169.254/32", 0, 0}, {"fd00::/8", 0, 0}});
+    // No egress list: only deny refuses.
+    oci::Config d = docker_like();
+    enforce::Plan deny_only = derive(policy(R"({"capabilities": {"network": {"deny": ["10.0.0.0/8"]}}})"), d, kernel(7));
+    CHECK(deny_only.egress.filtered);
+    CHECK(deny_only.egress.open);
+    // An empty list refuses everything but the container's own listeners.
+    oci::Config e = docker_like();
+    enforce::Plan none = derive(policy(R"({"capabilities": {"network": {"egress": []}}})"), e, kernel(7));
+    CHECK(none.egress.filtered);
+    CHECK_FALSE(none.egress.open);
+    CHECK(none.egress.allow.empty());
+    // No network rule, or no cgroup BPF (the rule table refuses a strict policy then): no programs.
+    oci::Config f = docker_like();
+    CHECK_FALSE(derive(policy("{}"), f, kernel(7)).egress.filtered);
+    linux::KernelFeatures old = kernel(7);
+    old.cgroup_bpf = {false, "needs cgroup2"};
+    oci::Config g = docker_like();
+    CHECK_FALSE(derive(policy(R"({"capabilities": {"network": {"egress": []}}})"), g, old).egress.filtered);
+}
+
 TEST_CASE("the plan survives its state file") {
     oci::Config c = docker_like();
-    enforce::Plan p = derive(policy(R"({"capabilities": {"filesystem": {"write": ["/tmp"], "deny": ["/etc/shadow"]}}})"), c, kernel(7));
+    enforce::Plan p = derive(policy(R"({"capabilities": {"filesystem": {"write": ["/tmp"], "deny": ["/etc/shadow"]},
+        "network": {"egress": [{"host": "192.0.2.0/24", "port": 443}], "deny": ["192.0.2.9"]}}})"), c, kernel(7));
+    CHECK(p.egress.allow.size() == 1);
     CHECK(enforce::parse_plan(enforce::plan_json(p)) == p);
 }
 

@@ -66,11 +66,15 @@ TEST_CASE("every rule of a policy appears once, in the table's terms") {
     for (auto& r : a.rules) names.push_back(r.name);
     CHECK(names == std::vector<std::string>{"baseline", "filesystem.read", "filesystem.write", "filesystem.deny",
                                             "shell.commands", "shell.commands arguments", "memfd-exec",
-                                            "network.egress", "network.deny", "secrets", "secrets.allowedTools",
+                                            "network.egress", "network names", "network.deny", "secrets",
+                                            "secrets.allowedTools",
                                             "policy.escalation", "policy.auditLog", "policy.sessionTimeout"});
     CHECK(a.outside_runtime == std::vector<std::string>{"tools.mcp"});
     CHECK(rule(a, "policy.sessionTimeout")->subject == "1h");
-    CHECK(rule(a, "network.egress")->subject == "github.com:443/tcp");
+    // By address in the kernel's programs; by name through the resolver.
+    CHECK(rule(a, "network.egress")->subject == "(no address)");
+    CHECK(rule(a, "network names")->subject == "github.com:443/tcp");
+    CHECK(rule(a, "network.deny")->subject == "169.254.169.254");
     CHECK(rule(a, "filesystem.read")->subject == "/usr");
     // The empty policy still has the baseline, the memfd rule and the audit log.
     Assessment empty = assess(parse_policy("{}", "t"), kernel(true, true));
@@ -81,12 +85,12 @@ TEST_CASE("every rule of a policy appears once, in the table's terms") {
 TEST_CASE("the baseline, filesystem, commands, memfd and secrets rules are built; the others say which layer would") {
     Assessment a = assess(parse_policy(kFull, "t"), kernel(true, true));
     for (const char* name : {"baseline", "filesystem.read", "filesystem.write", "filesystem.deny", "shell.commands",
-                             "shell.commands arguments", "memfd-exec", "secrets"}) {
+                             "shell.commands arguments", "memfd-exec", "secrets", "network.egress", "network.deny"}) {
         CAPTURE(name);
         CHECK(rule(a, name)->status == RuleStatus::Enforced);
     }
     CHECK(a.not_built() ==
-          "network.egress, network.deny, secrets.allowedTools, policy.escalation, policy.auditLog, policy.sessionTimeout");
+          "network names, secrets.allowedTools, policy.escalation, policy.auditLog, policy.sessionTimeout");
     CHECK(a.kernel_lacks().empty());
     // Built means some applier covers it: the extra AppArmor layer is not.
     for (auto& l : rule(a, "baseline")->layers) {
@@ -157,7 +161,7 @@ TEST_CASE("explain names the kernel's layers, each rule's status, weaknesses and
     CHECK(text.find("  apparmor: unavailable (not in this kernel)\n") != std::string::npos);
     CHECK(text.find("  landlock: available (ABI 4)\n") != std::string::npos);
     CHECK(text.find("  filesystem.write [/workspace]: enforced\n") != std::string::npos);
-    CHECK(text.find("  network.egress [github.com:443/tcp]: not enforced by this build (would be enforced here by: cgroup-bpf, monitor)\n") !=
+    CHECK(text.find("  network names [github.com:443/tcp]: not enforced by this build (would be enforced here by: cgroup-bpf, monitor)\n") !=
           std::string::npos);
     CHECK(text.find("  secrets.allowedTools [per-tool access]: not enforceable on this kernel: needs bpf-lsm") != std::string::npos);
     CHECK(text.find("weakness: a multi-call binary (busybox) allows all of its applets") != std::string::npos);
@@ -166,7 +170,7 @@ TEST_CASE("explain names the kernel's layers, each rule's status, weaknesses and
     CHECK(text.find("weakness: names are DNS-following") != std::string::npos);
     CHECK(text.find("weakness: processes the agent starts itself are checked by binary, not by arguments") != std::string::npos);
     CHECK(text.find("enforced nowhere (outside a runtime): tools.mcp\n") != std::string::npos);
-    CHECK(text.find("create: refused: agent policy: not enforced by this build: network.egress,") != std::string::npos);
+    CHECK(text.find("create: refused: agent policy: not enforced by this build: network names,") != std::string::npos);
     KernelFeatures vm = kernel(true, false, true);
     std::string in_vm = explain(p, "file t", assess(p, vm), vm);
     CHECK(in_vm.find("  bpf-lsm: available (attaches)\n") != std::string::npos);

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+// network.egress and network.deny, decided in the kernel for every socket
+// of one container: attached to its cgroup-v2 directory before its first
+// process exists, one instance (programs and maps) per container.
+//
+// Order of the decision, for a TCP connect, a connected or unconnected UDP
+// datagram: a denied network refuses; a listener the container's own
+// processes bound is reachable (the dev server the agent started); an
+// allowed network with the port and protocol allows; anything else is
+// refused (EPERM), unless the policy restricts no egress (deny only).
+//
+// Only the UAPI context structures are read, so the object needs no kernel
+// BTF and no relocation: it loads on any kernel with the helpers it calls.
+#include <linux/bpf.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#define AF_INET 2
+#define AF_INET6 10
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+
+#define ALLOW 1
+#define REFUSE 0
+
+char LICENSE[] SEC("license") = "GPL";
+
+// A network with a port and a protocol. The trie matches the key's bytes
+// from the first: protocol and port always in full (32 bits), then
+// `prefixlen - 32` bits of the address. Port 0: any port; protocol 0 (deny
+// entries): any protocol. Port and address in network byte order.
+struct net4_key {
+	__u32 prefixlen;
+	__u8 protocol;
+	__u8 pad;
+	__u16 port;
+	__u32 addr;
+};
+
+struct net6_key {
+	__u32 prefixlen;
+	__u8 protocol;
+	__u8 pad;
+	__u16 port;
+	__u32 addr[4];
+};
+
+#define NETS(name, key_type)                                 \
+	struct {                                                 \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                 \
+		__type(key, struct key_type);                        \
+		__type(value, __u8);                                 \
+		__uint(max_entries, 4096);                           \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                \
+	} name SEC(".maps")
+
+NETS(runac_allow4, net4_key);
+NETS(runac_allow6, net6_key);
+NETS(runac_deny4, net4_key);
+NETS(runac_deny6, net6_key);
+
+// Marks the sockets the container's processes bound: a connection to a
+// listener that carries the mark stays inside the container's own work.
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u8);
+} runac_own SEC(".maps");
+
+// Set before load: the policy has no egress list, only network.deny.
+const volatile __u8 egress_open = 0;
+
+static __always_inline int in_nets4(void *nets, __u8 protocol, __u16 port, __u32 addr)
+{
+	struct net4_key k = {.prefixlen = 64, .protocol = protocol, .port = port, .addr = addr};
+	if (bpf_map_lookup_elem(nets, &k))
+		return 1;
+	k.port = 0;
+	return bpf_map_lookup_elem(nets, &k) != 0;
+}
+
+static __always_inline int in_nets6(void *nets, __u8 protocol, __u16 port, const __u32 *addr)
+{
+	struct net6_key k = {.prefixlen = 160, .protocol = protocol, .port = port};
+	k.addr[0] = addr[0];
+	k.addr[1] = addr[1];
+	k.addr[2] = addr[2];
+	k.addr[3] = addr[3];
+	if (bpf_map_lookup_elem(nets, &k))
+		return 1;
+	k.port = 0;
+	return bpf_map_lookup_elem(nets, &k) != 0;
+}
+
+static __always_inline int own_listener(struct bpf_sock_addr *ctx, struct bpf_sock_tuple *t, __u32 size)
+{
+	struct bpf_sock *sk;
+	if (ctx->protocol == IPPROTO_TCP)
+		sk = bpf_sk_lookup_tcp(ctx, t, size, BPF_F_CURRENT_NETNS, 0);
+	else
+		sk = bpf_sk_lookup_udp(ctx, t, size, BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return 0;
+	int own = bpf_sk_storage_get(&runac_own, sk, 0, 0) != 0;
+	bpf_sk_release(sk);
+	return own;
+}
+
+static __always_inline int decide4(struct bpf_sock_addr *ctx, __u32 addr, __u16 port)
+{
+	__u8 protocol = ctx->protocol;
+	if (in_nets4(&runac_deny4, 0, 0, addr))
+		return REFUSE;
+	struct bpf_sock_tuple t = {};
+	t.ipv4.daddr = addr;
+	t.ipv4.dport = port;
+	if (own_listener(ctx, &t, sizeof(t.ipv4)))
+		return ALLOW;
+	if (egress_open || in_nets4(&runac_allow4, protocol, port, addr))
+		return ALLOW;
+	return REFUSE;
+}
+
+// An IPv4 address in IPv6 form (::ffff:a.b.c.d) is decided as IPv4.
+static __always_inline int decide6(struct bpf_sock_addr *ctx)
+{
+	__u32 addr[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
+	__u16 port = (__u16)ctx->user_port;
+	if (addr[0] == 0 && addr[1] == 0 && addr[2] == bpf_htonl(0xffff))
+		return decide4(ctx, addr[3], port);
+	if (in_nets6(&runac_deny6, 0, 0, addr))
+		return REFUSE;
+	struct bpf_sock_tuple t = {};
+	__builtin_memcpy(t.ipv6.daddr, addr, sizeof(addr));
+	t.ipv6.dport = port;
+	if (own_listener(ctx, &t, sizeof(t.ipv6)))
+		return ALLOW;
+	if (egress_open || in_nets6(&runac_allow6, ctx->protocol, port, addr))
+		return ALLOW;
+	return REFUSE;
+}
+
+SEC("cgroup/connect4")
+int runac_connect4(struct bpf_sock_addr *ctx)
+{
+	return decide4(ctx, ctx->user_ip4, (__u16)ctx->user_port);
+}
+
+SEC("cgroup/connect6")
+int runac_connect6(struct bpf_sock_addr *ctx)
+{
+	return decide6(ctx);
+}
+
+// Unconnected UDP: each datagram's destination.
+SEC("cgroup/sendmsg4")
+int runac_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return decide4(ctx, ctx->user_ip4, (__u16)ctx->user_port);
+}
+
+SEC("cgroup/sendmsg6")
+int runac_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return decide6(ctx);
+}
+
+// TCP and UDP only: no raw, ICMP, SCTP or MPTCP socket, whose traffic the
+// programs above would not see, even if a capability slipped through.
+SEC("cgroup/sock_create")
+int runac_sock(struct bpf_sock *ctx)
+{
+	if (ctx->family != AF_INET && ctx->family != AF_INET6)
+		return ALLOW;
+	if (ctx->type == SOCK_STREAM && ctx->protocol == IPPROTO_TCP)
+		return ALLOW;
+	if (ctx->type == SOCK_DGRAM && ctx->protocol == IPPROTO_UDP)
+		return ALLOW;
+	return REFUSE;
+}
+
+static __always_inline int mark_own(struct bpf_sock *ctx)
+{
+	// Without the mark a listener is not the container's own: refusing the
+	// bind says so now, rather than a connect refused later.
+	return bpf_sk_storage_get(&runac_own, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE) ? ALLOW : REFUSE;
+}
+
+SEC("cgroup/post_bind4")
+int runac_bind4(struct bpf_sock *ctx)
+{
+	return mark_own(ctx);
+}
+
+SEC("cgroup/post_bind6")
+int runac_bind6(struct bpf_sock *ctx)
+{
+	return mark_own(ctx);
+}

@@ -1,0 +1,138 @@
+#include "enforce/egress.hpp"
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <fcntl.h>
+
+#include "bpf/egress.skel.h"
+#include "common/error.hpp"
+#include "common/log.hpp"
+
+namespace runac::enforce {
+
+namespace {
+
+// The keys of bpf/egress.bpf.c's tries: protocol and port matched in full,
+// then `prefixlen - 32` bits of the address.
+struct Net4Key {
+    uint32_t prefixlen;
+    uint8_t protocol, pad;
+    uint16_t port;
+    uint8_t addr[4];
+};
+struct Net6Key {
+    uint32_t prefixlen;
+    uint8_t protocol, pad;
+    uint16_t port;
+    uint8_t addr[16];
+};
+
+// libbpf's own account of a failed load (the verifier's log) goes to the
+// debug log, not to the engine's stderr.
+int to_debug_log(libbpf_print_level level, const char* format, va_list args) {
+    if (level == LIBBPF_DEBUG) return 0;
+    char line[1024];
+    int n = std::vsnprintf(line, sizeof line, format, args);
+    std::string text(line);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    log::debug("libbpf: " + text);
+    return n;
+}
+
+void add_net(const runac_egress& skel, bool deny, const EgressNet& n) {
+    const char* rule = deny ? "network.deny" : "network.egress";
+    auto slash = n.network.find('/');
+    std::string address = n.network.substr(0, slash);
+    uint32_t prefix = static_cast<uint32_t>(std::stoi(n.network.substr(slash + 1)));
+    uint8_t one = 1;
+    int rc;
+    if (Net4Key k{32 + prefix, n.protocol, 0, htons(n.port), {}}; ::inet_pton(AF_INET, address.c_str(), k.addr) == 1) {
+        rc = bpf_map__update_elem(deny ? skel.maps.runac_deny4 : skel.maps.runac_allow4, &k, sizeof k, &one, 1, BPF_ANY);
+    } else {
+        Net6Key k6{32 + prefix, n.protocol, 0, htons(n.port), {}};
+        if (::inet_pton(AF_INET6, address.c_str(), k6.addr) != 1)
+            throw Error(std::string("agent policy: ") + rule + ": " + n.network + " is not a network");
+        rc = bpf_map__update_elem(deny ? skel.maps.runac_deny6 : skel.maps.runac_allow6, &k6, sizeof k6, &one, 1, BPF_ANY);
+    }
+    if (rc != 0)
+        throw Error(std::string("agent policy: ") + rule + ": cgroup-bpf: cannot add " + n.network + " to its map: " +
+                    std::strerror(-rc));
+}
+
+// Each program and where it attaches.
+std::vector<std::pair<bpf_program*, bpf_attach_type>> hooks(const runac_egress& s) {
+    return {
+        {s.progs.runac_connect4, BPF_CGROUP_INET4_CONNECT}, {s.progs.runac_connect6, BPF_CGROUP_INET6_CONNECT},
+        {s.progs.runac_sendmsg4, BPF_CGROUP_UDP4_SENDMSG},  {s.progs.runac_sendmsg6, BPF_CGROUP_UDP6_SENDMSG},
+        {s.progs.runac_sock, BPF_CGROUP_INET_SOCK_CREATE},  {s.progs.runac_bind4, BPF_CGROUP_INET4_POST_BIND},
+        {s.progs.runac_bind6, BPF_CGROUP_INET6_POST_BIND},
+    };
+}
+
+const bpf_attach_type kAttachTypes[] = {
+    BPF_CGROUP_INET4_CONNECT, BPF_CGROUP_INET6_CONNECT,    BPF_CGROUP_UDP4_SENDMSG,    BPF_CGROUP_UDP6_SENDMSG,
+    BPF_CGROUP_INET_SOCK_CREATE, BPF_CGROUP_INET4_POST_BIND, BPF_CGROUP_INET6_POST_BIND,
+};
+
+}  // namespace
+
+EgressFilter EgressFilter::attach(const Egress& egress, const std::string& cgroup_dir) {
+    EgressFilter f;
+    f.cgroup_.reset(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!f.cgroup_) throw_errno("agent policy: network.egress: cgroup-bpf: open " + cgroup_dir);
+    auto previous = libbpf_set_print(to_debug_log);
+    f.skel_ = runac_egress::open();
+    int rc = f.skel_ ? 0 : -errno;
+    if (rc == 0) {
+        f.skel_->rodata->egress_open = egress.open;
+        rc = runac_egress::load(f.skel_);
+    }
+    libbpf_set_print(previous);
+    if (rc != 0)
+        throw Error("agent policy: network.egress: cgroup-bpf: the egress programs did not load: " +
+                    std::string(std::strerror(-rc)));
+    for (auto& n : egress.allow) add_net(*f.skel_, false, n);
+    for (auto& n : egress.deny) add_net(*f.skel_, true, n);
+    for (auto [program, type] : hooks(*f.skel_)) {
+        int fd = bpf_program__fd(program);
+        if (bpf_prog_attach(fd, f.cgroup_.get(), type, BPF_F_ALLOW_MULTI) != 0)
+            throw_errno("agent policy: network.egress: cgroup-bpf: attach " + std::string(bpf_program__name(program)) +
+                        " to " + cgroup_dir);
+        f.attached_.emplace_back(fd, type);
+    }
+    return f;
+}
+
+EgressFilter::EgressFilter(EgressFilter&& o) noexcept
+    : skel_(std::exchange(o.skel_, nullptr)), cgroup_(std::move(o.cgroup_)), attached_(std::move(o.attached_)),
+      kept_(o.kept_) {
+    o.attached_.clear();
+}
+
+EgressFilter::~EgressFilter() {
+    if (!kept_)
+        for (auto [fd, type] : attached_) bpf_prog_detach2(fd, cgroup_.get(), static_cast<bpf_attach_type>(type));
+    if (skel_) runac_egress::destroy(skel_);
+}
+
+void detach_egress(const std::string& cgroup_dir) {
+    UniqueFd cgroup(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!cgroup) return;
+    for (auto type : kAttachTypes) {
+        uint32_t ids[64], count = 64;
+        if (bpf_prog_query(cgroup.get(), type, 0, nullptr, ids, &count) != 0) continue;
+        for (uint32_t i = 0; i < count; i++) {
+            UniqueFd prog(bpf_prog_get_fd_by_id(ids[i]));
+            bpf_prog_info info{};
+            uint32_t len = sizeof info;
+            if (!prog || bpf_obj_get_info_by_fd(prog.get(), &info, &len) != 0) continue;
+            if (std::strncmp(info.name, "runac_", 6) == 0) bpf_prog_detach2(prog.get(), cgroup.get(), type);
+        }
+    }
+}
+
+}  // namespace runac::enforce
