@@ -9,6 +9,11 @@
 // allowed network with the port and protocol allows; anything else is
 // refused (EPERM), unless the policy restricts no egress (deny only).
 //
+// When the policy names hosts, port 53 of any address goes to the monitor's
+// resolver (connect and sendmsg rewrite the destination, recvmsg gives the
+// reply the source the query was sent to), and the addresses it answered
+// are allowed, each until its TTL runs out.
+//
 // Only the UAPI context structures are read, so the object needs no kernel
 // BTF and no relocation: it loads on any kernel with the helpers it calls.
 #include <linux/bpf.h>
@@ -70,8 +75,74 @@ struct {
 	__type(value, __u8);
 } runac_own SEC(".maps");
 
+// The addresses the monitor's resolver answered for an allowed name, each
+// with the protocol and port of the egress rule that names it (port 0:
+// any), valid until `bpf_ktime_get_boot_ns()` passes the value.
+struct name4_key {
+	__u8 protocol;
+	__u8 pad;
+	__u16 port;
+	__u32 addr;
+};
+
+struct name6_key {
+	__u8 protocol;
+	__u8 pad;
+	__u16 port;
+	__u32 addr[4];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct name4_key);
+	__type(value, __u64);
+	__uint(max_entries, 16384);
+} runac_names4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct name6_key);
+	__type(value, __u64);
+	__uint(max_entries, 16384);
+} runac_names6 SEC(".maps");
+
+// Where the monitor's resolver listens in the container's network
+// namespace (UDP and TCP, one port): every port-53 destination is sent
+// there instead. Port 0 until the resolver is up: DNS is refused then.
+struct resolver {
+	__u32 addr4;  // network order
+	__u32 addr6[4];
+	__u16 port;   // network order
+	__u16 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct resolver);
+	__uint(max_entries, 1);
+} runac_resolver SEC(".maps");
+
+// A UDP socket's DNS server as the program found it: replies from the
+// resolver are given that source back (resolvers check who answered).
+struct dns_peer {
+	__u32 addr4;
+	__u32 addr6[4];
+	__u16 port;
+	__u16 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct dns_peer);
+} runac_dns_peer SEC(".maps");
+
 // Set before load: the policy has no egress list, only network.deny.
 const volatile __u8 egress_open = 0;
+// Set before load: the policy names hosts; port 53 goes to the resolver.
+const volatile __u8 follow_dns = 0;
 
 static __always_inline int in_nets4(void *nets, __u8 protocol, __u16 port, __u32 addr)
 {
@@ -93,6 +164,32 @@ static __always_inline int in_nets6(void *nets, __u8 protocol, __u16 port, const
 		return 1;
 	k.port = 0;
 	return bpf_map_lookup_elem(nets, &k) != 0;
+}
+
+// The resolver answered the key's address for its port, or for any port,
+// and the answer's TTL has not run out.
+static __always_inline int answered(void *names, void *key, __u16 *port)
+{
+	__u64 now = bpf_ktime_get_boot_ns();
+	__u64 *until = bpf_map_lookup_elem(names, key);
+	if (until && *until > now)
+		return 1;
+	*port = 0;
+	until = bpf_map_lookup_elem(names, key);
+	return until && *until > now;
+}
+
+static __always_inline int resolved4(__u8 protocol, __u16 port, __u32 addr)
+{
+	struct name4_key k = {.protocol = protocol, .port = port, .addr = addr};
+	return answered(&runac_names4, &k, &k.port);
+}
+
+static __always_inline int resolved6(__u8 protocol, __u16 port, const __u32 *addr)
+{
+	struct name6_key k = {.protocol = protocol, .port = port};
+	__builtin_memcpy(k.addr, addr, 16);
+	return answered(&runac_names6, &k, &k.port);
 }
 
 static __always_inline int own_listener(struct bpf_sock_addr *ctx, struct bpf_sock_tuple *t, __u32 size)
@@ -119,9 +216,29 @@ static __always_inline int decide4(struct bpf_sock_addr *ctx, __u32 addr, __u16 
 	t.ipv4.dport = port;
 	if (own_listener(ctx, &t, sizeof(t.ipv4)))
 		return ALLOW;
-	if (egress_open || in_nets4(&runac_allow4, protocol, port, addr))
+	if (egress_open || in_nets4(&runac_allow4, protocol, port, addr) || resolved4(protocol, port, addr))
 		return ALLOW;
 	return REFUSE;
+}
+
+// Port 53 anywhere goes to the resolver (which refuses names the policy
+// does not allow): no query leaves the container on its own.
+static __always_inline int to_resolver4(struct bpf_sock_addr *ctx)
+{
+	__u32 zero = 0;
+	struct resolver *r = bpf_map_lookup_elem(&runac_resolver, &zero);
+	if (!r || !r->port)
+		return REFUSE;
+	if (ctx->protocol == IPPROTO_UDP) {
+		struct dns_peer *peer = bpf_sk_storage_get(&runac_dns_peer, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!peer)
+			return REFUSE;
+		peer->addr4 = ctx->user_ip4;
+		peer->port = (__u16)ctx->user_port;
+	}
+	ctx->user_ip4 = r->addr4;
+	ctx->user_port = r->port;
+	return ALLOW;
 }
 
 // An IPv4 address in IPv6 form (::ffff:a.b.c.d) is decided as IPv4.
@@ -138,20 +255,53 @@ static __always_inline int decide6(struct bpf_sock_addr *ctx)
 	t.ipv6.dport = port;
 	if (own_listener(ctx, &t, sizeof(t.ipv6)))
 		return ALLOW;
-	if (egress_open || in_nets6(&runac_allow6, ctx->protocol, port, addr))
+	if (egress_open || in_nets6(&runac_allow6, ctx->protocol, port, addr) || resolved6(ctx->protocol, port, addr))
 		return ALLOW;
 	return REFUSE;
+}
+
+static __always_inline int to_resolver6(struct bpf_sock_addr *ctx)
+{
+	__u32 zero = 0;
+	struct resolver *r = bpf_map_lookup_elem(&runac_resolver, &zero);
+	if (!r || !r->port || !r->addr6[3])
+		return REFUSE;
+	if (ctx->protocol == IPPROTO_UDP) {
+		struct dns_peer *peer = bpf_sk_storage_get(&runac_dns_peer, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!peer)
+			return REFUSE;
+		peer->addr6[0] = ctx->user_ip6[0];
+		peer->addr6[1] = ctx->user_ip6[1];
+		peer->addr6[2] = ctx->user_ip6[2];
+		peer->addr6[3] = ctx->user_ip6[3];
+		peer->port = (__u16)ctx->user_port;
+	}
+	ctx->user_ip6[0] = r->addr6[0];
+	ctx->user_ip6[1] = r->addr6[1];
+	ctx->user_ip6[2] = r->addr6[2];
+	ctx->user_ip6[3] = r->addr6[3];
+	ctx->user_port = r->port;
+	return ALLOW;
+}
+
+static __always_inline int is_dns(struct bpf_sock_addr *ctx)
+{
+	return follow_dns && (__u16)ctx->user_port == bpf_htons(53);
 }
 
 SEC("cgroup/connect4")
 int runac_connect4(struct bpf_sock_addr *ctx)
 {
+	if (is_dns(ctx))
+		return to_resolver4(ctx);
 	return decide4(ctx, ctx->user_ip4, (__u16)ctx->user_port);
 }
 
 SEC("cgroup/connect6")
 int runac_connect6(struct bpf_sock_addr *ctx)
 {
+	if (is_dns(ctx))
+		return to_resolver6(ctx);
 	return decide6(ctx);
 }
 
@@ -159,13 +309,52 @@ int runac_connect6(struct bpf_sock_addr *ctx)
 SEC("cgroup/sendmsg4")
 int runac_sendmsg4(struct bpf_sock_addr *ctx)
 {
+	if (is_dns(ctx))
+		return to_resolver4(ctx);
 	return decide4(ctx, ctx->user_ip4, (__u16)ctx->user_port);
 }
 
 SEC("cgroup/sendmsg6")
 int runac_sendmsg6(struct bpf_sock_addr *ctx)
 {
+	if (is_dns(ctx))
+		return to_resolver6(ctx);
 	return decide6(ctx);
+}
+
+// A reply from the resolver carries the address the query was sent to.
+SEC("cgroup/recvmsg4")
+int runac_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	__u32 zero = 0;
+	struct resolver *r = bpf_map_lookup_elem(&runac_resolver, &zero);
+	if (!r || ctx->user_ip4 != r->addr4 || (__u16)ctx->user_port != r->port)
+		return ALLOW;
+	struct dns_peer *peer = bpf_sk_storage_get(&runac_dns_peer, ctx->sk, 0, 0);
+	if (peer && peer->port) {
+		ctx->user_ip4 = peer->addr4;
+		ctx->user_port = peer->port;
+	}
+	return ALLOW;
+}
+
+SEC("cgroup/recvmsg6")
+int runac_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	__u32 zero = 0;
+	struct resolver *r = bpf_map_lookup_elem(&runac_resolver, &zero);
+	if (!r || ctx->user_ip6[0] != r->addr6[0] || ctx->user_ip6[1] != r->addr6[1] ||
+	    ctx->user_ip6[2] != r->addr6[2] || ctx->user_ip6[3] != r->addr6[3] || (__u16)ctx->user_port != r->port)
+		return ALLOW;
+	struct dns_peer *peer = bpf_sk_storage_get(&runac_dns_peer, ctx->sk, 0, 0);
+	if (peer && peer->port) {
+		ctx->user_ip6[0] = peer->addr6[0];
+		ctx->user_ip6[1] = peer->addr6[1];
+		ctx->user_ip6[2] = peer->addr6[2];
+		ctx->user_ip6[3] = peer->addr6[3];
+		ctx->user_port = peer->port;
+	}
+	return ALLOW;
 }
 
 // TCP and UDP only: no raw, ICMP, SCTP or MPTCP socket, whose traffic the

@@ -1,6 +1,8 @@
 #include "agent/derive.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
+#include <cstring>
 #include <netinet/in.h>
 #include <sys/stat.h>
 
@@ -200,25 +202,46 @@ void plan_secrets(const Policy& policy, const oci::Config& config, enforce::Plan
     if (policy.read && plan.landlock.abi) plan.landlock.rules.push_back({enforce::kSecretsDir, fs::kRead});
 }
 
-// The networks of network.egress and network.deny, as the egress programs'
-// maps hold them. Names are the resolver's: they add no entry here.
+// network.egress and network.deny as the egress programs' maps hold them
+// (addresses, networks) and as the monitor's resolver answers them (names).
 enforce::Egress egress_plan(const Policy& policy, const linux::KernelFeatures& kernel) {
     enforce::Egress e;
     // Without cgroup BPF the rule table has refused a strict policy already.
     if ((!policy.egress && policy.network_deny.empty()) || !kernel.cgroup_bpf.available) return e;
     e.filtered = true;
     e.open = !policy.egress;
-    auto network = [](const std::string& host) -> std::optional<std::string> {
+    auto host = [](const std::string& text) {
         std::string problem;
-        auto h = parse_host(host, problem);
-        if (!h || (h->kind != HostKind::Address && h->kind != HostKind::Network)) return std::nullopt;
-        return h->kind == HostKind::Address ? h->text + "/" + std::to_string(h->prefix) : h->text;
+        return *parse_host(text, problem);  // validated by the parser
     };
-    for (auto& r : policy.egress.value_or(std::vector<EgressRule>{}))
-        if (auto n = network(r.host))
-            e.allow.push_back({*n, r.port, static_cast<uint8_t>(r.protocol == Protocol::Udp ? IPPROTO_UDP : IPPROTO_TCP)});
-    for (auto& d : policy.network_deny)
-        if (auto n = network(d)) e.deny.push_back({*n, 0, 0});
+    // An IPv4 network in IPv6 form (::ffff:a.b.c.d) is kept as IPv4: the
+    // programs decide v4-mapped destinations as IPv4.
+    auto network = [](const HostPattern& h) {
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (h.family == AF_INET6 && h.prefix >= 96 && std::memcmp(h.addr.data(), mapped, sizeof mapped) == 0) {
+            char text[INET_ADDRSTRLEN];
+            ::inet_ntop(AF_INET, h.addr.data() + 12, text, sizeof text);
+            return std::string(text) + "/" + std::to_string(h.prefix - 96);
+        }
+        return h.kind == HostKind::Address ? h.text + "/" + std::to_string(h.prefix) : h.text;
+    };
+    auto by_address = [](const HostPattern& h) { return h.kind == HostKind::Address || h.kind == HostKind::Network; };
+    for (auto& r : policy.egress.value_or(std::vector<EgressRule>{})) {
+        auto h = host(r.host);
+        auto protocol = static_cast<uint8_t>(r.protocol == Protocol::Udp ? IPPROTO_UDP : IPPROTO_TCP);
+        if (by_address(h))
+            e.allow.push_back({network(h), r.port, protocol});
+        else
+            e.names.push_back({h.text, r.port, protocol});
+    }
+    for (auto& d : policy.network_deny) {
+        auto h = host(d);
+        if (by_address(h))
+            e.deny.push_back({network(h), 0, 0});
+        else
+            e.deny_names.push_back(h.text);
+    }
+    e.follow_dns = !e.names.empty() || !e.deny_names.empty();
     return e;
 }
 

@@ -11,6 +11,7 @@
 #include "enforce/landlock.hpp"
 #include "linux/executables.hpp"
 #include "linux/policy_mounts.hpp"
+#include "monitor/monitor.hpp"
 
 namespace runac::agent {
 
@@ -25,7 +26,7 @@ struct Use {
 // Whether some applier of this build covers (rule, mechanism).
 bool built(Rule rule, Mechanism mechanism) {
     for (auto* list : {&config_edit_covers(), &enforce::landlock_covers(), &enforce::agent_seccomp_covers(), &enforce::egress_covers(),
-                       &enforce::exec_boundary_covers(),
+                       &monitor::monitor_covers(), &enforce::exec_boundary_covers(),
                        &linux::policy_mount_covers(), &linux::executables_covers()})
         for (auto& c : *list)
             if (c.rule == rule && c.mechanism == mechanism) return true;
@@ -92,12 +93,16 @@ const std::vector<RuleSpec>& table() {
          {"TCP and UDP only: ICMP (ping), SCTP and raw sockets are refused",
           "a listener the container's own processes bound is reachable at any of its addresses"}},
         {Rule::EgressNames, "network names",
-         {{Mechanism::CgroupBpf, Role::Required, "the addresses the resolver answered, in the same programs"},
+         {{Mechanism::CgroupBpf, Role::Required,
+           "port 53 (UDP, TCP) sent to the resolver; the addresses it answered allowed for their TTL, in the same "
+           "programs"},
           {Mechanism::Monitor, Role::Required,
-           "a resolver in the container's network namespace answers only allowed names and adds their addresses"}},
+           "a resolver in the container's network namespace answers only allowed names (NXDOMAIN otherwise, never "
+           "forwarded) and adds their addresses before releasing the reply"}},
          {"names are DNS-following: a name is reachable at the addresses the resolver answered for it",
           "an allowed name shares its addresses with the other names a CDN serves from them",
-          "DNS-over-HTTPS to an allowed host resolves names runac does not see"}},
+          "DNS-over-HTTPS to an allowed host resolves names runac does not see",
+          "a denied name without an egress list only loses its lookup: its addresses stay reachable"}},
         {Rule::NetworkDeny, "network.deny",
          {{Mechanism::CgroupBpf, Role::Required, "the denied networks win over egress in the same programs"}},
          {}},

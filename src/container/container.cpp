@@ -15,6 +15,7 @@
 #include "common/files.hpp"
 #include "common/log.hpp"
 #include "enforce/egress.hpp"
+#include "monitor/monitor.hpp"
 #include "linux/process.hpp"
 
 namespace runac::container {
@@ -150,6 +151,7 @@ void Container::destroy() {
         cg.signal_all(SIGKILL);
         linux::wait_for_exit(state_.pid, state_.pid_start_time, 10000);
     }
+    monitor::stop_monitor(state_.monitor_pid, state_.monitor_start_time);
     // Taken off before the cgroup goes, so that none waits for its release.
     if (auto p = plan(); p && p->egress.filtered && !cg.unified_path().empty()) enforce::detach_egress(cg.unified_path());
     cg.destroy();

@@ -15,6 +15,7 @@
 #include "agent/secrets.hpp"
 #include "enforce/agent_seccomp.hpp"
 #include "enforce/egress.hpp"
+#include "monitor/monitor.hpp"
 #include "linux/kernel_features.hpp"
 #include "cgroups/cgroup.hpp"
 #include "cgroups/resources.hpp"
@@ -244,12 +245,22 @@ Container create(const std::string& root, const CreateOptions& options) {
         write_file_atomic(c.plan_path(), enforce::plan_json(*plan), 0600);
     }
 
+    // The monitor's resolver answers from the container's network namespace,
+    // which the init (and the engine's hooks) have set up by now.
+    std::optional<monitor::Monitor> monitor;
+    if (plan && plan->egress.follow_dns) {
+        monitor.emplace(monitor::Monitor::start(plan->egress, egress->name_maps(), init_pid));
+        st.monitor_pid = monitor->pid();
+        st.monitor_start_time = monitor->start_time();
+    }
+
     c.save();
     if (!options.pid_file.empty())
         write_file_atomic(absolute_path(options.pid_file, cwd), std::to_string(init_pid), 0644);
 
     guard.release();
     if (egress) egress->keep();
+    if (monitor) monitor->keep();
     cgroup.release();
     c.commit();
     return c;

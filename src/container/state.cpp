@@ -20,6 +20,7 @@ std::string serialize(const ContainerState& s) {
     for (auto& [k, v] : s.annotations) w.key(k).value(v);
     w.end_object();
     w.key("cgroupPaths").strings(s.cgroup_paths);
+    if (s.monitor_pid) w.key("monitorPid").value(s.monitor_pid).key("monitorStartTime").value_uint(s.monitor_start_time);
     w.end_object();
     return w.str();
 }
@@ -42,6 +43,8 @@ ContainerState deserialize(const std::string& json) {
     if (auto a = root.get("annotations"))
         a->for_each([&](const std::string& k, const JsonValue& v) { s.annotations[k] = v.as_string(); });
     if (auto c = root.get("cgroupPaths")) s.cgroup_paths = c->string_list();
+    if (auto v = root.get("monitorPid")) s.monitor_pid = static_cast<int>(v->as_int());
+    if (auto v = root.get("monitorStartTime")) s.monitor_start_time = v->as_uint();
     return s;
 }
 

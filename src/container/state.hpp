@@ -22,6 +22,8 @@ struct ContainerState {
     std::string created;  // RFC 3339 with nanoseconds, UTC
     std::map<std::string, std::string> annotations;
     std::vector<std::string> cgroup_paths;
+    int monitor_pid = 0;  // the agent policy's monitor (monitor/monitor.hpp), when it has one
+    uint64_t monitor_start_time = 0;
 };
 
 std::string serialize(const ContainerState& s);

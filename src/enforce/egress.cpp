@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 
 #include "bpf/egress.skel.h"
@@ -30,6 +31,49 @@ struct Net6Key {
     uint16_t port;
     uint8_t addr[16];
 };
+
+// The keys and values of bpf/egress.bpf.c's name maps.
+struct Name4Key {
+    uint8_t protocol, pad;
+    uint16_t port;
+    uint8_t addr[4];
+};
+struct Name6Key {
+    uint8_t protocol, pad;
+    uint16_t port;
+    uint8_t addr[16];
+};
+struct ResolverValue {
+    uint32_t addr4;
+    uint8_t addr6[16];
+    uint16_t port, pad;
+};
+
+// bpf_ktime_get_boot_ns() now.
+uint64_t boot_ns() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_BOOTTIME, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+template <typename Key>
+bool allow_key(int map, const Key& key, uint64_t until) {
+    uint64_t current = 0;
+    if (bpf_map_lookup_elem(map, &key, &current) == 0 && current >= until) return true;
+    return bpf_map_update_elem(map, &key, &until, BPF_ANY) == 0;
+}
+
+template <typename Key>
+void expire_keys(int map) {
+    uint64_t now = boot_ns(), until = 0;
+    std::vector<Key> expired;
+    Key key{}, next{};
+    for (void* at = nullptr; bpf_map_get_next_key(map, at, &next) == 0; at = &key) {
+        key = next;
+        if (bpf_map_lookup_elem(map, &key, &until) == 0 && until <= now) expired.push_back(key);
+    }
+    for (auto& k : expired) bpf_map_delete_elem(map, &k);
+}
 
 // libbpf's own account of a failed load (the verifier's log) goes to the
 // debug log, not to the engine's stderr.
@@ -69,13 +113,15 @@ std::vector<std::pair<bpf_program*, bpf_attach_type>> hooks(const runac_egress& 
         {s.progs.runac_connect4, BPF_CGROUP_INET4_CONNECT}, {s.progs.runac_connect6, BPF_CGROUP_INET6_CONNECT},
         {s.progs.runac_sendmsg4, BPF_CGROUP_UDP4_SENDMSG},  {s.progs.runac_sendmsg6, BPF_CGROUP_UDP6_SENDMSG},
         {s.progs.runac_sock, BPF_CGROUP_INET_SOCK_CREATE},  {s.progs.runac_bind4, BPF_CGROUP_INET4_POST_BIND},
-        {s.progs.runac_bind6, BPF_CGROUP_INET6_POST_BIND},
+        {s.progs.runac_bind6, BPF_CGROUP_INET6_POST_BIND}, {s.progs.runac_recvmsg4, BPF_CGROUP_UDP4_RECVMSG},
+        {s.progs.runac_recvmsg6, BPF_CGROUP_UDP6_RECVMSG},
     };
 }
 
 const bpf_attach_type kAttachTypes[] = {
     BPF_CGROUP_INET4_CONNECT, BPF_CGROUP_INET6_CONNECT,    BPF_CGROUP_UDP4_SENDMSG,    BPF_CGROUP_UDP6_SENDMSG,
-    BPF_CGROUP_INET_SOCK_CREATE, BPF_CGROUP_INET4_POST_BIND, BPF_CGROUP_INET6_POST_BIND,
+    BPF_CGROUP_INET_SOCK_CREATE, BPF_CGROUP_INET4_POST_BIND, BPF_CGROUP_INET6_POST_BIND, BPF_CGROUP_UDP4_RECVMSG,
+    BPF_CGROUP_UDP6_RECVMSG,
 };
 
 }  // namespace
@@ -89,6 +135,7 @@ EgressFilter EgressFilter::attach(const Egress& egress, const std::string& cgrou
     int rc = f.skel_ ? 0 : -errno;
     if (rc == 0) {
         f.skel_->rodata->egress_open = egress.open;
+        f.skel_->rodata->follow_dns = egress.follow_dns;
         rc = runac_egress::load(f.skel_);
     }
     libbpf_set_print(previous);
@@ -98,6 +145,8 @@ EgressFilter EgressFilter::attach(const Egress& egress, const std::string& cgrou
     for (auto& n : egress.allow) add_net(*f.skel_, false, n);
     for (auto& n : egress.deny) add_net(*f.skel_, true, n);
     for (auto [program, type] : hooks(*f.skel_)) {
+        // Replies need their source restored only when DNS is redirected.
+        if (!egress.follow_dns && (type == BPF_CGROUP_UDP4_RECVMSG || type == BPF_CGROUP_UDP6_RECVMSG)) continue;
         int fd = bpf_program__fd(program);
         if (bpf_prog_attach(fd, f.cgroup_.get(), type, BPF_F_ALLOW_MULTI) != 0)
             throw_errno("agent policy: network.egress: cgroup-bpf: attach " + std::string(bpf_program__name(program)) +
@@ -117,6 +166,31 @@ EgressFilter::~EgressFilter() {
     if (!kept_)
         for (auto [fd, type] : attached_) bpf_prog_detach2(fd, cgroup_.get(), static_cast<bpf_attach_type>(type));
     if (skel_) runac_egress::destroy(skel_);
+}
+
+NameMaps EgressFilter::name_maps() const {
+    return {bpf_map__fd(skel_->maps.runac_names4), bpf_map__fd(skel_->maps.runac_names6),
+            bpf_map__fd(skel_->maps.runac_resolver)};
+}
+
+void NameMaps::set_resolver(uint32_t addr4, const uint8_t (&addr6)[16], uint16_t port) const {
+    ResolverValue v{addr4, {}, port, 0};
+    std::memcpy(v.addr6, addr6, sizeof v.addr6);
+    uint32_t zero = 0;
+    if (bpf_map_update_elem(resolver, &zero, &v, BPF_ANY) != 0) throw_errno("network names: set the resolver's address");
+}
+
+bool NameMaps::allow(const std::string& address, uint16_t port, uint8_t protocol, uint32_t seconds) const {
+    uint64_t until = boot_ns() + uint64_t{seconds} * 1000000000ull;
+    if (Name4Key k{protocol, 0, htons(port), {}}; ::inet_pton(AF_INET, address.c_str(), k.addr) == 1)
+        return allow_key(names4, k, until);
+    Name6Key k6{protocol, 0, htons(port), {}};
+    return ::inet_pton(AF_INET6, address.c_str(), k6.addr) == 1 && allow_key(names6, k6, until);
+}
+
+void NameMaps::expire() const {
+    expire_keys<Name4Key>(names4);
+    expire_keys<Name6Key>(names6);
 }
 
 void detach_egress(const std::string& cgroup_dir) {

@@ -5,6 +5,7 @@
 // Attached so, they live with the cgroup and no runac process needs to stay
 // alive; nothing is pinned, so the host needs no bpffs.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +29,21 @@ inline const std::vector<Covers>& egress_covers() {
     return covers;
 }
 
+// The maps the monitor's resolver writes, by the fds its process inherits
+// from create (nothing is pinned: no one else can open them).
+struct NameMaps {
+    int names4 = -1, names6 = -1, resolver = -1;
+    // Port 53 of any address goes to the resolver from now on (addresses
+    // and port in network order).
+    void set_resolver(uint32_t addr4, const uint8_t (&addr6)[16], uint16_t port) const;
+    // An answered address, allowed for `seconds` from now (a later expiry
+    // already there is kept). False when the map is full.
+    bool allow(const std::string& address, uint16_t port, uint8_t protocol, uint32_t seconds) const;
+    // Takes out the entries whose time has passed (the programs already
+    // ignore them).
+    void expire() const;
+};
+
 // Attached until destroyed, unless kept: a create that fails on the way
 // leaves no program on the cgroup.
 class EgressFilter {
@@ -39,6 +55,7 @@ public:
     ~EgressFilter();
     // From now on the programs live with the cgroup.
     void keep() { kept_ = true; }
+    NameMaps name_maps() const;
 
 private:
     EgressFilter() = default;

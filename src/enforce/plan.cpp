@@ -68,6 +68,13 @@ std::string plan_json(const Plan& p) {
     w.key("egress").begin_object().key("filtered").value(p.egress.filtered).key("open").value(p.egress.open);
     write_nets(w, "allow", p.egress.allow);
     write_nets(w, "deny", p.egress.deny);
+    w.key("followDns").value(p.egress.follow_dns);
+    w.key("names").begin_array();
+    for (auto& n : p.egress.names)
+        w.begin_object().key("pattern").value(n.pattern).key("port").value(n.port).key("protocol").value(n.protocol)
+            .end_object();
+    w.end_array();
+    w.key("denyNames").strings(p.egress.deny_names);
     w.end_object();
     w.key("memfdNoexec").value(p.memfd_noexec);
     w.key("agentSeccomp").value(p.agent_seccomp);
@@ -100,6 +107,11 @@ Plan parse_plan(const std::string& json) {
     p.egress.open = e.required("open").as_bool();
     p.egress.allow = nets_of(e.required("allow"));
     p.egress.deny = nets_of(e.required("deny"));
+    p.egress.follow_dns = e.required("followDns").as_bool();
+    for (auto& n : e.required("names").items())
+        p.egress.names.push_back({n.required("pattern").as_string(), static_cast<uint16_t>(n.required("port").as_int()),
+                                  static_cast<uint8_t>(n.required("protocol").as_int())});
+    p.egress.deny_names = e.required("denyNames").string_list();
     p.memfd_noexec = root.required("memfdNoexec").as_bool();
     p.agent_seccomp = root.required("agentSeccomp").as_bool();
     p.refuse_memfd = root.required("refuseMemfd").as_bool();

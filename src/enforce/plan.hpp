@@ -55,12 +55,26 @@ struct EgressNet {
     bool operator==(const EgressNet&) const = default;
 };
 
+// A name of network.egress: the monitor's resolver answers it and adds
+// the addresses of each answer to the programs' maps with this port and
+// protocol.
+struct EgressName {
+    std::string pattern;   // "api.example.com", "*.example.com" (lower case)
+    uint16_t port = 0;     // 0: any port
+    uint8_t protocol = 0;  // IPPROTO_TCP or IPPROTO_UDP
+    bool operator==(const EgressName&) const = default;
+};
+
 // network.egress and network.deny: cgroup-BPF programs on the container's
 // cgroup-v2 directory, attached before its init exists.
 struct Egress {
     bool filtered = false;  // the programs are attached
     bool open = false;      // no egress list: only `deny` refuses
     std::vector<EgressNet> allow, deny;
+    // Names, allowed and denied: port 53 goes to the monitor's resolver.
+    bool follow_dns = false;
+    std::vector<EgressName> names;
+    std::vector<std::string> deny_names;
     bool operator==(const Egress&) const = default;
 };
 

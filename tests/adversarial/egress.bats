@@ -1,13 +1,14 @@
 #!/usr/bin/env bats
 # network.egress and network.deny by address: the container joins a network
-# namespace of the test's own, where listeners of the test's own
-# (listeners.py) log every connection and datagram that reaches them. Each
+# namespace of the test's own (network.bash), where listeners of the test's
+# own (listeners.py) log every connection and datagram that reaches them. Each
 # attempt is made by the tests' static program (escape.cpp); a refusal must
 # be the egress programs' EPERM, and the listeners' log must show that
 # nothing refused got through.
 
 bats_require_minimum_version 1.5.0
 load ../lib/helpers
+load network
 
 POLICY='{"capabilities": {"network": {
            "egress": [{"host": "192.0.2.1", "port": 8080}, {"host": "192.0.2.1", "port": 5353, "protocol": "udp"},
@@ -35,68 +36,20 @@ CONFINED=("tcp: ALLOWED" "tcp: refused (EPERM)" "tcp: refused (EPERM)" "tcp: ref
 REACHED=("tcp 192.0.2.1 8080" "tcp 192.0.2.1 8080" "udp 192.0.2.1 5353")
 
 setup() {
-	common_setup
-	[ -x "${ESCAPE:-}" ]
-	cp "$ESCAPE" rootfs/usr/bin/escape
-	NETNS=runac-egress-$CID
-	ip netns add "$NETNS"
-	ip -n "$NETNS" link set lo up
-	# The destinations are local addresses of the namespace (on lo: this
-	# kernel may have no dummy interfaces).
-	local a
-	for a in 192.0.2.1/32 192.0.2.2/32 169.254.169.254/32 2001:db8::1/128; do ip -n "$NETNS" addr add "$a" dev lo; done
+	netns_setup 192.0.2.1/32 192.0.2.2/32 169.254.169.254/32 2001:db8::1/128
 	# Ping sockets need no capability once the group range allows them:
 	# only the sock_create program refuses them then.
 	ip netns exec "$NETNS" sysctl -q net.ipv4.ping_group_range="0 2147483647"
 	LOG=$BATS_TEST_TMPDIR/listeners.log
-	ip netns exec "$NETNS" /usr/bin/python3 "$BATS_TEST_DIRNAME/listeners.py" "$LOG" "${LISTENERS[@]}" &
-	LISTENERS_PID=$!
-	local n=100
-	until grep -qx ready "$LOG" 2>/dev/null; do ((n-- > 0)) || return 1; sleep 0.05; done
-	update_config '.linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/'"$NETNS"'" else . end)'
+	in_netns_background "$LOG" /usr/bin/python3 "$BATS_TEST_DIRNAME/listeners.py" "$LOG" "${LISTENERS[@]}"
 	set_cmd "$ATTEMPTS"
 }
 
 teardown() {
-	kill "$LISTENERS_PID" 2>/dev/null
-	wait "$LISTENERS_PID" 2>/dev/null
-	ip netns del "$NETNS" 2>/dev/null
-	common_teardown
+	netns_teardown
 }
 
-with_policy() {
-	jq --arg p "$POLICY" '.annotations["org.agentcontainers.agent"] = $p' config.json >config.new && mv config.new config.json
-}
-
-# No egress program or map is left; the kernel frees a detached program's
-# maps a moment later, so this waits up to a second.
-no_egress_objects() {
-	local n=20
-	while bpftool prog list | grep -qE "runac_(connect|sendmsg|sock|bind)" ||
-		bpftool map list | grep -qE "runac_(allow|deny|own|eg)"; do
-		((n-- > 0)) || { bpftool prog list; bpftool map list; return 1; }
-		sleep 0.05
-	done
-}
-
-# expect_lines WANT...: $output is exactly these lines.
-expect_lines() {
-	echo "$output"
-	local want=("$@") i
-	for i in "${!want[@]}"; do
-		[ "${lines[$i]}" = "${want[$i]}" ] || { echo "line $i: expected '${want[$i]}', got '${lines[$i]}'"; return 1; }
-	done
-	[ "${#lines[@]}" -eq "${#want[@]}" ]
-}
-
-# expect_reached WANT...: the listeners logged exactly these.
-expect_reached() {
-	sleep 0.2  # the listeners log after accept or recvfrom
-	local got
-	mapfile -t got < <(grep -vx ready "$LOG" | sort)
-	printf 'reached: %s\n' "${got[@]}"
-	[ "${got[*]}" = "$*" ]
-}
+expect_reached() { expect_logged "$LOG" "$@"; }
 
 @test "without a policy every listener is reachable (the test's own control)" {
 	run runac run "$CID"

@@ -5,6 +5,9 @@
 //   escape ATTEMPT [ARG]
 //   escape tcp|udp|udp-connect ADDRESS PORT   reach a destination
 //   escape serve ADDRESS PORT                 a listener of the container's own
+//   escape dns SERVER NAME [a|aaaa] [udp|tcp] a DNS question to SERVER:53, as a
+//                                             C library asks it (connected UDP,
+//                                             the reply's source checked)
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +17,7 @@
 #include <linux/io_uring.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string>
@@ -141,6 +145,75 @@ long serve(const char* address, const char* port) {
     return 0;
 }
 
+// The name's addresses as SERVER answers them: "dns NAME: ADDRESS ...",
+// "dns NAME: NXDOMAIN", "dns NAME: no answer" (nothing within 3 s) or a
+// refusal of the socket calls.
+int dns(const char* server, const std::string& name, bool aaaa, bool tcp) {
+    std::string label = "dns " + name;
+    std::string q = {'\x7a', '\x01', 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};  // id, RD, one question
+    for (size_t at = 0; at <= name.size();) {
+        size_t dot = name.find('.', at);
+        if (dot == std::string::npos) dot = name.size();
+        q += static_cast<char>(dot - at);
+        q += name.substr(at, dot - at);
+        at = dot + 1;
+    }
+    q += std::string("\0\0", 2) + static_cast<char>(aaaa ? 28 : 1) + std::string("\0\1", 2);
+    sockaddr_storage a, from{};
+    socklen_t len = address_of(server, "53", a), from_len = sizeof from;
+    int s = ::socket(a.ss_family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+    if (s < 0 || ::connect(s, reinterpret_cast<sockaddr*>(&a), len) != 0) return report(label.c_str(), -1);
+    std::string framed = tcp ? std::string{0, static_cast<char>(q.size())} + q : q;
+    if (::send(s, framed.data(), framed.size(), 0) < 0) return report(label.c_str(), -1);
+    unsigned char r[4096];
+    ssize_t n = 0;
+    pollfd p{s, POLLIN, 0};
+    if (::poll(&p, 1, 3000) != 1) {
+        std::printf("%s: no answer\n", label.c_str());
+        return 0;
+    }
+    if (tcp) {
+        for (ssize_t got; n < 2 || n < 2 + (r[0] << 8 | r[1]); n += got)
+            if ((got = ::recv(s, r + n, sizeof r - static_cast<size_t>(n), 0)) <= 0) return report(label.c_str(), -1);
+        std::memmove(r, r + 2, static_cast<size_t>(n -= 2));
+    } else {
+        n = ::recvfrom(s, r, sizeof r, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+        if (n < 0) return report(label.c_str(), -1);
+        // A resolver drops a reply from an address it did not ask.
+        if (from_len != len || std::memcmp(&from, &a, len) != 0) {
+            std::printf("%s: a reply from another address\n", label.c_str());
+            return 0;
+        }
+    }
+    if (n < 12 || r[0] != 0x7a || r[1] != 0x01) {
+        std::printf("%s: not the answer\n", label.c_str());
+        return 0;
+    }
+    if ((r[3] & 0xf) == 3) {
+        std::printf("%s: NXDOMAIN\n", label.c_str());
+        return 0;
+    }
+    // Past the header and the question, then each answer's name (labels or
+    // a compression pointer), type, class, TTL and data.
+    ssize_t at = static_cast<ssize_t>(q.size());
+    std::string addresses;
+    for (int i = 0; i < (r[6] << 8 | r[7]) && at < n; i++) {
+        while (at < n && r[at] != 0 && (r[at] & 0xc0) != 0xc0) at += r[at] + 1;
+        at += at < n && r[at] == 0 ? 1 : 2;
+        if (at + 10 > n) break;
+        int type = r[at] << 8 | r[at + 1], size = r[at + 8] << 8 | r[at + 9];
+        at += 10;
+        char text[INET6_ADDRSTRLEN];
+        if ((type == 1 && size == 4) || (type == 28 && size == 16)) {
+            ::inet_ntop(type == 1 ? AF_INET : AF_INET6, r + at, text, sizeof text);
+            addresses += std::string(addresses.empty() ? "" : " ") + text;
+        }
+        at += size;
+    }
+    std::printf("%s: %s\n", label.c_str(), addresses.empty() ? "no address" : addresses.c_str());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -181,6 +254,11 @@ int main(int argc, char** argv) {
     if (what == "tcp" || what == "udp" || what == "udp-connect") {
         if (argc < 4) return 2;
         return report(what.c_str(), reach(what, argv[2], argv[3]));
+    }
+    if (what == "dns") {
+        if (argc < 4) return 2;
+        std::string family = argc > 4 ? argv[4] : "a", transport = argc > 5 ? argv[5] : "udp";
+        return dns(argv[2], argv[3], family == "aaaa", transport == "tcp");
     }
     if (what == "serve") return argc < 4 ? 2 : report("serve", serve(argv[2], argv[3]));
     if (what == "ping-socket") return report("ping-socket", ::socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP));

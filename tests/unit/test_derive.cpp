@@ -201,7 +201,7 @@ TEST_CASE("memfd: the sysctl where the kernel has it and no user namespace, else
     CHECK(p.refuse_memfd);
 }
 
-TEST_CASE("egress: addresses and networks fill the programs' maps, names do not; deny alone leaves egress open") {
+TEST_CASE("egress: addresses and networks fill the programs' maps, names go to the resolver; deny alone leaves egress open") {
     oci::Config c = docker_like();
     enforce::Plan p = derive(policy(R"({"capabilities": {"network": {
         "egress": [{"host": "192.0.2.1", "port": 8080}, {"host": "10.0.0.0/8", "protocol": "udp", "port": 53},
@@ -213,11 +213,16 @@ TEST_CASE("egress: addresses and networks fill the programs' maps, names do not;
                                                              {"10.0.0.0/8", 53, IPPROTO_UDP},
                                                              {"2001:db8::/32", 0, IPPROTO_TCP}});
     CHECK(p.egress.deny == std::vector<enforce::EgressNet>{{"169.254.169.254/32", 0, 0}, {"fd00::/8", 0, 0}});
+    CHECK(p.egress.follow_dns);
+    CHECK(p.egress.names ==
+          std::vector<enforce::EgressName>{{"github.com", 443, IPPROTO_TCP}, {"*.npmjs.org", 0, IPPROTO_TCP}});
+    CHECK(p.egress.deny_names == std::vector<std::string>{"metadata.google.internal"});
     // No egress list: only deny refuses.
     oci::Config d = docker_like();
     enforce::Plan deny_only = derive(policy(R"({"capabilities": {"network": {"deny": ["10.0.0.0/8"]}}})"), d, kernel(7));
     CHECK(deny_only.egress.filtered);
     CHECK(deny_only.egress.open);
+    CHECK_FALSE(deny_only.egress.follow_dns);  // addresses only: DNS is not the resolver's
     // An empty list refuses everything but the container's own listeners.
     oci::Config e = docker_like();
     enforce::Plan none = derive(policy(R"({"capabilities": {"network": {"egress": []}}})"), e, kernel(7));
@@ -233,11 +238,24 @@ TEST_CASE("egress: addresses and networks fill the programs' maps, names do not;
     CHECK_FALSE(derive(policy(R"({"capabilities": {"network": {"egress": []}}})"), g, old).egress.filtered);
 }
 
+TEST_CASE("egress: an IPv4 address or network written in IPv6 form is kept as IPv4, as the programs decide it") {
+    oci::Config c = docker_like();
+    enforce::Plan p = derive(policy(R"({"capabilities": {"network": {
+        "egress": [{"host": "::ffff:192.0.2.1", "port": 80}, {"host": "::ffff:10.0.0.0/104"}],
+        "deny": ["::FFFF:192.0.2.9"]}}})"), c, kernel(7));
+    CHECK(p.egress.allow ==
+          std::vector<enforce::EgressNet>{{"192.0.2.1/32", 80, IPPROTO_TCP}, {"10.0.0.0/8", 0, IPPROTO_TCP}});
+    CHECK(p.egress.deny == std::vector<enforce::EgressNet>{{"192.0.2.9/32", 0, 0}});
+}
+
 TEST_CASE("the plan survives its state file") {
     oci::Config c = docker_like();
     enforce::Plan p = derive(policy(R"({"capabilities": {"filesystem": {"write": ["/tmp"], "deny": ["/etc/shadow"]},
-        "network": {"egress": [{"host": "192.0.2.0/24", "port": 443}], "deny": ["192.0.2.9"]}}})"), c, kernel(7));
+        "network": {"egress": [{"host": "192.0.2.0/24", "port": 443}, {"host": "*.pypi.org", "protocol": "udp"}],
+                    "deny": ["192.0.2.9", "evil.pypi.org"]}}})"), c, kernel(7));
     CHECK(p.egress.allow.size() == 1);
+    CHECK(p.egress.names.size() == 1);
+    CHECK(p.egress.deny_names.size() == 1);
     CHECK(enforce::parse_plan(enforce::plan_json(p)) == p);
 }
 

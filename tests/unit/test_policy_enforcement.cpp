@@ -82,15 +82,15 @@ TEST_CASE("every rule of a policy appears once, in the table's terms") {
     CHECK(assess(parse_policy(R"({"policy": {"auditLog": false}})", "t"), kernel(true, true)).rules.size() == 2);
 }
 
-TEST_CASE("the baseline, filesystem, commands, memfd and secrets rules are built; the others say which layer would") {
+TEST_CASE("the baseline, filesystem, commands, memfd, secrets and network rules are built; the others say which layer would") {
     Assessment a = assess(parse_policy(kFull, "t"), kernel(true, true));
     for (const char* name : {"baseline", "filesystem.read", "filesystem.write", "filesystem.deny", "shell.commands",
-                             "shell.commands arguments", "memfd-exec", "secrets", "network.egress", "network.deny"}) {
+                             "shell.commands arguments", "memfd-exec", "secrets", "network.egress", "network names",
+                             "network.deny"}) {
         CAPTURE(name);
         CHECK(rule(a, name)->status == RuleStatus::Enforced);
     }
-    CHECK(a.not_built() ==
-          "network names, secrets.allowedTools, policy.escalation, policy.auditLog, policy.sessionTimeout");
+    CHECK(a.not_built() == "secrets.allowedTools, policy.escalation, policy.auditLog, policy.sessionTimeout");
     CHECK(a.kernel_lacks().empty());
     // Built means some applier covers it: the extra AppArmor layer is not.
     for (auto& l : rule(a, "baseline")->layers) {
@@ -161,7 +161,9 @@ TEST_CASE("explain names the kernel's layers, each rule's status, weaknesses and
     CHECK(text.find("  apparmor: unavailable (not in this kernel)\n") != std::string::npos);
     CHECK(text.find("  landlock: available (ABI 4)\n") != std::string::npos);
     CHECK(text.find("  filesystem.write [/workspace]: enforced\n") != std::string::npos);
-    CHECK(text.find("  network names [github.com:443/tcp]: not enforced by this build (would be enforced here by: cgroup-bpf, monitor)\n") !=
+    CHECK(text.find("  network names [github.com:443/tcp]: enforced\n    cgroup-bpf (required, available here, built)") !=
+          std::string::npos);
+    CHECK(text.find("  policy.escalation [prompt]: not enforced by this build (would be enforced here by: monitor)\n") !=
           std::string::npos);
     CHECK(text.find("  secrets.allowedTools [per-tool access]: not enforceable on this kernel: needs bpf-lsm") != std::string::npos);
     CHECK(text.find("weakness: a multi-call binary (busybox) allows all of its applets") != std::string::npos);
@@ -170,7 +172,7 @@ TEST_CASE("explain names the kernel's layers, each rule's status, weaknesses and
     CHECK(text.find("weakness: names are DNS-following") != std::string::npos);
     CHECK(text.find("weakness: processes the agent starts itself are checked by binary, not by arguments") != std::string::npos);
     CHECK(text.find("enforced nowhere (outside a runtime): tools.mcp\n") != std::string::npos);
-    CHECK(text.find("create: refused: agent policy: not enforced by this build: network names,") != std::string::npos);
+    CHECK(text.find("create: refused: agent policy: not enforced by this build: policy.escalation,") != std::string::npos);
     KernelFeatures vm = kernel(true, false, true);
     std::string in_vm = explain(p, "file t", assess(p, vm), vm);
     CHECK(in_vm.find("  bpf-lsm: available (attaches)\n") != std::string::npos);

@@ -1,0 +1,49 @@
+// The monitor: one long-lived process per policy container that needs one
+// (today: a policy that names hosts, for its resolver), started by create
+// once the init is ready and before the container is released. It lives
+// outside the container's cgroup and pid namespace, in a session of its
+// own with no stdio and no descriptor of the engine's (a shim waiting for
+// create's output is not kept waiting), ends when the container's init
+// does, and is killed by delete. Nothing that enforces depends on it: when
+// it is gone, names stop resolving and nothing opens.
+#pragma once
+#include <cstdint>
+#include <sys/types.h>
+#include <vector>
+
+#include "enforce/coverage.hpp"
+#include "enforce/egress.hpp"
+#include "enforce/plan.hpp"
+
+namespace runac::monitor {
+
+inline const std::vector<enforce::Covers>& monitor_covers() {
+    static const std::vector<enforce::Covers> covers = {{enforce::Rule::EgressNames, enforce::Mechanism::Monitor}};
+    return covers;
+}
+
+// Killed unless kept: a create that fails after it started leaves no
+// monitor behind.
+class Monitor {
+public:
+    // Starts the monitor of the container whose init (`init_pid`, in its
+    // namespaces, its root pivoted) waits to be started. Throws an Error.
+    static Monitor start(const enforce::Egress& egress, const enforce::NameMaps& maps, pid_t init_pid);
+    Monitor(Monitor&& other) noexcept;
+    Monitor& operator=(Monitor&&) = delete;
+    ~Monitor();
+    void keep() { kept_ = true; }
+    pid_t pid() const { return pid_; }
+    uint64_t start_time() const { return start_time_; }
+
+private:
+    Monitor() = default;
+    pid_t pid_ = 0;
+    uint64_t start_time_ = 0;
+    bool kept_ = false;
+};
+
+// `delete`: ends a container's monitor, if it is still that process.
+void stop_monitor(pid_t pid, uint64_t start_time);
+
+}  // namespace runac::monitor

@@ -1,0 +1,77 @@
+# What the network tests share (egress.bats, names.bats): the container
+# joins a network namespace of the test's own, whose destinations are local
+# addresses on its lo (this kernel may have no dummy interfaces), and
+# listeners of the test's own (listeners.py) log what reaches them.
+
+# netns_setup ADDRESS/PREFIX...: the bundle with the tests' escape program,
+# the namespace, its addresses, the container's network namespace set to it.
+netns_setup() {
+	common_setup
+	[ -x "${ESCAPE:-}" ]
+	cp "$ESCAPE" rootfs/usr/bin/escape
+	NETNS=runac-net-$CID
+	ip netns add "$NETNS"
+	ip -n "$NETNS" link set lo up
+	local a
+	for a in "$@"; do ip -n "$NETNS" addr add "$a" dev lo; done
+	update_config '.linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/'"$NETNS"'" else . end)'
+	BACKGROUND=()
+}
+
+# in_netns_background LOG PROGRAM ARGS...: a server of the test's inside
+# the namespace, once it has written "ready" to LOG.
+in_netns_background() {
+	local log=$1 n=100
+	shift
+	ip netns exec "$NETNS" "$@" &
+	BACKGROUND+=($!)
+	until grep -qx ready "$log" 2>/dev/null; do ((n-- > 0)) || return 1; sleep 0.05; done
+}
+
+netns_teardown() {
+	local pid
+	for pid in "${BACKGROUND[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+	ip netns del "$NETNS" 2>/dev/null
+	common_teardown
+}
+
+# with_policy: $POLICY as the container's agent annotation.
+with_policy() {
+	jq --arg p "$POLICY" '.annotations["org.agentcontainers.agent"] = $p' config.json >config.new && mv config.new config.json
+}
+
+# alive PID: PID is a process that has not exited (a monitor's parent is
+# whoever reaps orphans, which here may leave it a zombie).
+alive() { [[ -r /proc/$1/stat && $(cut -d' ' -f3 /proc/"$1"/stat) != Z ]]; }
+
+# No egress program or map is left, nor a monitor; the kernel frees a
+# detached program's maps a moment later, so this waits up to a second.
+no_egress_objects() {
+	local n=20
+	while bpftool prog list | grep -qE "runac_(connect|sendmsg|recvmsg|sock|bind)" ||
+		bpftool map list | grep -qE "runac_(allow|deny|own|names|resolv|dns_p|eg)" ||
+		ps -C runac-monitor -o stat= | grep -qv '^Z'; do
+		((n-- > 0)) || { bpftool prog list; bpftool map list; ps -C runac-monitor -o pid=,stat=; return 1; }
+		sleep 0.05
+	done
+}
+
+# expect_lines WANT...: $output is exactly these lines.
+expect_lines() {
+	echo "$output"
+	local want=("$@") i
+	for i in "${!want[@]}"; do
+		[ "${lines[$i]}" = "${want[$i]}" ] || { echo "line $i: expected '${want[$i]}', got '${lines[$i]}'"; return 1; }
+	done
+	[ "${#lines[@]}" -eq "${#want[@]}" ]
+}
+
+# expect_logged LOG WANT...: LOG holds exactly these lines (sorted), besides "ready".
+expect_logged() {
+	local log=$1 got
+	shift
+	sleep 0.2 # the servers log after accept or recvfrom
+	mapfile -t got < <(grep -vx ready "$log" | LC_ALL=C sort)
+	printf 'logged: %s\n' "${got[@]}"
+	[ "${got[*]}" = "$*" ]
+}
