@@ -30,7 +30,7 @@ in_netns_background() {
 
 netns_teardown() {
 	local pid
-	for pid in "${BACKGROUND[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+	for pid in "${BACKGROUND[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; done
 	ip netns del "$NETNS" 2>/dev/null
 	common_teardown
 }

@@ -24,6 +24,7 @@ stop_dockerd() {
 }
 
 teardown_file() {
+	engine_net_servers_stop
 	remap_cleanup
 	stop_dockerd
 	engine_guard_release
@@ -40,14 +41,15 @@ teardown_file() {
 	echo "$ENGINE_POLICY" >"$DOCKER_DIR/runac-etc/profiles/agent.json"
 	jq -n --arg runac "$RUNAC" --arg conf "$DOCKER_DIR/runac-etc/runac.conf" '{runtimes: {runac: {path: $runac},
 		"runac-args": {path: $runac, runtimeArgs: ["--debug"]},
-		"runac-agent": {path: $runac, runtimeArgs: ["--config", $conf, "--agent-profile", "agent"]}}}' \
+		"runac-agent": {path: $runac, runtimeArgs: ["--config", $conf, "--agent-profile", "agent"]},
+		"runac-net": {path: $runac, runtimeArgs: ["--config", $conf, "--agent-profile", "net"]}}}' \
 		>"$DOCKER_DIR/daemon.json"
 	dockerd --data-root "$DOCKER_DIR/data" --exec-root "$DOCKER_DIR/exec" --pidfile "$DOCKER_DIR/docker.pid" \
 		-H "unix://$DOCKER_DIR/docker.sock" --config-file "$DOCKER_DIR/daemon.json" \
 		--bridge=none --iptables=false --ip6tables=false --cgroup-parent "/$ENGINE_CGROUP_PARENT" \
 		>"$DOCKER_DIR/dockerd.log" 2>&1 &
 	for _ in $(seq 200); do dk info >/dev/null 2>&1 && break; sleep 0.1; done
-	dk info --format '{{json .Runtimes}}' | jq -e '.runac and .["runac-args"] and .["runac-agent"]'
+	dk info --format '{{json .Runtimes}}' | jq -e '.runac and .["runac-args"] and .["runac-agent"] and .["runac-net"]'
 	tar -C "$ENGINE_IMAGE_ROOTFS" --exclude=./.runac-rootfs-stamp -c . | dk import - busybox:test
 }
 
@@ -84,6 +86,18 @@ teardown_file() {
 	# The plain runtime beside it runs the same image unconfined.
 	run dk run --rm --runtime runac --network none busybox:test sh -c "$POLICY_PROBE"
 	[[ "$output" != *"Read-only file system"* ]]
+}
+
+@test "--network host: egress by name through the monitor's resolver, and by address; loopback obeys the rules" {
+	# The host's network namespace: the test's servers on a loopback address.
+	local a=127.100.0.1
+	net_policy_for "$a" >"$DOCKER_DIR/runac-etc/profiles/net.json"
+	engine_net_servers "$a"
+	run dk run --rm --runtime runac-net --network host --dns "$a" -v "$ESCAPE:/usr/bin/escape:ro" \
+		busybox:test sh -c "$(net_probe_for "$a")"
+	engine_net_servers_stop
+	[ "$status" -eq 0 ]
+	expect_net_confined "$a"
 }
 
 @test "run -d, logs, stop and rm" {

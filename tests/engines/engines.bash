@@ -139,3 +139,51 @@ expect_confined() {
 	[[ "$output" == *$'NoNewPrivs:\t1'* ]]
 	[[ "$output" == *$'Seccomp_filters:\t2'* ]]  # the engine's profile and the agent baseline
 }
+
+# The network half, for an engine's own network: NET_POLICY_FOR ADDRESS is
+# a policy allowing api.test on port 18080 by name and ADDRESS on 18081 by
+# address; engine_net_servers ADDRESS starts the tests' DNS server (api.test
+# and other.test at ADDRESS) and listeners on 18080-18082 there, logging to
+# $ENGINE_DIR/dns.log and listeners.log; NET_PROBE_FOR ADDRESS is what the
+# container tries (the tests' escape program, bound in at /usr/bin/escape),
+# and expect_net_confined ADDRESS checks its answers and the logs.
+net_policy_for() {
+	printf '{"capabilities": {"network": {"egress": [{"host": "api.test", "port": 18080}, {"host": "%s", "port": 18081}]}}, "policy": {"auditLog": false}}' "$1"
+}
+
+engine_net_servers() {
+	local a=$1 log
+	rm -f "$ENGINE_DIR/dns.log" "$ENGINE_DIR/listeners.log"
+	/usr/bin/python3 "$BATS_TEST_DIRNAME/../adversarial/dns_server.py" "$ENGINE_DIR/dns.log" "$a" \
+		"api.test=A:$a" "other.test=A:$a" &
+	NET_SERVERS=($!)
+	/usr/bin/python3 "$BATS_TEST_DIRNAME/../adversarial/listeners.py" "$ENGINE_DIR/listeners.log" \
+		"tcp:$a:18080" "tcp:$a:18081" "tcp:$a:18082" &
+	NET_SERVERS+=($!)
+	for log in dns listeners; do
+		for _ in $(seq 100); do grep -qx ready "$ENGINE_DIR/$log.log" 2>/dev/null && break; sleep 0.05; done
+	done
+}
+
+engine_net_servers_stop() {
+	local pid
+	for pid in "${NET_SERVERS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; done
+	NET_SERVERS=()
+}
+NET_SERVERS=()
+
+net_probe_for() {
+	echo "escape tcp $1 18080; escape dns $1 api.test; escape tcp $1 18080; escape tcp $1 18081; escape tcp $1 18082
+		escape dns $1 other.test"
+}
+
+expect_net_confined() {
+	local a=$1 want got
+	echo "$output"
+	want="tcp: refused (EPERM)|dns api.test: $a|tcp: ALLOWED|tcp: ALLOWED|tcp: refused (EPERM)|dns other.test: NXDOMAIN"
+	got=$(grep -E '^(tcp|dns)' <<<"$output" | paste -sd'|')
+	[ "$got" = "$want" ] || { echo "expected: $want"; return 1; }
+	sleep 0.2
+	[ "$(grep -vx ready "$ENGINE_DIR/dns.log" | paste -sd'|')" = "api.test A" ]
+	[ "$(grep -vx ready "$ENGINE_DIR/listeners.log" | LC_ALL=C sort | paste -sd'|')" = "tcp $a 18080|tcp $a 18081" ]
+}

@@ -20,6 +20,7 @@ RUN=(pm --runtime @RTBIN@ run --network none --cgroup-parent "/$ENGINE_CGROUP_PA
 csv_field() { printf '"%s"' "${1//\"/\"\"}"; }
 
 teardown_file() {
+	engine_net_servers_stop
 	pm rm -af -t 0 >/dev/null 2>&1 || true
 	engine_guard_release
 }
@@ -169,6 +170,22 @@ teardown_file() {
 		--annotation "$(csv_field 'org.agentcontainers.agent={"capabilities": {"filesytem": {}}}')" busybox:test true
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"agent.capabilities.filesytem"* ]]
+}
+
+@test "podman with its own network: egress by name through the monitor's resolver, and by address" {
+	# A container of runc's keeps Podman's bridge up, so that the test's
+	# servers can listen on its host address.
+	pm --runtime /usr/sbin/runc run -d --name bridge-keeper --cgroup-parent "/$ENGINE_CGROUP_PARENT" busybox:test sleep 300
+	local gw
+	gw=$(pm network inspect podman | jq -r '.[0].subnets[0].gateway // .[0].plugins[0].ipam.ranges[0][0].gateway')
+	ip -4 -o addr show | grep -q " $gw/" || { ip -4 -o addr show; false; }
+	engine_net_servers "$gw"
+	run pm --runtime "$RUNAC" run --rm --dns "$gw" --cgroup-parent "/$ENGINE_CGROUP_PARENT" -v "$ESCAPE:/usr/bin/escape:ro" \
+		--annotation "$(csv_field "org.agentcontainers.agent=$(net_policy_for "$gw")")" busybox:test sh -c "$(net_probe_for "$gw")"
+	engine_net_servers_stop
+	pm rm -f -t 0 bridge-keeper
+	[ "$status" -eq 0 ]
+	expect_net_confined "$gw"
 }
 
 @test "podman leaves nothing of its containers on the host" {
