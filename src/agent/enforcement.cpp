@@ -89,13 +89,14 @@ const std::vector<RuleSpec>& table() {
         {Rule::Egress, "network.egress",
          {{Mechanism::CgroupBpf, Role::Required,
            "connect4/6, sendmsg4/6 (UDP), sock_create and post_bind4/6 on the container's cgroup, attached before "
-           "its process exists: only the listed networks, ports and protocols, and listeners the container bound"}},
+           "its process exists: only the listed networks, ports and protocols (LPM tries runac_allow4/6), and "
+           "listeners the container bound (socket storage runac_own)"}},
          {"TCP and UDP only: ICMP (ping), SCTP and raw sockets are refused",
           "a listener the container's own processes bound is reachable at any of its addresses"}},
         {Rule::EgressNames, "network names",
          {{Mechanism::CgroupBpf, Role::Required,
-           "port 53 (UDP, TCP) sent to the resolver; the addresses it answered allowed for their TTL, in the same "
-           "programs"},
+           "port 53 (UDP, TCP) sent to the resolver (runac_resolver), replies given their source back (recvmsg4/6); "
+           "the addresses it answered allowed for their TTL (runac_names4/6), in the same programs"},
           {Mechanism::Monitor, Role::Required,
            "a resolver in the container's network namespace answers only allowed names (NXDOMAIN otherwise, never "
            "forwarded) and adds their addresses before releasing the reply"}},
@@ -104,7 +105,7 @@ const std::vector<RuleSpec>& table() {
           "DNS-over-HTTPS to an allowed host resolves names runac does not see",
           "a denied name without an egress list only loses its lookup: its addresses stay reachable"}},
         {Rule::NetworkDeny, "network.deny",
-         {{Mechanism::CgroupBpf, Role::Required, "the denied networks win over egress in the same programs"}},
+         {{Mechanism::CgroupBpf, Role::Required, "the denied networks (LPM tries runac_deny4/6) win over egress in the same programs"}},
          {}},
         {Rule::Secrets, "secrets",
          {{Mechanism::Mounts, Role::Required,

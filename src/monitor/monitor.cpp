@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,12 +50,25 @@ void detach(const std::vector<int>& keep) {
     ::signal(SIGPIPE, SIG_IGN);
 }
 
+// It reads what the container sends: nothing of root's is left to it once
+// the sockets are bound and the maps open (their descriptors keep working).
+// Not dumpable, so that no other process of that user can trace it.
+void drop_privileges() {
+    constexpr uid_t kNobody = 65534;
+    if (::setgroups(0, nullptr) != 0 || ::setresgid(kNobody, kNobody, kNobody) != 0 ||
+        ::setresuid(kNobody, kNobody, kNobody) != 0)
+        ::_exit(1);
+    ::prctl(PR_SET_DUMPABLE, 0);
+    ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
 // Serves until the init exits; expired names leave the maps once a second.
 [[noreturn]] void run(std::optional<Resolver>& resolver, const enforce::NameMaps& maps, int init) {
     std::vector<int> keep{init, maps.names4, maps.names6, maps.resolver};
     if (resolver)
         for (int fd : resolver->fds()) keep.push_back(fd);
     detach(keep);
+    drop_privileges();
     std::vector<pollfd> fds{{init, POLLIN, 0}};
     if (resolver)
         for (int fd : resolver->fds()) fds.push_back({fd, POLLIN, 0});

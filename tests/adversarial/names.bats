@@ -123,6 +123,11 @@ monitor_pid() { jq -r '.monitorPid // empty' "$RUNAC_ROOT/$CID/state.json"; }
 	run ! grep -q "$CID" /proc/"$pid"/cgroup
 	[ "$(readlink /proc/"$pid"/ns/pid)" = "$(readlink /proc/self/ns/pid)" ]
 	[ "$(readlink /proc/"$pid"/ns/net)" = "net:[$(stat -L -c %i /var/run/netns/"$NETNS")]" ]
+	# Without root's privileges: it parses what the container sends.
+	run grep -E '^(Uid|CapEff|NoNewPrivs):' /proc/"$pid"/status
+	echo "$output"
+	[[ $output == *$'Uid:\t65534\t65534\t65534\t65534'* && $output == *$'CapEff:\t0000000000000000'* ]]
+	[[ $output == *$'NoNewPrivs:\t1'* ]]
 	# No descriptor but its sockets, the maps, the init's pidfd and /dev/null.
 	run ls -l /proc/"$pid"/fd
 	echo "$output"
