@@ -278,6 +278,7 @@ enforce::Plan derive(const Policy& policy, oci::Config& config, const linux::Ker
     plan.landlock = landlock_plan(policy, kernel);
     plan_secrets(policy, config, plan);
     plan.egress = egress_plan(policy, kernel);
+    plan.session_timeout = policy.session_timeout_seconds.value_or(0);
     if (policy.commands) {
         plan.exec_allowlist = true;
         for (auto& c : *policy.commands) plan.commands.push_back({c.binary, c.subcommands, c.deny_args});

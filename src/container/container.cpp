@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <csignal>
 #include <dirent.h>
+#include <ctime>
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/file.h>
@@ -62,7 +63,25 @@ Container Container::load(const std::string& root, const std::string& id, bool e
     if (!text) throw NoSuchContainer();
     Container c(dir, std::move(lock));
     c.state_ = deserialize(*text);
+    c.end_expired_session();
     return c;
+}
+
+// A lost monitor must not extend a session: whichever runac command sees
+// the container first after its deadline ends it (engines poll `state`).
+void Container::end_expired_session() {
+    if (!state_.session_deadline || ::time(nullptr) < state_.session_deadline) return;
+    if (!linux::is_alive(state_.pid, state_.pid_start_time)) return;
+    log::info("agent policy: policy.sessionTimeout: the session has ended; killing the container");
+    kill_all();
+}
+
+void Container::kill_all() {
+    if (linux::signal_process(state_.pid, state_.pid_start_time, SIGKILL)) {
+        // Every process, and a paused container is thawed so the kill can act.
+        cgroup().signal_all(SIGKILL);
+        linux::wait_for_exit(state_.pid, state_.pid_start_time, 10000);
+    }
 }
 
 Container Container::reserve(const std::string& root, const std::string& id) {
@@ -145,12 +164,8 @@ void Container::remove_dir() const {
 }
 
 void Container::destroy() {
+    kill_all();
     auto cg = cgroup();
-    if (linux::signal_process(state_.pid, state_.pid_start_time, SIGKILL)) {
-        // Every process, and a paused container is thawed so the kill can act.
-        cg.signal_all(SIGKILL);
-        linux::wait_for_exit(state_.pid, state_.pid_start_time, 10000);
-    }
     monitor::stop_monitor(state_.monitor_pid, state_.monitor_start_time);
     // Taken off before the cgroup goes, so that none waits for its release.
     if (auto p = plan(); p && p->egress.filtered && !cg.unified_path().empty()) enforce::detach_egress(cg.unified_path());

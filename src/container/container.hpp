@@ -67,6 +67,9 @@ public:
 private:
     Container(std::string dir, UniqueFd lock) : dir_(std::move(dir)), lock_(std::move(lock)) {}
     void remove_dir() const;
+    void end_expired_session();
+    // SIGKILL to the init and every process of its cgroups; waits for the init.
+    void kill_all();
     std::string dir_;
     UniqueFd lock_;
     ContainerState state_;

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <optional>
 #include <csignal>
+#include <ctime>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -245,11 +246,17 @@ Container create(const std::string& root, const CreateOptions& options) {
         write_file_atomic(c.plan_path(), enforce::plan_json(*plan), 0600);
     }
 
+    // The session counts from create, which engines follow with start.
+    if (plan && plan->session_timeout) st.session_deadline = ::time(nullptr) + plan->session_timeout;
     // The monitor's resolver answers from the container's network namespace,
     // which the init (and the engine's hooks) have set up by now.
     std::optional<monitor::Monitor> monitor;
-    if (plan && plan->egress.follow_dns) {
-        monitor.emplace(monitor::Monitor::start(plan->egress, egress->name_maps(), init_pid));
+    if (plan && monitor::needs_monitor(*plan)) {
+        monitor::MonitorSettings settings;
+        settings.egress = &plan->egress;
+        if (egress) settings.maps = egress->name_maps();
+        settings.session_deadline = st.session_deadline;
+        monitor.emplace(monitor::Monitor::start(settings, init_pid));
         st.monitor_pid = monitor->pid();
         st.monitor_start_time = monitor->start_time();
     }

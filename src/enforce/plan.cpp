@@ -76,6 +76,7 @@ std::string plan_json(const Plan& p) {
     w.end_array();
     w.key("denyNames").strings(p.egress.deny_names);
     w.end_object();
+    w.key("sessionTimeout").value(p.session_timeout);
     w.key("memfdNoexec").value(p.memfd_noexec);
     w.key("agentSeccomp").value(p.agent_seccomp);
     w.key("refuseMemfd").value(p.refuse_memfd);
@@ -112,6 +113,7 @@ Plan parse_plan(const std::string& json) {
         p.egress.names.push_back({n.required("pattern").as_string(), static_cast<uint16_t>(n.required("port").as_int()),
                                   static_cast<uint8_t>(n.required("protocol").as_int())});
     p.egress.deny_names = e.required("denyNames").string_list();
+    p.session_timeout = root.required("sessionTimeout").as_int();
     p.memfd_noexec = root.required("memfdNoexec").as_bool();
     p.agent_seccomp = root.required("agentSeccomp").as_bool();
     p.refuse_memfd = root.required("refuseMemfd").as_bool();

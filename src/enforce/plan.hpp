@@ -90,6 +90,7 @@ struct Plan {
     std::vector<CommandRule> commands;
     Landlock landlock;
     Egress egress;
+    int64_t session_timeout = 0;  // policy.sessionTimeout in seconds, from create; 0: none
     bool memfd_noexec = false;   // vm.memfd_noexec=2 in the container's pid namespace
     bool agent_seccomp = false;  // the agent baseline, stacked on the engine's filter
     bool refuse_memfd = false;   // the baseline also refuses memfd_create (no other memfd layer)

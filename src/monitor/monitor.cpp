@@ -4,11 +4,12 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <grp.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,14 @@
 namespace runac::monitor {
 
 namespace {
+
+// What the monitor process holds, all opened while it is still root.
+struct Held {
+    std::optional<Resolver> resolver;
+    enforce::NameMaps maps;
+    int init = -1;                 // the init's pidfd: readable once it exits
+    int64_t session_deadline = 0;  // Unix seconds; 0: none
+};
 
 // Only the descriptors the monitor works with stay open; stdio is
 // /dev/null.
@@ -51,38 +60,66 @@ void detach(const std::vector<int>& keep) {
 }
 
 // It reads what the container sends: nothing of root's is left to it once
-// the sockets are bound and the maps open (their descriptors keep working).
-// Not dumpable, so that no other process of that user can trace it.
-void drop_privileges() {
+// the sockets are bound and the maps open (their descriptors keep
+// working), but CAP_KILL when it must end a session (the init may be any
+// user's). Not dumpable, so that no other process of that user can trace
+// it.
+void drop_privileges(bool keep_kill) {
     constexpr uid_t kNobody = 65534;
+    if (keep_kill) ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
     if (::setgroups(0, nullptr) != 0 || ::setresgid(kNobody, kNobody, kNobody) != 0 ||
         ::setresuid(kNobody, kNobody, kNobody) != 0)
         ::_exit(1);
+    if (keep_kill) {
+        cap_t caps = cap_init();
+        cap_value_t kill[] = {CAP_KILL};
+        if (!caps || cap_set_flag(caps, CAP_PERMITTED, 1, kill, CAP_SET) != 0 ||
+            cap_set_flag(caps, CAP_EFFECTIVE, 1, kill, CAP_SET) != 0 || cap_set_proc(caps) != 0)
+            ::_exit(1);
+        cap_free(caps);
+    }
     ::prctl(PR_SET_DUMPABLE, 0);
     ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
-// Serves until the init exits; expired names leave the maps once a second.
-[[noreturn]] void run(std::optional<Resolver>& resolver, const enforce::NameMaps& maps, int init) {
-    std::vector<int> keep{init, maps.names4, maps.names6, maps.resolver};
-    if (resolver)
-        for (int fd : resolver->fds()) keep.push_back(fd);
+// SIGKILL to the init ends its PID namespace: every process of the container.
+void end_session(const Held& h) { ::syscall(SYS_pidfd_send_signal, h.init, SIGKILL, nullptr, 0); }
+
+// Serves until the init exits: the resolver's questions, expired names out
+// of the maps once a second, the session's end at its deadline.
+[[noreturn]] void run(Held& h) {
+    std::vector<int> keep{h.init, h.maps.names4, h.maps.names6, h.maps.resolver};
+    if (h.resolver)
+        for (int fd : h.resolver->fds()) keep.push_back(fd);
     detach(keep);
-    drop_privileges();
-    std::vector<pollfd> fds{{init, POLLIN, 0}};
-    if (resolver)
-        for (int fd : resolver->fds()) fds.push_back({fd, POLLIN, 0});
+    drop_privileges(h.session_deadline != 0);
+    std::vector<pollfd> fds{{h.init, POLLIN, 0}};
+    if (h.resolver)
+        for (int fd : h.resolver->fds()) fds.push_back({fd, POLLIN, 0});
     time_t last_sweep = 0;
+    bool ended = false;
     for (;;) {
-        int n = ::poll(fds.data(), fds.size(), 1000);
+        int timeout = 1000;
+        if (h.session_deadline && !ended) {
+            timespec wall{};
+            ::clock_gettime(CLOCK_REALTIME, &wall);
+            int64_t left_ms = (h.session_deadline - wall.tv_sec) * 1000 - wall.tv_nsec / 1000000;
+            if (left_ms <= 0) {
+                end_session(h);
+                ended = true;
+            } else {
+                timeout = static_cast<int>(std::min<int64_t>(left_ms, timeout));
+            }
+        }
+        int n = ::poll(fds.data(), fds.size(), timeout);
         if (n < 0 && errno != EINTR) ::_exit(1);
         if (fds[0].revents) ::_exit(0);
         for (size_t i = 1; n > 0 && i < fds.size(); i++)
-            if (fds[i].revents) resolver->serve(fds[i].fd);
+            if (fds[i].revents) h.resolver->serve(fds[i].fd);
         timespec now{};
         ::clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec != last_sweep) {
-            maps.expire();
+        if (h.resolver && now.tv_sec != last_sweep) {
+            h.maps.expire();
             last_sweep = now.tv_sec;
         }
     }
@@ -90,20 +127,28 @@ void drop_privileges() {
 
 // In the first child: joins the container's network namespace, binds the
 // resolver and forks the monitor; tells create its pid or what failed.
-[[noreturn]] void start_child(const enforce::Egress& egress, const enforce::NameMaps& maps, int netns, int init,
-                              std::vector<Upstream> upstreams, int report) {
+[[noreturn]] void start_child(const MonitorSettings& s, int netns, int init, std::vector<Upstream> upstreams,
+                              int report) {
     std::string message;
     try {
-        if (::setns(netns, CLONE_NEWNET) != 0) throw_errno("monitor: join the container's network namespace");
-        auto resolver = Resolver::listen(egress, maps, std::move(upstreams));
-        if (resolver) resolver->publish();
+        Held h;
+        h.maps = s.maps;
+        h.init = init;
+        h.session_deadline = s.session_deadline;
+        bool no_loopback = false;
+        if (s.egress && s.egress->follow_dns) {
+            if (::setns(netns, CLONE_NEWNET) != 0) throw_errno("monitor: join the container's network namespace");
+            h.resolver = Resolver::listen(*s.egress, s.maps, std::move(upstreams));
+            if (h.resolver) h.resolver->publish();
+            no_loopback = !h.resolver;
+        }
         pid_t pid = ::fork();
         if (pid < 0) throw_errno("monitor: fork");
         if (pid == 0) {
             ::close(report);
-            run(resolver, maps, init);
+            run(h);
         }
-        message = "pid " + std::to_string(pid) + (resolver ? "" : " no-loopback");
+        message = "pid " + std::to_string(pid) + (no_loopback ? " no-loopback" : "");
     } catch (const std::exception& e) {
         message = e.what();
     }
@@ -114,7 +159,7 @@ void drop_privileges() {
 
 }  // namespace
 
-Monitor Monitor::start(const enforce::Egress& egress, const enforce::NameMaps& maps, pid_t init_pid) {
+Monitor Monitor::start(const MonitorSettings& settings, pid_t init_pid) {
     std::string proc = "/proc/" + std::to_string(init_pid);
     // The container's own view of its DNS servers (an engine binds its
     // resolv.conf over the image's).
@@ -128,17 +173,17 @@ Monitor Monitor::start(const enforce::Egress& egress, const enforce::NameMaps& m
     UniqueFd from_child(pipe_fds[0]), to_parent(pipe_fds[1]);
     pid_t child = ::fork();
     if (child < 0) throw_errno("monitor: fork");
-    if (child == 0) start_child(egress, maps, netns.get(), init.get(), std::move(upstreams), to_parent.get());
+    if (child == 0) start_child(settings, netns.get(), init.get(), std::move(upstreams), to_parent.get());
     to_parent.reset();
     std::string message = read_all(from_child.get(), "monitor: its report");
     int status = 0;
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
-    if (message.rfind("pid ", 0) != 0) throw Error("agent policy: network names: " + message);
+    if (message.rfind("pid ", 0) != 0) throw Error("agent policy: monitor: " + message);
     Monitor m;
     m.pid_ = std::atoi(message.c_str() + 4);
     auto stat = linux::read_proc_stat(m.pid_);
-    if (!stat) throw Error("agent policy: network names: the monitor exited as it started");
+    if (!stat) throw Error("agent policy: monitor: it exited as it started");
     m.start_time_ = stat->start_time;
     if (message.find("no-loopback") != std::string::npos)
         log::warn("agent policy: network names: the container's network namespace has no loopback address; "

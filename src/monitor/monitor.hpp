@@ -1,11 +1,13 @@
 // The monitor: one long-lived process per policy container that needs one
-// (today: a policy that names hosts, for its resolver), started by create
-// once the init is ready and before the container is released. It lives
+// (a policy that names hosts, for its resolver; one with a session timeout,
+// to end the session), started by create once the init is ready and before
+// the container is released. It lives
 // outside the container's cgroup and pid namespace, in a session of its
 // own with no stdio and no descriptor of the engine's (a shim waiting for
 // create's output is not kept waiting), ends when the container's init
 // does, and is killed by delete. Nothing that enforces depends on it: when
-// it is gone, names stop resolving and nothing opens.
+// it is gone, names stop resolving and nothing opens, and the next runac
+// command on an expired container ends its session.
 #pragma once
 #include <cstdint>
 #include <sys/types.h>
@@ -18,9 +20,20 @@
 namespace runac::monitor {
 
 inline const std::vector<enforce::Covers>& monitor_covers() {
-    static const std::vector<enforce::Covers> covers = {{enforce::Rule::EgressNames, enforce::Mechanism::Monitor}};
+    static const std::vector<enforce::Covers> covers = {
+        {enforce::Rule::EgressNames, enforce::Mechanism::Monitor},
+        {enforce::Rule::SessionTimeout, enforce::Mechanism::Monitor},
+    };
     return covers;
 }
+
+inline bool needs_monitor(const enforce::Plan& plan) { return plan.egress.follow_dns || plan.session_timeout > 0; }
+
+struct MonitorSettings {
+    const enforce::Egress* egress = nullptr;  // with follow_dns: the resolver answers its names
+    enforce::NameMaps maps;                   // ... into these maps
+    int64_t session_deadline = 0;             // Unix seconds; 0: no timeout
+};
 
 // Killed unless kept: a create that fails after it started leaves no
 // monitor behind.
@@ -28,7 +41,7 @@ class Monitor {
 public:
     // Starts the monitor of the container whose init (`init_pid`, in its
     // namespaces, its root pivoted) waits to be started. Throws an Error.
-    static Monitor start(const enforce::Egress& egress, const enforce::NameMaps& maps, pid_t init_pid);
+    static Monitor start(const MonitorSettings& settings, pid_t init_pid);
     Monitor(Monitor&& other) noexcept;
     Monitor& operator=(Monitor&&) = delete;
     ~Monitor();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Podman runs containers with runac (`podman --runtime /abs/runac`): its
 # own storage and run directories and a containers.conf of the test's
-# (cgroupfs, file events, no default ulimits: Podman's default
+# (cgroupfs, file events, netavark networks, no default ulimits: Podman's default
 # RLIMIT_NOFILE of 1048576 is above this machine's hard limit; runac among
 # the runtimes that write JSON logs, as the README tells users to set). Every
 # operation runs through runac and through runc, and both must agree.
@@ -37,6 +37,9 @@ teardown_file() {
 		events_logger = "file"
 		# Podman then reads runac's errors from its --log-format json log, as runc's.
 		runtime_supports_json = ["crun", "runc", "runac"]
+		[network]
+		# Podman 4's own bridge (Debian 12 also ships the older CNI plugins).
+		network_backend = "netavark"
 	CONF
 	tar -C "$ENGINE_IMAGE_ROOTFS" --exclude=./.runac-rootfs-stamp -c . | pm import - busybox:test
 }
@@ -177,7 +180,7 @@ teardown_file() {
 	# servers can listen on its host address.
 	pm --runtime /usr/sbin/runc run -d --name bridge-keeper --cgroup-parent "/$ENGINE_CGROUP_PARENT" busybox:test sleep 300
 	local gw
-	gw=$(pm network inspect podman | jq -r '.[0].subnets[0].gateway // .[0].plugins[0].ipam.ranges[0][0].gateway')
+	gw=$(pm network inspect podman | jq -r '.[0].subnets[0].gateway')
 	ip -4 -o addr show | grep -q " $gw/" || { ip -4 -o addr show; false; }
 	engine_net_servers "$gw"
 	run pm --runtime "$RUNAC" run --rm --dns "$gw" --cgroup-parent "/$ENGINE_CGROUP_PARENT" -v "$ESCAPE:/usr/bin/escape:ro" \

@@ -252,7 +252,8 @@ TEST_CASE("the plan survives its state file") {
     oci::Config c = docker_like();
     enforce::Plan p = derive(policy(R"({"capabilities": {"filesystem": {"write": ["/tmp"], "deny": ["/etc/shadow"]},
         "network": {"egress": [{"host": "192.0.2.0/24", "port": 443}, {"host": "*.pypi.org", "protocol": "udp"}],
-                    "deny": ["192.0.2.9", "evil.pypi.org"]}}})"), c, kernel(7));
+                    "deny": ["192.0.2.9", "evil.pypi.org"]}}, "policy": {"sessionTimeout": "1h30m"}})"), c, kernel(7));
+    CHECK(p.session_timeout == 5400);
     CHECK(p.egress.allow.size() == 1);
     CHECK(p.egress.names.size() == 1);
     CHECK(p.egress.deny_names.size() == 1);

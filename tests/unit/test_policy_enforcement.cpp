@@ -82,15 +82,15 @@ TEST_CASE("every rule of a policy appears once, in the table's terms") {
     CHECK(assess(parse_policy(R"({"policy": {"auditLog": false}})", "t"), kernel(true, true)).rules.size() == 2);
 }
 
-TEST_CASE("the baseline, filesystem, commands, memfd, secrets and network rules are built; the others say which layer would") {
+TEST_CASE("the baseline, filesystem, commands, memfd, secrets, network and timeout rules are built; the others say which layer would") {
     Assessment a = assess(parse_policy(kFull, "t"), kernel(true, true));
     for (const char* name : {"baseline", "filesystem.read", "filesystem.write", "filesystem.deny", "shell.commands",
                              "shell.commands arguments", "memfd-exec", "secrets", "network.egress", "network names",
-                             "network.deny"}) {
+                             "network.deny", "policy.sessionTimeout"}) {
         CAPTURE(name);
         CHECK(rule(a, name)->status == RuleStatus::Enforced);
     }
-    CHECK(a.not_built() == "secrets.allowedTools, policy.escalation, policy.auditLog, policy.sessionTimeout");
+    CHECK(a.not_built() == "secrets.allowedTools, policy.escalation, policy.auditLog");
     CHECK(a.kernel_lacks().empty());
     // Built means some applier covers it: the extra AppArmor layer is not.
     for (auto& l : rule(a, "baseline")->layers) {
