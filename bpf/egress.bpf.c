@@ -139,10 +139,61 @@ struct {
 	__type(value, struct dns_peer);
 } runac_dns_peer SEC(".maps");
 
+// What a refusal reports to the monitor (policy.auditLog), through a ring
+// buffer it reads: who (the host pid and command name) and where.
+struct denial {
+	__u32 pid;
+	__u8 family;    // AF_INET, AF_INET6; 0: a socket() refused
+	__u8 protocol;  // the socket's (for socket(): its protocol number)
+	__u16 port;     // network order
+	__u32 addr[4];  // IPv4 in addr[0]
+	char comm[16];
+	__u8 rule;      // DENIED_BY_*
+	__u8 pad[3];
+};
+
+#define DENIED_BY_DENY 1    // network.deny
+#define DENIED_BY_EGRESS 2  // not in network.egress
+#define DENIED_BY_SOCKET 3  // not a TCP or UDP socket
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} runac_denials SEC(".maps");
+
 // Set before load: the policy has no egress list, only network.deny.
 const volatile __u8 egress_open = 0;
 // Set before load: the policy names hosts; port 53 goes to the resolver.
 const volatile __u8 follow_dns = 0;
+// Set before load: the monitor records refusals.
+const volatile __u8 report_denials = 0;
+
+// A full ring drops the report, never the refusal.
+static __always_inline int refuse(__u8 rule, __u8 family, __u8 protocol, __u16 port, const __u32 *addr6, __u32 addr4)
+{
+	if (!report_denials)
+		return REFUSE;
+	struct denial *d = bpf_ringbuf_reserve(&runac_denials, sizeof(*d), 0);
+	if (!d)
+		return REFUSE;
+	d->pid = bpf_get_current_pid_tgid() >> 32;
+	d->family = family;
+	d->protocol = protocol;
+	d->port = port;
+	d->rule = rule;
+	if (addr6) {
+		d->addr[0] = addr6[0];
+		d->addr[1] = addr6[1];
+		d->addr[2] = addr6[2];
+		d->addr[3] = addr6[3];
+	} else {
+		d->addr[0] = addr4;
+		d->addr[1] = d->addr[2] = d->addr[3] = 0;
+	}
+	bpf_get_current_comm(d->comm, sizeof(d->comm));
+	bpf_ringbuf_submit(d, 0);
+	return REFUSE;
+}
 
 static __always_inline int in_nets4(void *nets, __u8 protocol, __u16 port, __u32 addr)
 {
@@ -210,7 +261,7 @@ static __always_inline int decide4(struct bpf_sock_addr *ctx, __u32 addr, __u16 
 {
 	__u8 protocol = ctx->protocol;
 	if (in_nets4(&runac_deny4, 0, 0, addr))
-		return REFUSE;
+		return refuse(DENIED_BY_DENY, AF_INET, protocol, port, 0, addr);
 	struct bpf_sock_tuple t = {};
 	t.ipv4.daddr = addr;
 	t.ipv4.dport = port;
@@ -218,7 +269,7 @@ static __always_inline int decide4(struct bpf_sock_addr *ctx, __u32 addr, __u16 
 		return ALLOW;
 	if (egress_open || in_nets4(&runac_allow4, protocol, port, addr) || resolved4(protocol, port, addr))
 		return ALLOW;
-	return REFUSE;
+	return refuse(DENIED_BY_EGRESS, AF_INET, protocol, port, 0, addr);
 }
 
 // Port 53 anywhere goes to the resolver (which refuses names the policy
@@ -249,7 +300,7 @@ static __always_inline int decide6(struct bpf_sock_addr *ctx)
 	if (addr[0] == 0 && addr[1] == 0 && addr[2] == bpf_htonl(0xffff))
 		return decide4(ctx, addr[3], port);
 	if (in_nets6(&runac_deny6, 0, 0, addr))
-		return REFUSE;
+		return refuse(DENIED_BY_DENY, AF_INET6, ctx->protocol, port, addr, 0);
 	struct bpf_sock_tuple t = {};
 	__builtin_memcpy(t.ipv6.daddr, addr, sizeof(addr));
 	t.ipv6.dport = port;
@@ -257,7 +308,7 @@ static __always_inline int decide6(struct bpf_sock_addr *ctx)
 		return ALLOW;
 	if (egress_open || in_nets6(&runac_allow6, ctx->protocol, port, addr) || resolved6(ctx->protocol, port, addr))
 		return ALLOW;
-	return REFUSE;
+	return refuse(DENIED_BY_EGRESS, AF_INET6, ctx->protocol, port, addr, 0);
 }
 
 static __always_inline int to_resolver6(struct bpf_sock_addr *ctx)
@@ -368,7 +419,7 @@ int runac_sock(struct bpf_sock *ctx)
 		return ALLOW;
 	if (ctx->type == SOCK_DGRAM && ctx->protocol == IPPROTO_UDP)
 		return ALLOW;
-	return REFUSE;
+	return refuse(DENIED_BY_SOCKET, 0, ctx->protocol, 0, 0, 0);
 }
 
 static __always_inline int mark_own(struct bpf_sock *ctx)

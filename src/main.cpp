@@ -18,7 +18,7 @@ const std::vector<Command>& commands() {
                                              kill_command(),  delete_command(), exec_command(),
                                              features_command(), pause_command(), resume_command(),
                                              ps_command(),    update_command(), events_command(),
-                                             policy_command()};
+                                             policy_command(), audit_command()};
     return all;
 }
 

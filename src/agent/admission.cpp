@@ -1,6 +1,7 @@
 #include "agent/admission.hpp"
 
 #include "agent/sources.hpp"
+#include "common/digest.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "linux/kernel_features.hpp"
@@ -40,6 +41,24 @@ Admission admit(const std::map<std::string, std::string>& annotations, const Set
         log::info("agent policy: " + key + " is accepted and enforced nowhere (outside a runtime)");
     out.policy = std::move(resolved.policy);
     return out;
+}
+
+void audit_admission(JsonWriter& w, const Admission& admission, const std::map<std::string, std::string>& annotations) {
+    w.key("source").value(admission.source);
+    if (auto a = annotations.find(kPolicyAnnotation); a != annotations.end())
+        w.key("policySha256").value(sha256_hex(a->second));
+    w.key("rules").begin_array();
+    for (auto& r : admission.assessment.rules) {
+        w.begin_object().key("rule").value(r.name).key("subject").value(r.subject);
+        w.key("status").value(r.status == RuleStatus::Enforced ? "enforced"
+                              : r.status == RuleStatus::NotBuilt ? "not built"
+                                                                 : "kernel lacks " + r.lacking);
+        w.key("layers").begin_array();
+        for (auto& l : r.layers)
+            if (l.used && l.built && l.available) w.value(mechanism_name(l.mechanism));
+        w.end_array().end_object();
+    }
+    w.end_array();
 }
 
 }  // namespace runac::agent

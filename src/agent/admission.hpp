@@ -12,6 +12,7 @@
 #include "agent/enforcement.hpp"
 #include "agent/policy.hpp"
 #include "agent/settings.hpp"
+#include "common/json.hpp"
 
 namespace runac::agent {
 
@@ -26,5 +27,9 @@ struct Admission {
 std::vector<std::string> admission_warnings(const Policy& policy, const Assessment& assessment);
 
 Admission admit(const std::map<std::string, std::string>& annotations, const Settings& settings);
+
+// The audit log's create record: where the policy came from, its digest,
+// and each rule with its status and the layers in force for it.
+void audit_admission(JsonWriter& w, const Admission& admission, const std::map<std::string, std::string>& annotations);
 
 }  // namespace runac::agent

@@ -242,6 +242,7 @@ enforce::Egress egress_plan(const Policy& policy, const linux::KernelFeatures& k
             e.deny_names.push_back(h.text);
     }
     e.follow_dns = !e.names.empty() || !e.deny_names.empty();
+    e.report = policy.audit_log;
     return e;
 }
 

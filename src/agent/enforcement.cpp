@@ -11,6 +11,7 @@
 #include "enforce/landlock.hpp"
 #include "linux/executables.hpp"
 #include "linux/policy_mounts.hpp"
+#include "audit/audit_log.hpp"
 #include "monitor/monitor.hpp"
 
 namespace runac::agent {
@@ -26,7 +27,7 @@ struct Use {
 // Whether some applier of this build covers (rule, mechanism).
 bool built(Rule rule, Mechanism mechanism) {
     for (auto* list : {&config_edit_covers(), &enforce::landlock_covers(), &enforce::agent_seccomp_covers(), &enforce::egress_covers(),
-                       &monitor::monitor_covers(), &enforce::exec_boundary_covers(),
+                       &monitor::monitor_covers(), &audit::audit_covers(), &enforce::exec_boundary_covers(),
                        &linux::policy_mount_covers(), &linux::executables_covers()})
         for (auto& c : *list)
             if (c.rule == rule && c.mechanism == mechanism) return true;
@@ -120,8 +121,10 @@ const std::vector<RuleSpec>& table() {
          {}},
         {Rule::AuditLog, "policy.auditLog",
          {{Mechanism::AuditLog, Role::Required,
-           "hash-chained JSON lines per container: lifecycle steps and the denials the kernel reports"}},
-         {}},
+           "hash-chained JSON lines per container (runac audit verify, show): create, start, exec, kill, pause, "
+           "resume, delete, the session's end, DNS questions and the egress programs' refusals"}},
+         {"Landlock and seccomp refusals are not recorded yet (the process sees EACCES or EPERM)",
+          "records beyond 20 a second per rule are counted in a summary record, not kept"}},
         {Rule::SessionTimeout, "policy.sessionTimeout",
          {{Mechanism::Monitor, Role::Required,
            "kills the container at expiry; a later runac command on an expired container kills it too"}},

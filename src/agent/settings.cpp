@@ -51,6 +51,7 @@ Settings parse_settings(const std::string& text, const std::string& origin) {
         else if (key == "require-agent-policy") s.require_policy = boolean(value, where);
         else if (key == "profile-dir") s.profile_dir = directory(value, where);
         else if (key == "secrets-dir") s.secrets_dir = directory(value, where);
+        else if (key == "audit-dir") s.audit_dir = directory(value, where);
         else throw Error(where + ": unknown key \"" + key + "\"");
     }
     return s;

@@ -4,7 +4,7 @@
 //
 // runac.conf holds `key = value` lines (a TOML subset: values may be
 // quoted, `#` starts a comment): agent-profile, require-agent-policy,
-// profile-dir, secrets-dir. An unknown key is an error.
+// profile-dir, secrets-dir, audit-dir. An unknown key is an error.
 #pragma once
 #include <string>
 
@@ -17,6 +17,7 @@ struct Settings {
     bool require_policy = false;
     std::string profile_dir = "/etc/runac/profiles";
     std::string secrets_dir = "/etc/runac/secrets";
+    std::string audit_dir = "/var/log/runac";  // policy.auditLog: one log per container
 };
 
 // `origin` names the file in errors ("runac.conf:3: ...").

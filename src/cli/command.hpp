@@ -57,4 +57,5 @@ Command ps_command();
 Command update_command();
 Command events_command();
 Command policy_command();
+Command audit_command();
 }  // namespace runac::cli

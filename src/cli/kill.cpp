@@ -16,10 +16,12 @@ int run_kill(const GlobalOptions& global, const Args& args) {
         // Every process in the cgroup, also after the init is gone (what is
         // left of a container without its own pid namespace), as runc does.
         c.cgroup().signal_all(sig);
+        c.audit("kill", [&](JsonWriter& w) { w.key("signal").value(sig).key("all").value(true); });
         return 0;
     }
     if (c.status() == container::Status::Stopped) throw Error("container not running");
     if (!linux::signal_process(c.state().pid, c.state().pid_start_time, sig)) throw Error("container not running");
+    c.audit("kill", [&](JsonWriter& w) { w.key("signal").value(sig); });
     return 0;
 }
 }  // namespace

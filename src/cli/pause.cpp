@@ -14,6 +14,7 @@ int run_pause(const GlobalOptions& global, const Args& args) {
     // runc's words: a paused container is "not running" to pause again.
     if (s != container::Status::Running && s != container::Status::Created) throw Error("container not running");
     c.cgroup().freeze();
+    c.audit("pause");
     return 0;
 }
 
@@ -21,6 +22,7 @@ int run_resume(const GlobalOptions& global, const Args& args) {
     auto c = container::Container::load(global.root, container_id(args, "resume"));
     if (c.status() != container::Status::Paused) throw Error("container not paused");
     c.cgroup().thaw();
+    c.audit("resume");
     return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit/audit_log.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "common/log.hpp"
@@ -74,6 +75,7 @@ void Container::end_expired_session() {
     if (!linux::is_alive(state_.pid, state_.pid_start_time)) return;
     log::info("agent policy: policy.sessionTimeout: the session has ended; killing the container");
     kill_all();
+    audit("session-end", [](JsonWriter& w) { w.key("reason").value("sessionTimeout, seen by a runac command"); });
 }
 
 void Container::kill_all() {
@@ -155,6 +157,15 @@ std::optional<enforce::Plan> Container::plan() const {
     return enforce::parse_plan(*text);
 }
 
+void Container::audit(const std::string& event, const std::function<void(JsonWriter&)>& fields) const {
+    if (state_.audit_log.empty()) return;
+    try {
+        audit::AuditLog::open(state_.audit_log, state_.id).append(event, fields);
+    } catch (const Error& e) {
+        log::warn(e.what());
+    }
+}
+
 void Container::save() const { write_file_atomic(dir_ + "/state.json", serialize(state_), 0600); }
 
 void Container::remove_dir() const {
@@ -165,6 +176,7 @@ void Container::remove_dir() const {
 
 void Container::destroy() {
     kill_all();
+    audit("delete");
     auto cg = cgroup();
     monitor::stop_monitor(state_.monitor_pid, state_.monitor_start_time);
     // Taken off before the cgroup goes, so that none waits for its release.

@@ -2,6 +2,7 @@
 // that parks the init until `start`, and the lock that serialises runac
 // commands on it.
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "cgroups/cgroup.hpp"
 #include "common/error.hpp"
 #include "common/fd.hpp"
+#include "common/json.hpp"
 #include "container/state.hpp"
 #include "enforce/plan.hpp"
 #include "oci/config.hpp"
@@ -58,6 +60,10 @@ public:
     cgroups::Cgroup cgroup() const { return cgroups::Cgroup::from_paths(state_.cgroup_paths); }
     // The config.json the container was created from (kept in its state directory).
     oci::Config config() const;
+
+    // policy.auditLog: one record in the container's log, if it keeps one.
+    // A log that cannot be written is logged, not fatal.
+    void audit(const std::string& event, const std::function<void(JsonWriter&)>& fields = {}) const;
 
     void save() const;
     void commit() { committed_ = true; }

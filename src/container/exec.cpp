@@ -156,7 +156,13 @@ pid_t exec(const Container& c, const ExecOptions& options) {
     std::optional<enforce::Plan> plan = c.plan();
     oci::Process process = options.process;
     if (plan) {
-        enforce::check_exec(*plan, process.args, config.process.args.empty() ? "" : config.process.args[0]);
+        try {
+            enforce::check_exec(*plan, process.args, config.process.args.empty() ? "" : config.process.args[0]);
+        } catch (const Error& e) {
+            c.audit("exec", [&](JsonWriter& w) { w.key("argv").strings(process.args).key("refused").value(e.what()); });
+            throw;
+        }
+        c.audit("exec", [&](JsonWriter& w) { w.key("argv").strings(process.args); });
         agent::apply_process_baseline(process);
         // An engine passes the container's environment again (docker exec):
         // a secret stays a file, never a variable.

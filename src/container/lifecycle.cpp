@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent/admission.hpp"
+#include "audit/audit_log.hpp"
 #include "agent/derive.hpp"
 #include "agent/secrets.hpp"
 #include "enforce/agent_seccomp.hpp"
@@ -246,6 +247,12 @@ Container create(const std::string& root, const CreateOptions& options) {
         write_file_atomic(c.plan_path(), enforce::plan_json(*plan), 0600);
     }
 
+    // policy.auditLog: opened now, so that the monitor can write to it too.
+    audit::AuditLog audit_log;
+    if (agent.policy && agent.policy->audit_log) {
+        st.audit_log = audit::log_path(options.agent.audit_dir, options.id);
+        audit_log = audit::AuditLog::open(st.audit_log, options.id);
+    }
     // The session counts from create, which engines follow with start.
     if (plan && plan->session_timeout) st.session_deadline = ::time(nullptr) + plan->session_timeout;
     // The monitor's resolver answers from the container's network namespace,
@@ -256,12 +263,14 @@ Container create(const std::string& root, const CreateOptions& options) {
         settings.egress = &plan->egress;
         if (egress) settings.maps = egress->name_maps();
         settings.session_deadline = st.session_deadline;
+        settings.audit = audit_log.is_open() ? &audit_log : nullptr;
         monitor.emplace(monitor::Monitor::start(settings, init_pid));
         st.monitor_pid = monitor->pid();
         st.monitor_start_time = monitor->start_time();
     }
 
     c.save();
+    audit_log.append("create", [&](JsonWriter& w) { agent::audit_admission(w, agent, config.annotations); });
     if (!options.pid_file.empty())
         write_file_atomic(absolute_path(options.pid_file, cwd), std::to_string(init_pid), 0644);
 
@@ -287,6 +296,7 @@ void start(Container& c) {
     }
     if (::write(fifo.get(), "0", 1) != 1) throw_errno("write exec fifo");
     if (::unlink(c.fifo_path().c_str()) != 0) throw_errno("remove exec fifo");
+    c.audit("start");
     // runtime-spec: a failing poststart hook is a warning; the container runs on.
     oci::Config config = c.config();
     try {

@@ -136,6 +136,7 @@ EgressFilter EgressFilter::attach(const Egress& egress, const std::string& cgrou
     if (rc == 0) {
         f.skel_->rodata->egress_open = egress.open;
         f.skel_->rodata->follow_dns = egress.follow_dns;
+        f.skel_->rodata->report_denials = egress.report;
         rc = runac_egress::load(f.skel_);
     }
     libbpf_set_print(previous);
@@ -170,7 +171,7 @@ EgressFilter::~EgressFilter() {
 
 NameMaps EgressFilter::name_maps() const {
     return {bpf_map__fd(skel_->maps.runac_names4), bpf_map__fd(skel_->maps.runac_names6),
-            bpf_map__fd(skel_->maps.runac_resolver)};
+            bpf_map__fd(skel_->maps.runac_resolver), bpf_map__fd(skel_->maps.runac_denials)};
 }
 
 void NameMaps::set_resolver(uint32_t addr4, const uint8_t (&addr6)[16], uint16_t port) const {

@@ -33,6 +33,7 @@ inline const std::vector<Covers>& egress_covers() {
 // from create (nothing is pinned: no one else can open them).
 struct NameMaps {
     int names4 = -1, names6 = -1, resolver = -1;
+    int denials = -1;  // the ring buffer of refusals (policy.auditLog)
     // Port 53 of any address goes to the resolver from now on (addresses
     // and port in network order).
     void set_resolver(uint32_t addr4, const uint8_t (&addr6)[16], uint16_t port) const;

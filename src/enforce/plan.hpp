@@ -73,6 +73,7 @@ struct Egress {
     std::vector<EgressNet> allow, deny;
     // Names, allowed and denied: port 53 goes to the monitor's resolver.
     bool follow_dns = false;
+    bool report = false;  // policy.auditLog: refusals go to the monitor (a ring buffer)
     std::vector<EgressName> names;
     std::vector<std::string> deny_names;
     bool operator==(const Egress&) const = default;

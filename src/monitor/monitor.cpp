@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bpf/libbpf.h>
 #include <optional>
 
 #include "common/error.hpp"
@@ -22,6 +23,7 @@
 #include "common/files.hpp"
 #include "common/log.hpp"
 #include "linux/process.hpp"
+#include "monitor/reports.hpp"
 #include "monitor/resolver.hpp"
 
 namespace runac::monitor {
@@ -31,6 +33,7 @@ namespace {
 // What the monitor process holds, all opened while it is still root.
 struct Held {
     std::optional<Resolver> resolver;
+    std::optional<Reporter> reporter;
     enforce::NameMaps maps;
     int init = -1;                 // the init's pidfd: readable once it exits
     int64_t session_deadline = 0;  // Unix seconds; 0: none
@@ -83,19 +86,35 @@ void drop_privileges(bool keep_kill) {
 }
 
 // SIGKILL to the init ends its PID namespace: every process of the container.
-void end_session(const Held& h) { ::syscall(SYS_pidfd_send_signal, h.init, SIGKILL, nullptr, 0); }
+void end_session(Held& h) {
+    h.reporter->record("policy.sessionTimeout", "session-end",
+                       [](JsonWriter& w) { w.key("reason").value("sessionTimeout, ended by the monitor"); });
+    ::syscall(SYS_pidfd_send_signal, h.init, SIGKILL, nullptr, 0);
+}
+
+int on_denial(void* held, void* data, size_t size) {
+    auto& h = *static_cast<Held*>(held);
+    std::string rule = denial_rule(data, size);
+    if (!rule.empty()) h.reporter->record(rule, "denied", [&](JsonWriter& w) { denial_fields(w, data); });
+    return 0;
+}
 
 // Serves until the init exits: the resolver's questions, expired names out
 // of the maps once a second, the session's end at its deadline.
 [[noreturn]] void run(Held& h) {
-    std::vector<int> keep{h.init, h.maps.names4, h.maps.names6, h.maps.resolver};
+    std::vector<int> keep{h.init, h.maps.names4, h.maps.names6, h.maps.resolver, h.maps.denials};
     if (h.resolver)
         for (int fd : h.resolver->fds()) keep.push_back(fd);
+    for (int fd : h.reporter->fds()) keep.push_back(fd);
     detach(keep);
+    // The programs' refusals, read while they come (mapped while still root).
+    ring_buffer* denials = nullptr;
+    if (h.reporter->on() && h.maps.denials >= 0) denials = ring_buffer__new(h.maps.denials, on_denial, &h, nullptr);
     drop_privileges(h.session_deadline != 0);
     std::vector<pollfd> fds{{h.init, POLLIN, 0}};
     if (h.resolver)
         for (int fd : h.resolver->fds()) fds.push_back({fd, POLLIN, 0});
+    if (denials) fds.push_back({ring_buffer__epoll_fd(denials), POLLIN, 0});
     time_t last_sweep = 0;
     bool ended = false;
     for (;;) {
@@ -114,12 +133,18 @@ void end_session(const Held& h) { ::syscall(SYS_pidfd_send_signal, h.init, SIGKI
         int n = ::poll(fds.data(), fds.size(), timeout);
         if (n < 0 && errno != EINTR) ::_exit(1);
         if (fds[0].revents) ::_exit(0);
-        for (size_t i = 1; n > 0 && i < fds.size(); i++)
-            if (fds[i].revents) h.resolver->serve(fds[i].fd);
+        for (size_t i = 1; n > 0 && i < fds.size(); i++) {
+            if (!fds[i].revents) continue;
+            if (denials && fds[i].fd == ring_buffer__epoll_fd(denials))
+                ring_buffer__consume(denials);
+            else
+                h.resolver->serve(fds[i].fd);
+        }
         timespec now{};
         ::clock_gettime(CLOCK_MONOTONIC, &now);
-        if (h.resolver && now.tv_sec != last_sweep) {
-            h.maps.expire();
+        if (now.tv_sec != last_sweep) {
+            if (h.resolver) h.maps.expire();
+            h.reporter->tick();
             last_sweep = now.tv_sec;
         }
     }
@@ -135,11 +160,19 @@ void end_session(const Held& h) { ::syscall(SYS_pidfd_send_signal, h.init, SIGKI
         h.maps = s.maps;
         h.init = init;
         h.session_deadline = s.session_deadline;
+        h.reporter.emplace(s.audit ? s.audit->duplicate() : audit::AuditLog{});
         bool no_loopback = false;
         if (s.egress && s.egress->follow_dns) {
             if (::setns(netns, CLONE_NEWNET) != 0) throw_errno("monitor: join the container's network namespace");
             h.resolver = Resolver::listen(*s.egress, s.maps, std::move(upstreams));
-            if (h.resolver) h.resolver->publish();
+            if (h.resolver) {
+                h.resolver->publish();
+                h.resolver->on_answer([&h](const std::string& name, uint16_t type, const std::string& outcome) {
+                    h.reporter->record("network names", "dns", [&](JsonWriter& w) {
+                        w.key("name").value(name).key("type").value(static_cast<int64_t>(type)).key("answer").value(outcome);
+                    });
+                });
+            }
             no_loopback = !h.resolver;
         }
         pid_t pid = ::fork();

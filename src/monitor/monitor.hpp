@@ -16,6 +16,7 @@
 #include "enforce/coverage.hpp"
 #include "enforce/egress.hpp"
 #include "enforce/plan.hpp"
+#include "audit/audit_log.hpp"
 
 namespace runac::monitor {
 
@@ -27,12 +28,15 @@ inline const std::vector<enforce::Covers>& monitor_covers() {
     return covers;
 }
 
-inline bool needs_monitor(const enforce::Plan& plan) { return plan.egress.follow_dns || plan.session_timeout > 0; }
+inline bool needs_monitor(const enforce::Plan& plan) {
+    return plan.egress.follow_dns || plan.session_timeout > 0 || (plan.egress.filtered && plan.egress.report);
+}
 
 struct MonitorSettings {
     const enforce::Egress* egress = nullptr;  // with follow_dns: the resolver answers its names
     enforce::NameMaps maps;                   // ... into these maps
     int64_t session_deadline = 0;             // Unix seconds; 0: no timeout
+    const audit::AuditLog* audit = nullptr;   // policy.auditLog: the container's log
 };
 
 // Killed unless kept: a create that fails after it started leaves no

@@ -197,16 +197,31 @@ std::string Resolver::forward(std::string_view query, bool tcp) const {
 std::string Resolver::answer(std::string_view query, bool tcp) {
     auto question = dns::parse_query(query);
     if (!question) return {};
-    if (!policy_.answers(question->name)) return dns::failure(query, dns::kNxdomain);
+    auto told = [&](const std::string& outcome) {
+        if (tell_) tell_(question->name, question->type, outcome);
+    };
+    if (!policy_.answers(question->name)) {
+        told("refused: not allowed (NXDOMAIN)");
+        return dns::failure(query, dns::kNxdomain);
+    }
     std::string reply = forward(query, tcp);
-    if (reply.empty()) return dns::failure(query, dns::kServfail);
-    auto records = dns::answer_records(reply);
-    if (!records) return dns::failure(query, dns::kServfail);
+    auto records = reply.empty() ? std::nullopt : dns::answer_records(reply);
+    if (!records) {
+        told("failed: no upstream server answered (SERVFAIL)");
+        return dns::failure(query, dns::kServfail);
+    }
     auto grants = policy_.grants(question->name, *records);
-    if (!grants) return dns::failure(query, dns::kNxdomain);
+    if (!grants) {
+        told("refused: a denied name in its CNAME chain (NXDOMAIN)");
+        return dns::failure(query, dns::kNxdomain);
+    }
     // In the maps before the client can read an address.
     for (auto& g : *grants)
-        if (!maps_.allow(g.address, g.port, g.protocol, g.seconds)) return dns::failure(query, dns::kServfail);
+        if (!maps_.allow(g.address, g.port, g.protocol, g.seconds)) {
+            told("failed: the name maps are full (SERVFAIL)");
+            return dns::failure(query, dns::kServfail);
+        }
+    told("answered (" + std::to_string(grants->size()) + " addresses allowed)");
     return reply;
 }
 

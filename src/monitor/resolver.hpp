@@ -8,6 +8,8 @@
 // leaves. Questions are answered one at a time.
 #pragma once
 #include <netinet/in.h>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <sys/socket.h>
@@ -39,6 +41,11 @@ public:
     std::vector<int> fds() const;
     // Serves what is ready on one of fds().
     void serve(int fd);
+    // Told of every question: its name, type and what it got ("answered",
+    // "refused: not allowed", ...).
+    void on_answer(std::function<void(const std::string&, uint16_t, const std::string&)> tell) {
+        tell_ = std::move(tell);
+    }
 
 private:
     Resolver(const enforce::Egress& egress, const enforce::NameMaps& maps, std::vector<Upstream> upstreams);
@@ -53,6 +60,7 @@ private:
     uint16_t port_ = 0;  // network order
     bool loopback6_ = false;
     UniqueFd udp4_, tcp4_, udp6_, tcp6_;
+    std::function<void(const std::string&, uint16_t, const std::string&)> tell_;
 };
 
 }  // namespace runac::monitor

@@ -5,6 +5,7 @@
 //   escape ATTEMPT [ARG]
 //   escape tcp|udp|udp-connect ADDRESS PORT   reach a destination
 //   escape serve ADDRESS PORT                 a listener of the container's own
+//   escape storm ADDRESS PORT N               N TCP connects; prints how many were refused
 //   escape dns SERVER NAME [a|aaaa] [udp|tcp] a DNS question to SERVER:53, as a
 //                                             C library asks it (connected UDP,
 //                                             the reply's source checked)
@@ -259,6 +260,18 @@ int main(int argc, char** argv) {
         if (argc < 4) return 2;
         std::string family = argc > 4 ? argv[4] : "a", transport = argc > 5 ? argv[5] : "udp";
         return dns(argv[2], argv[3], family == "aaaa", transport == "tcp");
+    }
+    if (what == "storm" && argc == 5) {
+        int refused = 0, n = std::atoi(argv[4]);
+        for (int i = 0; i < n; i++) {
+            sockaddr_storage a;
+            socklen_t len = address_of(argv[2], argv[3], a);
+            int s = ::socket(a.ss_family, SOCK_STREAM, 0);
+            if (::connect(s, reinterpret_cast<sockaddr*>(&a), len) != 0 && errno == EPERM) refused++;
+            ::close(s);
+        }
+        std::printf("storm: %d of %d refused\n", refused, n);
+        return 0;
     }
     if (what == "serve") return argc < 4 ? 2 : report("serve", serve(argv[2], argv[3]));
     if (what == "ping-socket") return report("ping-socket", ::socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP));

@@ -90,7 +90,7 @@ TEST_CASE("the baseline, filesystem, commands, memfd, secrets, network and timeo
         CAPTURE(name);
         CHECK(rule(a, name)->status == RuleStatus::Enforced);
     }
-    CHECK(a.not_built() == "secrets.allowedTools, policy.escalation, policy.auditLog");
+    CHECK(a.not_built() == "secrets.allowedTools, policy.escalation");
     CHECK(a.kernel_lacks().empty());
     // Built means some applier covers it: the extra AppArmor layer is not.
     for (auto& l : rule(a, "baseline")->layers) {
@@ -121,23 +121,23 @@ TEST_CASE("memfd exec takes the first layer the kernel has and this build applie
 }
 
 TEST_CASE("strict mode refuses with one line naming the unenforced rules") {
-    Policy p = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/workspace"]}}})", "t");
+    Policy p = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/workspace"]}}, "policy": {"escalation": "prompt"}})", "t");
     std::string e = refusal(p, assess(p, kernel(true, true)));
-    CHECK(e == "agent policy: not enforced by this build: policy.auditLog (strict mode; see runac policy explain)");
-    Policy quiet = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/w"]}}, "policy": {"auditLog": false}})", "t");
-    CHECK(refusal(quiet, assess(quiet, kernel(true, true))).empty());
+    CHECK(e == "agent policy: not enforced by this build: policy.escalation (strict mode; see runac policy explain)");
+    Policy enforced = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/w"]}}})", "t");
+    CHECK(refusal(enforced, assess(enforced, kernel(true, true))).empty());
     Policy tools = parse_policy(R"({"secrets": {"T": {"provider": "env", "allowedTools": ["git"]}}})", "t");
-    CHECK(refusal(tools, assess(tools, kernel(false, true))).find(
-              "; not enforceable on this kernel: secrets.allowedTools (needs bpf-lsm (load refused: EPERM))") !=
-          std::string::npos);
+    CHECK(refusal(tools, assess(tools, kernel(false, true))) ==
+          "agent policy: not enforceable on this kernel: secrets.allowedTools (needs bpf-lsm (load refused: EPERM)) "
+          "(strict mode; see runac policy explain)");
 }
 
 TEST_CASE("best-effort mode starts and warns once per unenforced rule") {
-    Policy p = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/workspace"]}}, "secrets": {"T": {"provider": "env", "allowedTools": ["git"]}}, "enforcement": {"mode": "best-effort"}})", "t");
+    Policy p = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/workspace"]}}, "secrets": {"T": {"provider": "env", "allowedTools": ["git"]}}, "policy": {"escalation": "prompt"}, "enforcement": {"mode": "best-effort"}})", "t");
     auto warnings = admission_warnings(p, assess(p, kernel(false, true)));
     REQUIRE(warnings.size() == 2);
     CHECK(warnings[0] == "agent policy (best-effort): secrets.allowedTools is not enforced: this kernel lacks bpf-lsm (load refused: EPERM)");
-    CHECK(warnings[1] == "agent policy (best-effort): policy.auditLog is not enforced: not built yet");
+    CHECK(warnings[1] == "agent policy (best-effort): policy.escalation is not enforced: not built yet");
 }
 
 TEST_CASE("enforcement.require refuses in either mode when a layer is missing or not applied") {
@@ -149,7 +149,7 @@ TEST_CASE("enforcement.require refuses in either mode when a layer is missing or
           "agent policy: enforcement.require: bpf-lsm is not applied by this build, landlock is not applied by this build");
     // A policy whose enforced rules use Landlock meets require: landlock.
     Policy fs = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/w"]}}, "enforcement": {"require": ["landlock", "seccomp"]}})", "t");
-    CHECK(refusal(fs, assess(fs, kernel(true, true))) == "agent policy: not enforced by this build: policy.auditLog (strict mode; see runac policy explain)");
+    CHECK(refusal(fs, assess(fs, kernel(true, true))).empty());
 }
 
 TEST_CASE("explain names the kernel's layers, each rule's status, weaknesses and create's verdict") {
@@ -172,7 +172,7 @@ TEST_CASE("explain names the kernel's layers, each rule's status, weaknesses and
     CHECK(text.find("weakness: names are DNS-following") != std::string::npos);
     CHECK(text.find("weakness: processes the agent starts itself are checked by binary, not by arguments") != std::string::npos);
     CHECK(text.find("enforced nowhere (outside a runtime): tools.mcp\n") != std::string::npos);
-    CHECK(text.find("create: refused: agent policy: not enforced by this build: policy.escalation,") != std::string::npos);
+    CHECK(text.find("create: refused: agent policy: not enforced by this build: policy.escalation") != std::string::npos);
     KernelFeatures vm = kernel(true, false, true);
     std::string in_vm = explain(p, "file t", assess(p, vm), vm);
     CHECK(in_vm.find("  bpf-lsm: available (attaches)\n") != std::string::npos);

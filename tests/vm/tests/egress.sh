@@ -4,9 +4,10 @@
 # the guest's network namespace, whose lo carries the destinations; the
 # guest has no DNS server, so names are checked up to the resolver's own
 # answers: a name the policy does not allow gets NXDOMAIN from it, an
-# allowed one SERVFAIL when no upstream answers.
+# allowed one SERVFAIL when no upstream answers. The refusals reach the
+# audit log.
 
-EGRESS_POLICY='{"capabilities": {"network": {"egress": [{"host": "192.0.2.1", "port": 8080}, {"host": "api.test"}]}}, "policy": {"auditLog": false}}'
+EGRESS_POLICY='{"capabilities": {"network": {"egress": [{"host": "192.0.2.1", "port": 8080}, {"host": "api.test"}]}}}'
 EGRESS_ATTEMPTS='escape tcp 192.0.2.1 8080; escape tcp 192.0.2.1 8081; escape tcp ::ffff:192.0.2.1 8081
 	escape udp 192.0.2.1 9999; escape ping-socket; escape serve 127.0.0.1 3000 >/dev/null; escape tcp 127.0.0.1 3000
 	escape dns 192.0.2.53 other.test; escape dns 192.0.2.53 api.test'
@@ -40,7 +41,8 @@ test_egress_programs_decide_on_an_older_kernel() {
 	expect_eq "$(sed -n 5p "$TEST_TMP/plain")" "ping-socket: ALLOWED" "a ping socket without a policy (control)"
 	update_config ".annotations[\"org.agentcontainers.agent\"] = $(printf '%s' "$EGRESS_POLICY" | jq -Rs .)"
 	rc=0
-	runac run "$CID" >"$TEST_TMP/out" 2>&1 || rc=$?
+	printf 'audit-dir = "%s"\n' "$TEST_TMP/audit" >"$TEST_TMP/runac.conf"
+	runac --config "$TEST_TMP/runac.conf" run "$CID" >"$TEST_TMP/out" 2>&1 || rc=$?
 	cat "$TEST_TMP/out"
 	expect_eq "$rc" 0 "exit status with the policy"
 	expect_eq "$(sed -n 1p "$TEST_TMP/out")" "tcp: ALLOWED" "the allowed address and port"
@@ -52,6 +54,12 @@ test_egress_programs_decide_on_an_older_kernel() {
 	expect_eq "$(sed -n 7p "$TEST_TMP/out")" "dns other.test: NXDOMAIN" "a name the policy does not allow"
 	# Asked upstream, which is not there: SERVFAIL, no address.
 	expect_eq "$(sed -n 8p "$TEST_TMP/out")" "dns api.test: no address" "an allowed name"
+	# The refusals reached the audit log through the programs' ring buffer.
+	sleep 0.3
+	grep -q '"event":"denied".*"rule":"network.egress".*"port":8081' "$TEST_TMP/audit/$CID.jsonl" ||
+		fail "no denied record: $(cat "$TEST_TMP/audit/$CID.jsonl")"
+	grep -q '"event":"dns".*"name":"other.test"' "$TEST_TMP/audit/$CID.jsonl" || fail "no dns record"
+	runac audit verify "$TEST_TMP/audit/$CID.jsonl" || fail "the log's chain"
 	[ -z "$(ls -A "$RUNAC_ROOT" 2>/dev/null)" ] || fail "state left in $RUNAC_ROOT"
 	for p in $(pgrep runac-monitor); do
 		[ "$(cut -d' ' -f3 "/proc/$p/stat")" = Z ] || fail "a monitor outlived its container"

@@ -1,0 +1,123 @@
+#!/usr/bin/env bats
+# policy.auditLog: what the container did and what was refused, in a
+# hash-chained log per container (runac audit verify, show). The container
+# joins a network namespace of the test's own (network.bash) with a DNS
+# server; the log goes to an audit directory of the test's own.
+
+bats_require_minimum_version 1.5.0
+load ../lib/helpers
+load network
+
+POLICY='{"capabilities": {"network": {"egress": [{"host": "api.test", "port": 8080}], "deny": ["192.0.2.66"]},
+           "shell": {"commands": ["sh", "escape", "sleep"]}}}'
+
+setup() {
+	netns_setup 192.0.2.53/32 192.0.2.10/32 192.0.2.66/32
+	echo "nameserver 192.0.2.53" >rootfs/etc/resolv.conf
+	DNS_LOG=$BATS_TEST_TMPDIR/dns.log
+	in_netns_background "$DNS_LOG" /usr/bin/python3 "$BATS_TEST_DIRNAME/dns_server.py" "$DNS_LOG" 192.0.2.53 \
+		api.test=A:192.0.2.10 other.test=A:192.0.2.10
+	AUDIT_DIR=$BATS_TEST_TMPDIR/audit
+	printf 'audit-dir = "%s"\n' "$AUDIT_DIR" >"$BATS_TEST_TMPDIR/runac.conf"
+	LOG=$AUDIT_DIR/$CID.jsonl
+	with_policy
+}
+
+teardown() { netns_teardown; }
+
+arunac() { runac --config "$BATS_TEST_TMPDIR/runac.conf" "$@"; }
+
+# event NAME [JQ FILTER]: the log's records of that event (and filter), compact.
+records() { jq -c "select(.event == \"$1\")${2:+ | select($2)}" "$LOG"; }
+
+@test "the log records the lifecycle, the refused connects and names with their process and rule, and a refused exec" {
+	set_cmd 'sleep 30'
+	arunac create "$CID"
+	arunac start "$CID"
+	run arunac exec "$CID" sh -c 'escape tcp 192.0.2.10 8080; escape tcp 192.0.2.66 80; escape dns 192.0.2.53 other.test
+		escape dns 192.0.2.53 api.test; escape tcp 192.0.2.10 8080'
+	echo "$output"
+	run ! arunac exec "$CID" cat /etc/hostname
+	arunac kill "$CID" KILL
+	arunac delete "$CID"
+	sleep 0.2
+	cat "$LOG"
+	[ "$(jq -r .event "$LOG" | paste -sd' ' | sed 's/ denied//g; s/ dns//g')" = "create start exec exec kill delete" ] || {
+		jq -r .event "$LOG" | paste -sd' '; false; }
+	records create '.rules | map(.rule) | index("network.egress")' | grep -q .
+	records exec '.argv[0] == "cat"' | jq -e '.refused | test("shell.commands: cat")'
+	records denied '.address == "192.0.2.10" and .port == 8080' |
+		jq -e '.rule == "network.egress" and .protocol == "tcp" and .command == "escape" and .pid > 0'
+	records denied '.address == "192.0.2.66"' | jq -e '.rule == "network.deny" and .port == 80'
+	records dns '.name == "other.test"' | jq -e '.answer | startswith("refused: not allowed")'
+	records dns '.name == "api.test"' | jq -e '.answer | startswith("answered")'
+	# The kill's record: signal 9.
+	records kill | jq -e '.signal == 9'
+	run arunac audit verify "$LOG"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"records, the chain and its head agree"* ]]
+	run arunac audit show "$CID"
+	[[ $output == *"  denied  rule=network.deny"* ]]
+}
+
+@test "audit verify names the first bad record: an edited field, a deleted record, a cut-off tail" {
+	set_cmd 'escape tcp 192.0.2.10 8080; escape tcp 192.0.2.10 8081; escape tcp 192.0.2.10 8082'
+	arunac run "$CID"
+	sleep 0.2
+	arunac audit verify "$LOG"
+	local n
+	n=$(wc -l <"$LOG")
+	((n >= 5))
+	cp "$LOG" "$LOG.orig"
+	# An edited field of record 2: record 3 no longer names its hash.
+	sed -i '2s/"event":"start"/"event":"stArt"/' "$LOG"
+	run arunac audit verify "$LOG"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *": record 3: the record before it was changed or removed"* ]]
+	# A deleted record.
+	cp "$LOG.orig" "$LOG"
+	sed -i '3d' "$LOG"
+	run arunac audit verify "$LOG"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *": record 3: numbered 4 (a record is missing)"* ]]
+	# A cut-off tail: the head names a record that is gone.
+	cp "$LOG.orig" "$LOG"
+	sed -i '$d' "$LOG"
+	run arunac audit verify "$LOG"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *": record $n: missing (the head names record $n; the log was cut off)"* ]]
+	# The last record edited.
+	cp "$LOG.orig" "$LOG"
+	sed -i '$s/"event":"delete"/"event":"deleted"/' "$LOG"
+	run arunac audit verify "$LOG"
+	[ "$status" -eq 1 ]
+	[[ $output == *": record $n: not the one the head names"* ]]
+}
+
+@test "a storm of 100 000 refused connects leaves a bounded log, with the rest counted" {
+	set_cmd 'escape storm 192.0.2.10 9999 100000'
+	arunac run "$CID"
+	sleep 1.5
+	local size denied
+	size=$(stat -c %s "$LOG")
+	denied=$(records denied | wc -l)
+	echo "size $size, denied records $denied"
+	records held-back | head -3
+	((size < 100000))
+	((denied > 0 && denied <= 200))
+	records held-back '.rule == "network.egress"' | jq -e '.records > 0' | head -1 | grep -q true
+	arunac audit verify "$LOG"
+}
+
+@test "auditLog false writes no log; explain names the log's layer" {
+	POLICY='{"policy": {"auditLog": false}}'
+	with_policy
+	arunac run "$CID"
+	[ ! -e "$LOG" ]
+	run arunac policy explain "$BATS_TEST_DIRNAME/../fuzz/corpus/policy/claude-code.jsonc"
+	[[ $output == *$'  policy.auditLog [on]: enforced\n    audit-log (required, available here, built)'* ]]
+}
