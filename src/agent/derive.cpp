@@ -142,7 +142,7 @@ std::vector<PolicyMount> policy_mounts(const Policy& policy, const oci::Config& 
                          noexec_for(policy, holder->destination);
         if (policy.commands && (inside_noexec || in_volume) &&
             std::none_of(out.begin(), out.end(), [&](auto& m) { return m.path == e; }))
-            out.push_back({PolicyMount::Kind::WritableBind, e, false});
+            out.push_back({PolicyMount::Kind::ExecBind, e, false});
     }
     for (auto& d : policy.deny) out.push_back({PolicyMount::Kind::Deny, d, false});
     return out;

@@ -10,6 +10,7 @@ namespace {
 const char* kind_name(PolicyMount::Kind k) {
     switch (k) {
         case PolicyMount::Kind::WritableBind: return "writable-bind";
+        case PolicyMount::Kind::ExecBind: return "exec-bind";
         case PolicyMount::Kind::Deny: return "deny";
     }
     return "";
@@ -17,7 +18,7 @@ const char* kind_name(PolicyMount::Kind k) {
 
 PolicyMount::Kind kind_of(const JsonValue& v) {
     std::string s = v.as_string();
-    for (auto k : {PolicyMount::Kind::WritableBind, PolicyMount::Kind::Deny})
+    for (auto k : {PolicyMount::Kind::WritableBind, PolicyMount::Kind::ExecBind, PolicyMount::Kind::Deny})
         if (s == kind_name(k)) return k;
     v.fail("unknown mount kind " + s);
 }

@@ -15,6 +15,7 @@ namespace runac::enforce {
 struct PolicyMount {
     enum class Kind {
         WritableBind,  // filesystem.write: the directory bound onto itself, writable
+        ExecBind,      // filesystem.exec inside a noexec write path: the same, without noexec
         Deny,          // filesystem.deny: an empty mode-000 directory or file over it, if it exists
     };
     Kind kind;

@@ -23,8 +23,8 @@ void mount_or_throw(const std::string& source, const std::string& target, const 
         throw_errno("agent policy: " + what);
 }
 
-void writable_bind(int root, const std::string& path, bool noexec) {
-    std::string what = "filesystem.write: " + path;
+void writable_bind(int root, const std::string& path, bool noexec, const char* rule) {
+    std::string what = std::string(rule) + ": " + path;
     // Bound from itself: a symlink would let the image choose what becomes
     // writable (the path below is resolved inside the rootfs, but a
     // symlink there can still name another of its directories).
@@ -128,8 +128,10 @@ void mount_policy_paths(const std::string& rootfs, const std::vector<enforce::Po
     if (mounts.empty()) return;
     UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("open rootfs " + rootfs);
-    for (auto& m : mounts)
-        if (m.kind == enforce::PolicyMount::Kind::WritableBind) writable_bind(root.get(), m.path, m.noexec);
+    for (auto& m : mounts) {
+        if (m.kind == enforce::PolicyMount::Kind::WritableBind) writable_bind(root.get(), m.path, m.noexec, "filesystem.write");
+        if (m.kind == enforce::PolicyMount::Kind::ExecBind) writable_bind(root.get(), m.path, false, "filesystem.exec");
+    }
     size_t next = 0;
     for (auto& m : mounts)
         if (m.kind == enforce::PolicyMount::Kind::Deny) deny(root.get(), m.path, deny_files.at(next++));

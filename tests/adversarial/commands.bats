@@ -105,3 +105,11 @@ expect_confined() {
 	[[ $output == *"agent policy: shell.commands: sleep is not an allowed command"* ]]
 	runac delete --force "$CID"
 }
+
+@test "an exec tree that is not a directory of the image is refused naming filesystem.exec" {
+	rmdir rootfs/workspace/bin
+	run runac create "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"agent policy: filesystem.exec: /workspace/bin"* ]]
+}

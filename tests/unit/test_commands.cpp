@@ -77,6 +77,17 @@ TEST_CASE("with shell.commands: no EXECUTE with reading or writing, noexec on wr
     CHECK(enforce::parse_plan(enforce::plan_json(plan)) == plan);
 }
 
+TEST_CASE("an exec tree inside a noexec write path is a mount of its own, named as filesystem.exec") {
+    oci::Config c = with_volume();
+    Policy p = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/tmp"], "exec": ["/tmp/bin"]},
+        "shell": {"commands": ["git"]}}})", "t");
+    enforce::Plan plan = derive(p, c, landlock7());
+    REQUIRE(plan.mounts.size() == 2);
+    CHECK(plan.mounts[0] == enforce::PolicyMount{enforce::PolicyMount::Kind::WritableBind, "/tmp", true});
+    CHECK(plan.mounts[1] == enforce::PolicyMount{enforce::PolicyMount::Kind::ExecBind, "/tmp/bin", false});
+    CHECK(enforce::parse_plan(enforce::plan_json(plan)) == plan);
+}
+
 TEST_CASE("without shell.commands anything readable runs, written files too") {
     oci::Config c = with_volume();
     enforce::Plan plan = derive(parse_policy(R"({"capabilities": {"filesystem": {"write": ["/workspace", "/tmp"]}}})", "t"), c,
