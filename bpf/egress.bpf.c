@@ -161,6 +161,14 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } runac_denials SEC(".maps");
 
+// Reports a full ring could not take: the monitor counts them in the log.
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);
+} runac_lost SEC(".maps");
+
 // Set before load: the policy has no egress list, only network.deny.
 const volatile __u8 egress_open = 0;
 // Set before load: the policy names hosts; port 53 goes to the resolver.
@@ -174,8 +182,13 @@ static __always_inline int refuse(__u8 rule, __u8 family, __u8 protocol, __u16 p
 	if (!report_denials)
 		return REFUSE;
 	struct denial *d = bpf_ringbuf_reserve(&runac_denials, sizeof(*d), 0);
-	if (!d)
+	if (!d) {
+		__u32 zero = 0;
+		__u64 *lost = bpf_map_lookup_elem(&runac_lost, &zero);
+		if (lost)
+			__sync_fetch_and_add(lost, 1);
 		return REFUSE;
+	}
 	d->pid = bpf_get_current_pid_tgid() >> 32;
 	d->family = family;
 	d->protocol = protocol;

@@ -171,7 +171,8 @@ EgressFilter::~EgressFilter() {
 
 NameMaps EgressFilter::name_maps() const {
     return {bpf_map__fd(skel_->maps.runac_names4), bpf_map__fd(skel_->maps.runac_names6),
-            bpf_map__fd(skel_->maps.runac_resolver), bpf_map__fd(skel_->maps.runac_denials)};
+            bpf_map__fd(skel_->maps.runac_resolver), bpf_map__fd(skel_->maps.runac_denials),
+            bpf_map__fd(skel_->maps.runac_lost)};
 }
 
 void NameMaps::set_resolver(uint32_t addr4, const uint8_t (&addr6)[16], uint16_t port) const {
@@ -187,6 +188,15 @@ bool NameMaps::allow(const std::string& address, uint16_t port, uint8_t protocol
         return allow_key(names4, k, until);
     Name6Key k6{protocol, 0, htons(port), {}};
     return ::inet_pton(AF_INET6, address.c_str(), k6.addr) == 1 && allow_key(names6, k6, until);
+}
+
+uint64_t NameMaps::take_lost() const {
+    uint32_t zero = 0;
+    uint64_t count = 0, none = 0;
+    if (lost < 0 || bpf_map_lookup_elem(lost, &zero, &count) != 0 || count == 0) return 0;
+    // Reports lost between the read and the reset are lost twice over: rare.
+    bpf_map_update_elem(lost, &zero, &none, BPF_ANY);
+    return count;
 }
 
 void NameMaps::expire() const {

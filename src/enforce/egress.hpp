@@ -34,6 +34,9 @@ inline const std::vector<Covers>& egress_covers() {
 struct NameMaps {
     int names4 = -1, names6 = -1, resolver = -1;
     int denials = -1;  // the ring buffer of refusals (policy.auditLog)
+    int lost = -1;     // ... and the count of those it had no room for
+    // That count since the last call, set back to 0.
+    uint64_t take_lost() const;
     // Port 53 of any address goes to the resolver from now on (addresses
     // and port in network order).
     void set_resolver(uint32_t addr4, const uint8_t (&addr6)[16], uint16_t port) const;

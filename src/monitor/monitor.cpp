@@ -102,7 +102,7 @@ int on_denial(void* held, void* data, size_t size) {
 // Serves until the init exits: the resolver's questions, expired names out
 // of the maps once a second, the session's end at its deadline.
 [[noreturn]] void run(Held& h) {
-    std::vector<int> keep{h.init, h.maps.names4, h.maps.names6, h.maps.resolver, h.maps.denials};
+    std::vector<int> keep{h.init, h.maps.names4, h.maps.names6, h.maps.resolver, h.maps.denials, h.maps.lost};
     if (h.resolver)
         for (int fd : h.resolver->fds()) keep.push_back(fd);
     for (int fd : h.reporter->fds()) keep.push_back(fd);
@@ -132,7 +132,15 @@ int on_denial(void* held, void* data, size_t size) {
         }
         int n = ::poll(fds.data(), fds.size(), timeout);
         if (n < 0 && errno != EINTR) ::_exit(1);
-        if (fds[0].revents) ::_exit(0);
+        if (fds[0].revents) {
+            // The container is gone: what it was refused last still goes in the log.
+            if (denials) {
+                ring_buffer__consume(denials);
+                h.reporter->lost("network.egress", h.maps.take_lost());
+            }
+            h.reporter->tick();
+            ::_exit(0);
+        }
         for (size_t i = 1; n > 0 && i < fds.size(); i++) {
             if (!fds[i].revents) continue;
             if (denials && fds[i].fd == ring_buffer__epoll_fd(denials))
@@ -144,6 +152,10 @@ int on_denial(void* held, void* data, size_t size) {
         ::clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec != last_sweep) {
             if (h.resolver) h.maps.expire();
+            if (denials) {
+                ring_buffer__consume(denials);
+                h.reporter->lost("network.egress", h.maps.take_lost());
+            }
             h.reporter->tick();
             last_sweep = now.tv_sec;
         }

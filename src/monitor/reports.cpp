@@ -67,6 +67,8 @@ void Reporter::record(const std::string& rule, const std::string& event,
     }
 }
 
+void Reporter::lost(const std::string& rule, uint64_t count) { limit_.hold_back(rule, count); }
+
 void Reporter::tick() {
     if (!on()) return;
     for (auto& [rule, count] : limit_.take_held_back()) {

@@ -22,6 +22,9 @@ class RateLimit {
 public:
     // Whether a record of `rule` may be written in second `now`; else counted.
     bool take(const std::string& rule, time_t now);
+    void hold_back(const std::string& rule, uint64_t count) {
+        if (count) held_back_[rule] += count;
+    }
     // The counts held back so far, per rule, emptied.
     std::map<std::string, uint64_t> take_held_back();
 
@@ -48,6 +51,8 @@ public:
     void record(const std::string& rule, const std::string& event, const std::function<void(JsonWriter&)>& fields);
     // Once a second: a summary record per rule that was held back.
     void tick();
+    // Reports the kernel had no room for, counted with the held-back ones.
+    void lost(const std::string& rule, uint64_t count);
 
 private:
     audit::AuditLog log_;

@@ -110,6 +110,8 @@ records() { jq -c "select(.event == \"$1\")${2:+ | select($2)}" "$LOG"; }
 	((size < 100000))
 	((denied > 0 && denied <= 200))
 	records held-back '.rule == "network.egress"' | jq -e '.records > 0' | head -1 | grep -q true
+	# Every refusal is in the log, as a record or in a count.
+	[ "$(( denied + $(records held-back | jq -s 'map(.records) | add') ))" -eq 100000 ]
 	arunac audit verify "$LOG"
 }
 
