@@ -30,9 +30,11 @@ alive() { [[ -r /proc/$1/stat && $(cut -d' ' -f3 /proc/"$1"/stat) != Z ]]; }
 	# The monitor keeps CAP_KILL alone (bit 5), as user 65534.
 	run grep -E '^(Uid|CapEff):' /proc/"$(field monitorPid)"/status
 	[[ $output == *$'Uid:\t65534\t'* && $output == *$'CapEff:\t0000000000000020'* ]]
-	sleep 2
-	alive "$pid"
-	# Gone by a second after the deadline.
+	# Still running in the second before its deadline (whole seconds: the
+	# monitor ends it at the deadline's first instant)...
+	while (($(date +%s) < deadline - 1)); do sleep 0.1; done
+	if (($(date +%s) < deadline)); then alive "$pid"; fi
+	# ... and gone by a second after it.
 	while alive "$pid" && (($(date +%s) <= deadline + 1)); do sleep 0.1; done
 	run ! alive "$pid"
 	[ "$(runac state "$CID" | jq -r .status)" = stopped ]
