@@ -13,7 +13,8 @@
 #   RUNAC_VM_KERNEL       kernel image        (default: newest /boot/vmlinuz-*-cloud-amd64)
 #   RUNAC_VM_ACCEL        tcg (default) or kvm (-cpu host; on the CI machine
 #                         nested KVM hung or aborted: keep tcg there)
-#   RUNAC_VM_TIMEOUT      hard timeout on qemu, seconds (default: 150)
+#   RUNAC_VM_TIMEOUT      hard timeout on qemu, seconds (default: 480; a full run takes
+#                         about 200 s under tcg)
 #   RUNAC_VM_ONLY         run only guest tests whose name matches this glob
 #   RUNAC_VM_INJECT       harness self-test: fail | hang | noboot
 #   RUNAC_VM_CONSOLE_LOG  where the whole console output goes
@@ -29,7 +30,7 @@ builddir=${RUNAC_VM_BUILD_DIR:-$repo/build/tests/vm}
 export RUNAC_VM_PROBE=${RUNAC_VM_PROBE:-$repo/build/tests/vm/vm-probe}
 export ESCAPE=${ESCAPE:-$repo/build/tests/escape}
 accel=${RUNAC_VM_ACCEL:-tcg}
-hard_timeout=${RUNAC_VM_TIMEOUT:-150}
+hard_timeout=${RUNAC_VM_TIMEOUT:-480}
 only=${RUNAC_VM_ONLY:-}
 inject=${RUNAC_VM_INJECT:-}
 console_log=${RUNAC_VM_CONSOLE_LOG:-$builddir/console.log}
