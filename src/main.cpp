@@ -18,7 +18,8 @@ const std::vector<Command>& commands() {
                                              kill_command(),  delete_command(), exec_command(),
                                              features_command(), pause_command(), resume_command(),
                                              ps_command(),    update_command(), events_command(),
-                                             policy_command(), audit_command()};
+                                             policy_command(), audit_command(), approvals_command(),
+                                             approve_command(), deny_command()};
     return all;
 }
 

@@ -1,5 +1,8 @@
 #include "agent/admission.hpp"
 
+#include <algorithm>
+
+#include "agent/grants.hpp"
 #include "agent/sources.hpp"
 #include "common/digest.hpp"
 #include "common/error.hpp"
@@ -29,12 +32,24 @@ std::vector<std::string> admission_warnings(const Policy& policy, const Assessme
     return warnings;
 }
 
-Admission admit(const std::map<std::string, std::string>& annotations, const Settings& settings) {
+Admission admit(const std::map<std::string, std::string>& annotations, const Settings& settings,
+                const std::string& id) {
     ResolvedPolicy resolved = resolve_policy(annotations, settings);
     Admission out;
     out.source = resolved.source;
     if (resolved.sandbox) log::info("agent policy: " + resolved.source);
     if (!resolved.policy) return out;
+    Policy& policy = *resolved.policy;
+    // What a human approved for this container before (its engine restarts
+    // it under the same ID) widens the policy it was approved under.
+    if (policy.escalation == Escalation::Prompt && !policy_pinned(annotations)) {
+        out.grant_file = grant_path(settings.grant_dir, id);
+        out.grants = read_grants(out.grant_file);
+        if (policy.egress)
+            for (auto& g : out.grants)
+                if (std::find(policy.egress->begin(), policy.egress->end(), g) == policy.egress->end())
+                    policy.egress->push_back(g);
+    }
     out.assessment = assess(*resolved.policy, linux::kernel_features());
     for (auto& w : admission_warnings(*resolved.policy, out.assessment)) log::warn(w);
     for (auto& key : out.assessment.outside_runtime)
@@ -59,6 +74,11 @@ void audit_admission(JsonWriter& w, const Admission& admission, const std::map<s
         w.end_array().end_object();
     }
     w.end_array();
+    if (!admission.grants.empty()) {
+        w.key("grants").begin_array();
+        for (auto& g : admission.grants) write_egress_rule(w, g);
+        w.end_array();
+    }
 }
 
 }  // namespace runac::agent

@@ -20,13 +20,20 @@ struct Admission {
     std::optional<Policy> policy;  // the effective policy enforcement applies; nullopt: none
     std::string source;
     Assessment assessment;
+    // escalation: prompt, a policy not pinned: where `runac approve
+    // --persist` keeps grants (agent/grants.hpp), and those already there,
+    // which are in `policy` too.
+    std::string grant_file;
+    std::vector<EgressRule> grants;
 };
 
 // Throws the refusal (one line naming the rules); returns the warnings a
 // best-effort start logs, one per unenforced rule.
 std::vector<std::string> admission_warnings(const Policy& policy, const Assessment& assessment);
 
-Admission admit(const std::map<std::string, std::string>& annotations, const Settings& settings);
+// `id`: the container's, whose persisted grants the policy takes.
+Admission admit(const std::map<std::string, std::string>& annotations, const Settings& settings,
+                const std::string& id);
 
 // The audit log's create record: where the policy came from, its digest,
 // and each rule with its status and the layers in force for it.

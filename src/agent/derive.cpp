@@ -243,6 +243,7 @@ enforce::Egress egress_plan(const Policy& policy, const linux::KernelFeatures& k
     }
     e.follow_dns = !e.names.empty() || !e.deny_names.empty();
     e.report = policy.audit_log;
+    e.prompt = policy.escalation == Escalation::Prompt && !e.open;
     return e;
 }
 

@@ -318,6 +318,8 @@ void parse_tools(const JsonValue& v, Policy& p, const JsonValue& escalation_owne
 
 }  // namespace
 
+EgressRule parse_egress_rule(const JsonValue& v) { return egress_rule(v); }
+
 Policy parse_policy(const std::string& text, const std::string& origin, const std::string& secrets_dir) {
     if (text.size() > kMaxDocument) throw Error(origin + ": policy document larger than 1 MiB");
     // yajl reads a C string: a NUL would hide whatever follows it.

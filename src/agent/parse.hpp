@@ -7,6 +7,7 @@
 #include <string>
 
 #include "agent/policy.hpp"
+#include "common/json.hpp"
 
 namespace runac::agent {
 
@@ -17,5 +18,9 @@ inline constexpr const char* kDefaultSecretsDir = "/etc/runac/secrets";
 // may come from.
 Policy parse_policy(const std::string& text, const std::string& origin,
                     const std::string& secrets_dir = kDefaultSecretsDir);
+
+// One entry of network.egress ({"host": ..., "port": ..., "protocol": ...}),
+// as a grant file (agent/grants.hpp) keeps it too.
+EgressRule parse_egress_rule(const JsonValue& v);
 
 }  // namespace runac::agent

@@ -30,6 +30,13 @@ std::string directory(const std::string& v, const std::string& where) {
     return v;
 }
 
+int64_t duration(const std::string& v, const std::string& where) {
+    std::string problem;
+    auto seconds = parse_duration(v, problem);
+    if (!seconds) throw Error(where + ": " + problem);
+    return *seconds;
+}
+
 }  // namespace
 
 Settings parse_settings(const std::string& text, const std::string& origin) {
@@ -52,6 +59,8 @@ Settings parse_settings(const std::string& text, const std::string& origin) {
         else if (key == "profile-dir") s.profile_dir = directory(value, where);
         else if (key == "secrets-dir") s.secrets_dir = directory(value, where);
         else if (key == "audit-dir") s.audit_dir = directory(value, where);
+        else if (key == "grant-dir") s.grant_dir = directory(value, where);
+        else if (key == "approval-timeout") s.approval_timeout = duration(value, where);
         else throw Error(where + ": unknown key \"" + key + "\"");
     }
     return s;

@@ -4,8 +4,10 @@
 //
 // runac.conf holds `key = value` lines (a TOML subset: values may be
 // quoted, `#` starts a comment): agent-profile, require-agent-policy,
-// profile-dir, secrets-dir, audit-dir. An unknown key is an error.
+// profile-dir, secrets-dir, audit-dir, grant-dir, approval-timeout. An
+// unknown key is an error.
 #pragma once
+#include <cstdint>
 #include <string>
 
 namespace runac::agent {
@@ -18,6 +20,8 @@ struct Settings {
     std::string profile_dir = "/etc/runac/profiles";
     std::string secrets_dir = "/etc/runac/secrets";
     std::string audit_dir = "/var/log/runac";  // policy.auditLog: one log per container
+    std::string grant_dir = "/var/lib/runac/grants";  // `runac approve --persist`: agent/grants.hpp
+    int64_t approval_timeout = 300;  // seconds a request of escalation: prompt waits before it is denied
 };
 
 // `origin` names the file in errors ("runac.conf:3: ...").

@@ -58,4 +58,7 @@ Command update_command();
 Command events_command();
 Command policy_command();
 Command audit_command();
+Command approvals_command();
+Command approve_command();
+Command deny_command();
 }  // namespace runac::cli

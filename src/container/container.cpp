@@ -169,7 +169,7 @@ void Container::audit(const std::string& event, const std::function<void(JsonWri
 void Container::save() const { write_file_atomic(dir_ + "/state.json", serialize(state_), 0600); }
 
 void Container::remove_dir() const {
-    for (const char* f : {"state.json", "exec.fifo", "config.json", "plan.json", "deny"})
+    for (const char* f : {"state.json", "exec.fifo", "config.json", "plan.json", "deny", "approvals.sock"})
         if (::unlink((dir_ + "/" + f).c_str()) != 0 && errno != ENOENT) throw_errno("remove " + dir_ + "/" + f);
     if (::rmdir(dir_.c_str()) != 0 && errno != ENOENT) throw_errno("remove " + dir_);
 }

@@ -17,6 +17,7 @@
 #include "agent/secrets.hpp"
 #include "enforce/agent_seccomp.hpp"
 #include "enforce/egress.hpp"
+#include "monitor/control.hpp"
 #include "monitor/monitor.hpp"
 #include "linux/kernel_features.hpp"
 #include "cgroups/cgroup.hpp"
@@ -144,7 +145,7 @@ Container create(const std::string& root, const CreateOptions& options) {
     check_request(config, options);
     // Before anything of the container exists, so that a refusal leaves
     // nothing. The policy edits the config the rest of create executes.
-    agent::Admission agent = agent::admit(config.annotations, options.agent);
+    agent::Admission agent = agent::admit(config.annotations, options.agent, options.id);
     std::optional<enforce::Plan> plan;
     std::vector<enforce::SecretFile> secrets;
     if (agent.policy) {
@@ -169,6 +170,7 @@ Container create(const std::string& root, const CreateOptions& options) {
     st.bundle = bundle;
     st.rootfs = config.root_path;
     st.annotations = config.annotations;
+    st.grant_file = agent.grant_file;
     // Without the values env:// secrets took out of process.env.
     write_file_atomic(c.dir() + "/config.json",
                       plan ? agent::config_without_env(config_text, plan->secret_env) : config_text, 0600);
@@ -261,9 +263,11 @@ Container create(const std::string& root, const CreateOptions& options) {
     if (plan && monitor::needs_monitor(*plan)) {
         monitor::MonitorSettings settings;
         settings.egress = &plan->egress;
-        if (egress) settings.maps = egress->name_maps();
+        if (egress) settings.maps = egress->monitor_maps();
         settings.session_deadline = st.session_deadline;
         settings.audit = audit_log.is_open() ? &audit_log : nullptr;
+        settings.control_path = c.dir() + "/" + monitor::kControlSocket;
+        settings.approval_timeout = options.agent.approval_timeout;
         monitor.emplace(monitor::Monitor::start(settings, init_pid));
         st.monitor_pid = monitor->pid();
         st.monitor_start_time = monitor->start_time();

@@ -25,6 +25,9 @@ struct ContainerState {
     int monitor_pid = 0;  // the agent policy's monitor (monitor/monitor.hpp), when it has one
     uint64_t monitor_start_time = 0;
     std::string audit_log;  // policy.auditLog: the container's log (audit/audit_log.hpp); "" for none
+    // escalation: prompt, a policy not pinned: where `approve --persist`
+    // keeps grants (agent/grants.hpp); "" for none.
+    std::string grant_file;
     int64_t session_deadline = 0;  // policy.sessionTimeout: when the session ends (Unix seconds); 0: never
 };
 

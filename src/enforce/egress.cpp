@@ -87,7 +87,8 @@ int to_debug_log(libbpf_print_level level, const char* format, va_list args) {
     return n;
 }
 
-void add_net(const runac_egress& skel, bool deny, const EgressNet& n) {
+// Adds a network to the allow (or deny) tries `map4` and `map6`.
+void add_net(int map4, int map6, bool deny, const EgressNet& n) {
     const char* rule = deny ? "network.deny" : "network.egress";
     auto slash = n.network.find('/');
     std::string address = n.network.substr(0, slash);
@@ -95,16 +96,16 @@ void add_net(const runac_egress& skel, bool deny, const EgressNet& n) {
     uint8_t one = 1;
     int rc;
     if (Net4Key k{32 + prefix, n.protocol, 0, htons(n.port), {}}; ::inet_pton(AF_INET, address.c_str(), k.addr) == 1) {
-        rc = bpf_map__update_elem(deny ? skel.maps.runac_deny4 : skel.maps.runac_allow4, &k, sizeof k, &one, 1, BPF_ANY);
+        rc = bpf_map_update_elem(map4, &k, &one, BPF_ANY);
     } else {
         Net6Key k6{32 + prefix, n.protocol, 0, htons(n.port), {}};
         if (::inet_pton(AF_INET6, address.c_str(), k6.addr) != 1)
             throw Error(std::string("agent policy: ") + rule + ": " + n.network + " is not a network");
-        rc = bpf_map__update_elem(deny ? skel.maps.runac_deny6 : skel.maps.runac_allow6, &k6, sizeof k6, &one, 1, BPF_ANY);
+        rc = bpf_map_update_elem(map6, &k6, &one, BPF_ANY);
     }
     if (rc != 0)
         throw Error(std::string("agent policy: ") + rule + ": cgroup-bpf: cannot add " + n.network + " to its map: " +
-                    std::strerror(-rc));
+                    std::strerror(errno));
 }
 
 // Each program and where it attaches.
@@ -136,15 +137,16 @@ EgressFilter EgressFilter::attach(const Egress& egress, const std::string& cgrou
     if (rc == 0) {
         f.skel_->rodata->egress_open = egress.open;
         f.skel_->rodata->follow_dns = egress.follow_dns;
-        f.skel_->rodata->report_denials = egress.report;
+        f.skel_->rodata->report_denials = egress.report || egress.prompt;
         rc = runac_egress::load(f.skel_);
     }
     libbpf_set_print(previous);
     if (rc != 0)
         throw Error("agent policy: network.egress: cgroup-bpf: the egress programs did not load: " +
                     std::string(std::strerror(-rc)));
-    for (auto& n : egress.allow) add_net(*f.skel_, false, n);
-    for (auto& n : egress.deny) add_net(*f.skel_, true, n);
+    auto& maps = f.skel_->maps;
+    for (auto& n : egress.allow) add_net(bpf_map__fd(maps.runac_allow4), bpf_map__fd(maps.runac_allow6), false, n);
+    for (auto& n : egress.deny) add_net(bpf_map__fd(maps.runac_deny4), bpf_map__fd(maps.runac_deny6), true, n);
     for (auto [program, type] : hooks(*f.skel_)) {
         // Replies need their source restored only when DNS is redirected.
         if (!egress.follow_dns && (type == BPF_CGROUP_UDP4_RECVMSG || type == BPF_CGROUP_UDP6_RECVMSG)) continue;
@@ -169,20 +171,28 @@ EgressFilter::~EgressFilter() {
     if (skel_) runac_egress::destroy(skel_);
 }
 
-NameMaps EgressFilter::name_maps() const {
-    return {bpf_map__fd(skel_->maps.runac_names4), bpf_map__fd(skel_->maps.runac_names6),
-            bpf_map__fd(skel_->maps.runac_resolver), bpf_map__fd(skel_->maps.runac_denials),
-            bpf_map__fd(skel_->maps.runac_lost)};
+MonitorMaps EgressFilter::monitor_maps() const {
+    MonitorMaps m;
+    m.names4 = bpf_map__fd(skel_->maps.runac_names4);
+    m.names6 = bpf_map__fd(skel_->maps.runac_names6);
+    m.resolver = bpf_map__fd(skel_->maps.runac_resolver);
+    m.allow4 = bpf_map__fd(skel_->maps.runac_allow4);
+    m.allow6 = bpf_map__fd(skel_->maps.runac_allow6);
+    m.denials = bpf_map__fd(skel_->maps.runac_denials);
+    m.lost = bpf_map__fd(skel_->maps.runac_lost);
+    return m;
 }
 
-void NameMaps::set_resolver(uint32_t addr4, const uint8_t (&addr6)[16], uint16_t port) const {
+void MonitorMaps::allow_network(const EgressNet& net) const { add_net(allow4, allow6, false, net); }
+
+void MonitorMaps::set_resolver(uint32_t addr4, const uint8_t (&addr6)[16], uint16_t port) const {
     ResolverValue v{addr4, {}, port, 0};
     std::memcpy(v.addr6, addr6, sizeof v.addr6);
     uint32_t zero = 0;
     if (bpf_map_update_elem(resolver, &zero, &v, BPF_ANY) != 0) throw_errno("network names: set the resolver's address");
 }
 
-bool NameMaps::allow(const std::string& address, uint16_t port, uint8_t protocol, uint32_t seconds) const {
+bool MonitorMaps::allow(const std::string& address, uint16_t port, uint8_t protocol, uint32_t seconds) const {
     uint64_t until = boot_ns() + uint64_t{seconds} * 1000000000ull;
     if (Name4Key k{protocol, 0, htons(port), {}}; ::inet_pton(AF_INET, address.c_str(), k.addr) == 1)
         return allow_key(names4, k, until);
@@ -190,7 +200,7 @@ bool NameMaps::allow(const std::string& address, uint16_t port, uint8_t protocol
     return ::inet_pton(AF_INET6, address.c_str(), k6.addr) == 1 && allow_key(names6, k6, until);
 }
 
-uint64_t NameMaps::take_lost() const {
+uint64_t MonitorMaps::take_lost() const {
     uint32_t zero = 0;
     uint64_t count = 0, none = 0;
     if (lost < 0 || bpf_map_lookup_elem(lost, &zero, &count) != 0 || count == 0) return 0;
@@ -199,7 +209,7 @@ uint64_t NameMaps::take_lost() const {
     return count;
 }
 
-void NameMaps::expire() const {
+void MonitorMaps::expire() const {
     expire_keys<Name4Key>(names4);
     expire_keys<Name6Key>(names6);
 }

@@ -29,10 +29,12 @@ inline const std::vector<Covers>& egress_covers() {
     return covers;
 }
 
-// The maps the monitor's resolver writes, by the fds its process inherits
-// from create (nothing is pinned: no one else can open them).
-struct NameMaps {
+// The maps the monitor works with, by the fds its process inherits from
+// create (nothing is pinned: no one else can open them): the resolver's
+// answers, the refusals it reports, the networks an approval adds.
+struct MonitorMaps {
     int names4 = -1, names6 = -1, resolver = -1;
+    int allow4 = -1, allow6 = -1;
     int denials = -1;  // the ring buffer of refusals (policy.auditLog)
     int lost = -1;     // ... and the count of those it had no room for
     // That count since the last call, set back to 0.
@@ -46,6 +48,10 @@ struct NameMaps {
     // Takes out the entries whose time has passed (the programs already
     // ignore them).
     void expire() const;
+    // An approved network, allowed from now on like one of the policy's.
+    // Throws an Error.
+    void allow_network(const EgressNet& net) const;
+    std::vector<int> fds() const { return {names4, names6, resolver, allow4, allow6, denials, lost}; }
 };
 
 // Attached until destroyed, unless kept: a create that fails on the way
@@ -59,7 +65,7 @@ public:
     ~EgressFilter();
     // From now on the programs live with the cgroup.
     void keep() { kept_ = true; }
-    NameMaps name_maps() const;
+    MonitorMaps monitor_maps() const;
 
 private:
     EgressFilter() = default;

@@ -71,6 +71,7 @@ std::string plan_json(const Plan& p) {
     write_nets(w, "deny", p.egress.deny);
     w.key("followDns").value(p.egress.follow_dns);
     w.key("report").value(p.egress.report);
+    w.key("prompt").value(p.egress.prompt);
     w.key("names").begin_array();
     for (auto& n : p.egress.names)
         w.begin_object().key("pattern").value(n.pattern).key("port").value(n.port).key("protocol").value(n.protocol)
@@ -112,6 +113,7 @@ Plan parse_plan(const std::string& json) {
     p.egress.deny = nets_of(e.required("deny"));
     p.egress.follow_dns = e.required("followDns").as_bool();
     p.egress.report = e.required("report").as_bool();
+    p.egress.prompt = e.required("prompt").as_bool();
     for (auto& n : e.required("names").items())
         p.egress.names.push_back({n.required("pattern").as_string(), static_cast<uint16_t>(n.required("port").as_int()),
                                   static_cast<uint8_t>(n.required("protocol").as_int())});

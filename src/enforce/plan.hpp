@@ -75,6 +75,7 @@ struct Egress {
     // Names, allowed and denied: port 53 goes to the monitor's resolver.
     bool follow_dns = false;
     bool report = false;  // policy.auditLog: refusals go to the monitor (a ring buffer)
+    bool prompt = false;  // policy.escalation: prompt: ... and become approval requests
     std::vector<EgressName> names;
     std::vector<std::string> deny_names;
     bool operator==(const Egress&) const = default;

@@ -23,6 +23,8 @@
 #include "common/files.hpp"
 #include "common/log.hpp"
 #include "linux/process.hpp"
+#include "monitor/approver.hpp"
+#include "monitor/control.hpp"
 #include "monitor/reports.hpp"
 #include "monitor/resolver.hpp"
 
@@ -34,7 +36,8 @@ namespace {
 struct Held {
     std::optional<Resolver> resolver;
     std::optional<Reporter> reporter;
-    enforce::NameMaps maps;
+    std::optional<Approver> approver;
+    enforce::MonitorMaps maps;
     int init = -1;                 // the init's pidfd: readable once it exits
     int64_t session_deadline = 0;  // Unix seconds; 0: none
 };
@@ -95,26 +98,33 @@ void end_session(Held& h) {
 int on_denial(void* held, void* data, size_t size) {
     auto& h = *static_cast<Held*>(held);
     std::string rule = denial_rule(data, size);
-    if (!rule.empty()) h.reporter->record(rule, "denied", [&](JsonWriter& w) { denial_fields(w, data); });
+    if (rule.empty()) return 0;
+    h.reporter->record(rule, "denied", [&](JsonWriter& w) { denial_fields(w, data); });
+    if (h.approver)
+        if (auto askable = denial_askable(data)) h.approver->refused(*askable);
     return 0;
 }
 
 // Serves until the init exits: the resolver's questions, expired names out
 // of the maps once a second, the session's end at its deadline.
 [[noreturn]] void run(Held& h) {
-    std::vector<int> keep{h.init, h.maps.names4, h.maps.names6, h.maps.resolver, h.maps.denials, h.maps.lost};
+    std::vector<int> keep = h.maps.fds();
+    keep.push_back(h.init);
+    if (h.approver) keep.push_back(h.approver->fd());
     if (h.resolver)
         for (int fd : h.resolver->fds()) keep.push_back(fd);
     for (int fd : h.reporter->fds()) keep.push_back(fd);
     detach(keep);
     // The programs' refusals, read while they come (mapped while still root).
     ring_buffer* denials = nullptr;
-    if (h.reporter->on() && h.maps.denials >= 0) denials = ring_buffer__new(h.maps.denials, on_denial, &h, nullptr);
+    if ((h.reporter->on() || h.approver) && h.maps.denials >= 0)
+        denials = ring_buffer__new(h.maps.denials, on_denial, &h, nullptr);
     drop_privileges(h.session_deadline != 0);
     std::vector<pollfd> fds{{h.init, POLLIN, 0}};
     if (h.resolver)
         for (int fd : h.resolver->fds()) fds.push_back({fd, POLLIN, 0});
     if (denials) fds.push_back({ring_buffer__epoll_fd(denials), POLLIN, 0});
+    if (h.approver) fds.push_back({h.approver->fd(), POLLIN, 0});
     time_t last_sweep = 0;
     bool ended = false;
     for (;;) {
@@ -145,6 +155,8 @@ int on_denial(void* held, void* data, size_t size) {
             if (!fds[i].revents) continue;
             if (denials && fds[i].fd == ring_buffer__epoll_fd(denials))
                 ring_buffer__consume(denials);
+            else if (h.approver && fds[i].fd == h.approver->fd())
+                h.approver->serve();
             else
                 h.resolver->serve(fds[i].fd);
         }
@@ -156,6 +168,7 @@ int on_denial(void* held, void* data, size_t size) {
                 ring_buffer__consume(denials);
                 h.reporter->lost("network.egress", h.maps.take_lost());
             }
+            if (h.approver) h.approver->tick();
             h.reporter->tick();
             last_sweep = now.tv_sec;
         }
@@ -173,20 +186,28 @@ int on_denial(void* held, void* data, size_t size) {
         h.init = init;
         h.session_deadline = s.session_deadline;
         h.reporter.emplace(s.audit ? s.audit->duplicate() : audit::AuditLog{});
+        UniqueFd control;
+        if (s.egress && s.egress->prompt) control = listen_control(s.control_path);
         bool no_loopback = false;
         if (s.egress && s.egress->follow_dns) {
             if (::setns(netns, CLONE_NEWNET) != 0) throw_errno("monitor: join the container's network namespace");
             h.resolver = Resolver::listen(*s.egress, s.maps, std::move(upstreams));
             if (h.resolver) {
                 h.resolver->publish();
-                h.resolver->on_answer([&h](const std::string& name, uint16_t type, const std::string& outcome) {
-                    h.reporter->record("network names", "dns", [&](JsonWriter& w) {
-                        w.key("name").value(name).key("type").value(static_cast<int64_t>(type)).key("answer").value(outcome);
+                h.resolver->on_answer(
+                    [&h](const std::string& name, uint16_t type, const std::string& outcome, bool askable) {
+                        h.reporter->record("network names", "dns", [&](JsonWriter& w) {
+                            w.key("name").value(name).key("type").value(static_cast<int64_t>(type));
+                            w.key("answer").value(outcome);
+                        });
+                        if (askable && h.approver) h.approver->refused({{name, 0, agent::Protocol::Tcp}, 0, ""});
                     });
-                });
             }
             no_loopback = !h.resolver;
         }
+        if (control)
+            h.approver.emplace(s.approval_timeout, std::move(control), s.maps, h.resolver ? &*h.resolver : nullptr,
+                               *h.reporter);
         pid_t pid = ::fork();
         if (pid < 0) throw_errno("monitor: fork");
         if (pid == 0) {

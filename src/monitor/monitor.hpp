@@ -1,6 +1,7 @@
 // The monitor: one long-lived process per policy container that needs one
 // (a policy that names hosts, for its resolver; one with a session timeout,
-// to end the session), started by create once the init is ready and before
+// to end the session; one whose refusals are audited or become approval
+// requests), started by create once the init is ready and before
 // the container is released. It lives
 // outside the container's cgroup and pid namespace, in a session of its
 // own with no stdio and no descriptor of the engine's (a shim waiting for
@@ -24,19 +25,25 @@ inline const std::vector<enforce::Covers>& monitor_covers() {
     static const std::vector<enforce::Covers> covers = {
         {enforce::Rule::EgressNames, enforce::Mechanism::Monitor},
         {enforce::Rule::SessionTimeout, enforce::Mechanism::Monitor},
+        {enforce::Rule::Escalation, enforce::Mechanism::Monitor},
     };
     return covers;
 }
 
 inline bool needs_monitor(const enforce::Plan& plan) {
-    return plan.egress.follow_dns || plan.session_timeout > 0 || (plan.egress.filtered && plan.egress.report);
+    return plan.egress.follow_dns || plan.session_timeout > 0 ||
+           (plan.egress.filtered && (plan.egress.report || plan.egress.prompt));
 }
 
 struct MonitorSettings {
     const enforce::Egress* egress = nullptr;  // with follow_dns: the resolver answers its names
-    enforce::NameMaps maps;                   // ... into these maps
+    enforce::MonitorMaps maps;                   // ... into these maps
     int64_t session_deadline = 0;             // Unix seconds; 0: no timeout
     const audit::AuditLog* audit = nullptr;   // policy.auditLog: the container's log
+    // escalation: prompt (egress->prompt): the control socket's path, and
+    // how long a request waits for its decision.
+    std::string control_path;
+    int64_t approval_timeout = 0;
 };
 
 // Killed unless kept: a create that fails after it started leaves no

@@ -33,6 +33,11 @@ std::vector<const enforce::EgressName*> NamePolicy::rules_for(const std::string&
     return out;
 }
 
+void NamePolicy::allow(const enforce::EgressName& name) {
+    if (std::find(egress_.names.begin(), egress_.names.end(), name) == egress_.names.end())
+        egress_.names.push_back(name);
+}
+
 bool NamePolicy::answers(const std::string& name) const {
     return !denied(name) && (egress_.open || !rules_for(name).empty());
 }

@@ -39,9 +39,12 @@ public:
     // `name`. nullopt: the chain reaches a denied name (the client gets
     // NXDOMAIN).
     std::optional<std::vector<Grant>> grants(const std::string& name, const std::vector<dns::Record>& records) const;
+    // Whether network.deny names `name` (or a wildcard above it).
+    bool denied(const std::string& name) const;
+    // An approved name, answered from now on like one of the policy's.
+    void allow(const enforce::EgressName& name);
 
 private:
-    bool denied(const std::string& name) const;
     std::vector<const enforce::EgressName*> rules_for(const std::string& name) const;
     enforce::Egress egress_;
 };

@@ -57,6 +57,22 @@ void denial_fields(JsonWriter& w, const void* data) {
     w.key("address").value(text).key("port").value(static_cast<int64_t>(ntohs(d.port)));
 }
 
+std::optional<Askable> denial_askable(const void* data) {
+    Denial d;
+    std::memcpy(&d, data, sizeof d);
+    if (d.rule != 2 || (d.family != AF_INET && d.family != AF_INET6)) return std::nullopt;
+    if (d.protocol != IPPROTO_TCP && d.protocol != IPPROTO_UDP) return std::nullopt;
+    char text[INET6_ADDRSTRLEN] = {};
+    ::inet_ntop(d.family, d.addr, text, sizeof text);
+    Askable a;
+    a.grant.host = text;
+    a.grant.port = ntohs(d.port);
+    a.grant.protocol = d.protocol == IPPROTO_UDP ? agent::Protocol::Udp : agent::Protocol::Tcp;
+    a.pid = d.pid;
+    a.command = std::string(d.comm, strnlen(d.comm, sizeof d.comm));
+    return a;
+}
+
 void Reporter::record(const std::string& rule, const std::string& event,
                       const std::function<void(JsonWriter&)>& fields) {
     if (!on() || !limit_.take(rule, ::time(nullptr))) return;

@@ -8,9 +8,11 @@
 #include <ctime>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "agent/policy.hpp"
 #include "audit/audit_log.hpp"
 
 namespace runac::monitor {
@@ -42,6 +44,16 @@ private:
 // (the rule, pid, command, destination). "" for a report of another size.
 std::string denial_rule(const void* denial, size_t size);
 void denial_fields(JsonWriter& w, const void* denial);
+
+// What approving a refusal would allow (escalation: prompt): its
+// destination, port and protocol, and who was refused. nullopt for a
+// refusal no egress rule lifts (network.deny, a socket type).
+struct Askable {
+    agent::EgressRule grant;
+    uint32_t pid = 0;
+    std::string command;
+};
+std::optional<Askable> denial_askable(const void* denial);
 
 class Reporter {
 public:

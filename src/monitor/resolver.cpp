@@ -135,10 +135,10 @@ std::vector<Upstream> upstreams_of(const std::string& resolv_conf) {
     return out;
 }
 
-Resolver::Resolver(const enforce::Egress& egress, const enforce::NameMaps& maps, std::vector<Upstream> upstreams)
+Resolver::Resolver(const enforce::Egress& egress, const enforce::MonitorMaps& maps, std::vector<Upstream> upstreams)
     : policy_(egress), maps_(maps), upstreams_(std::move(upstreams)) {}
 
-std::optional<Resolver> Resolver::listen(const enforce::Egress& egress, const enforce::NameMaps& maps,
+std::optional<Resolver> Resolver::listen(const enforce::Egress& egress, const enforce::MonitorMaps& maps,
                                          std::vector<Upstream> upstreams) {
     Resolver r(egress, maps, std::move(upstreams));
     // One port for UDP and TCP on both loopback addresses: the kernel picks
@@ -197,11 +197,11 @@ std::string Resolver::forward(std::string_view query, bool tcp) const {
 std::string Resolver::answer(std::string_view query, bool tcp) {
     auto question = dns::parse_query(query);
     if (!question) return {};
-    auto told = [&](const std::string& outcome) {
-        if (tell_) tell_(question->name, question->type, outcome);
+    auto told = [&](const std::string& outcome, bool askable = false) {
+        if (tell_) tell_(question->name, question->type, outcome, askable);
     };
     if (!policy_.answers(question->name)) {
-        told("refused: not allowed (NXDOMAIN)");
+        told("refused: not allowed (NXDOMAIN)", !policy_.denied(question->name));
         return dns::failure(query, dns::kNxdomain);
     }
     std::string reply = forward(query, tcp);

@@ -34,33 +34,35 @@ class Resolver {
 public:
     // Binds in the calling thread's network namespace. nullopt when it has
     // no loopback address (no network at all: nothing to resolve).
-    static std::optional<Resolver> listen(const enforce::Egress& egress, const enforce::NameMaps& maps,
+    static std::optional<Resolver> listen(const enforce::Egress& egress, const enforce::MonitorMaps& maps,
                                           std::vector<Upstream> upstreams);
     // From now on the programs send port 53 here.
     void publish() const;
     std::vector<int> fds() const;
     // Serves what is ready on one of fds().
     void serve(int fd);
-    // Told of every question: its name, type and what it got ("answered",
-    // "refused: not allowed", ...).
-    void on_answer(std::function<void(const std::string&, uint16_t, const std::string&)> tell) {
-        tell_ = std::move(tell);
-    }
+    // Told of every question: its name, type, what it got ("answered",
+    // "refused: not allowed", ...), and whether the name's refusal is one a
+    // human may approve (not allowed, and not denied either).
+    using Tell = std::function<void(const std::string&, uint16_t, const std::string&, bool)>;
+    void on_answer(Tell tell) { tell_ = std::move(tell); }
+    // An approved name, answered from now on.
+    void allow(const enforce::EgressName& name) { policy_.allow(name); }
 
 private:
-    Resolver(const enforce::Egress& egress, const enforce::NameMaps& maps, std::vector<Upstream> upstreams);
+    Resolver(const enforce::Egress& egress, const enforce::MonitorMaps& maps, std::vector<Upstream> upstreams);
     // The reply to one query; empty: none (not a query).
     std::string answer(std::string_view query, bool tcp);
     std::string forward(std::string_view query, bool tcp) const;
     void serve_tcp(int listener);
 
     NamePolicy policy_;
-    enforce::NameMaps maps_;
+    enforce::MonitorMaps maps_;
     std::vector<Upstream> upstreams_;
     uint16_t port_ = 0;  // network order
     bool loopback6_ = false;
     UniqueFd udp4_, tcp4_, udp6_, tcp6_;
-    std::function<void(const std::string&, uint16_t, const std::string&)> tell_;
+    Tell tell_;
 };
 
 }  // namespace runac::monitor

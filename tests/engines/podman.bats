@@ -164,9 +164,9 @@ teardown_file() {
 	# A rule this build does not enforce yet refuses the container (it never
 	# runs unconfined), naming the rule.
 	run pm --runtime "$RUNAC" run --rm --network none --cgroup-parent "/$ENGINE_CGROUP_PARENT" \
-		--annotation "$(csv_field 'org.agentcontainers.agent={"capabilities": {"filesystem": {"write": ["/tmp"]}}, "policy": {"escalation": "prompt"}}')" busybox:test echo ran
+		--annotation "$(csv_field 'org.agentcontainers.agent={"capabilities": {"filesystem": {"write": ["/tmp"]}}, "secrets": {"TERM": {"provider": "env", "allowedTools": ["git"]}}}')" busybox:test echo ran
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"agent policy: not enforced by this build: policy.escalation"* ]]
+	[[ "$output" == *"agent policy: not enforceable on this kernel: secrets.allowedTools"* ]]
 	[[ "$output" != *ran* ]]
 	# A typo in the policy is an error naming its JSON path.
 	run pm --runtime "$RUNAC" run --rm --network none --cgroup-parent "/$ENGINE_CGROUP_PARENT" \

@@ -60,23 +60,27 @@ POLICY='{
     "filesystem": {"write": ["/tmp"]},
     "network": {"egress": [{"host": "api.github.com", "port": 443}]}
   },
-  "policy": {"escalation": "prompt"}
+  // only BPF LSM enforces it, and this host refuses to load BPF LSM programs
+  "secrets": {"TERM": {"provider": "env", "allowedTools": ["git"]}}
 }'
+# The rule that no layer of this host enforces, and how create names it.
+UNENFORCED='"secrets": {"TERM": {"provider": "env", "allowedTools": ["git"]}}'
+REFUSED="agent policy: not enforceable on this kernel: secrets.allowedTools (needs bpf-lsm"
 
 @test "a container with a policy is refused in strict mode, naming every unenforced rule" {
 	annotate org.agentcontainers.agent "$POLICY"
-	expect_refusal "runac create failed: agent policy: not enforced by this build: policy.escalation (strict mode; see runac policy explain)"
+	expect_refusal "runac create failed: $REFUSED (load refused: Operation not permitted (EPERM))) (strict mode; see runac policy explain)"
 }
 
 @test "in best-effort mode the container runs and the log lists every unenforced rule" {
-	annotate org.agentcontainers.agent '{"capabilities": {"filesystem": {"write": ["/tmp"]}}, "policy": {"escalation": "prompt"}, "enforcement": {"mode": "best-effort"}}'
+	annotate org.agentcontainers.agent '{"capabilities": {"filesystem": {"write": ["/tmp"]}}, '"$UNENFORCED"', "enforcement": {"mode": "best-effort"}}'
 	set_cmd 'echo ran'
 	run prunac --log "$BATS_TEST_TMPDIR/log.json" --log-format json run "$CID"
 	[ "$status" -eq 0 ]
 	[ "$output" = ran ]
 	run jq -r 'select(.level == "warning") | .msg' "$BATS_TEST_TMPDIR/log.json"
 	echo "$output"
-	[ "${lines[0]}" = "agent policy (best-effort): policy.escalation is not enforced: not built yet" ]
+	[ "${lines[0]}" = "agent policy (best-effort): secrets.allowedTools is not enforced: this kernel lacks bpf-lsm (load refused: Operation not permitted (EPERM))" ]
 	[ "${#lines[@]}" -eq 1 ]
 }
 
@@ -103,9 +107,9 @@ POLICY='{
 }
 
 @test "agent-profile in runac.conf is the floor for a container without a policy" {
-	echo '{"capabilities": {"filesystem": {"write": ["/workspace"]}}, "policy": {"escalation": "prompt"}}' >"$CONF_DIR/profiles/base.json"
+	echo '{"capabilities": {"filesystem": {"write": ["/workspace"]}}, "secrets": {"TERM": {"provider": "env", "allowedTools": ["git"]}}}' >"$CONF_DIR/profiles/base.json"
 	echo 'agent-profile = base' >>"$CONF_DIR/runac.conf"
-	expect_refusal "agent policy: not enforced by this build: policy.escalation"
+	expect_refusal "$REFUSED"
 }
 
 @test "a sha256 mismatch is refused" {
@@ -117,13 +121,13 @@ POLICY='{
 @test "a matching sha256 pin passes on to the enforcement check" {
 	annotate org.agentcontainers.agent "$POLICY"
 	annotate org.agentcontainers.agent.sha256 "$(printf '%s' "$POLICY" | sha256sum | cut -d' ' -f1)"
-	expect_refusal "agent policy: not enforced by this build: policy.escalation"
+	expect_refusal "$REFUSED"
 }
 
 @test "a profile annotation reads the profile directory; a name that escapes it is refused" {
-	echo '{"capabilities": {"shell": {"commands": ["git"]}}, "policy": {"escalation": "prompt"}}' >"$CONF_DIR/profiles/coder.json"
+	echo '{"capabilities": {"shell": {"commands": ["git"]}}, "secrets": {"TERM": {"provider": "env", "allowedTools": ["git"]}}}' >"$CONF_DIR/profiles/coder.json"
 	annotate org.agentcontainers.profile coder
-	expect_refusal "agent policy: not enforced by this build: policy.escalation"
+	expect_refusal "$REFUSED"
 	annotate org.agentcontainers.profile ../runac
 	expect_refusal 'org.agentcontainers.profile: invalid profile name'
 }
@@ -188,7 +192,7 @@ POLICY='{
 }
 
 @test "policy explain says per rule which layer enforces it, or would where this build does not yet" {
-	echo '{"capabilities": {"filesystem": {"write": ["/tmp"]}, "shell": {"commands": ["git status"]}, "network": {"egress": [{"host": "github.com", "port": 443}]}}, "policy": {"escalation": "prompt"}, "provenance": {}}' >"$BATS_TEST_TMPDIR/p.json"
+	echo '{"capabilities": {"filesystem": {"write": ["/tmp"]}, "shell": {"commands": ["git status"]}, "network": {"egress": [{"host": "github.com", "port": 443}]}}, "secrets": {"TERM": {"provider": "env", "allowedTools": ["git"]}}, "policy": {"escalation": "prompt"}, "provenance": {}}' >"$BATS_TEST_TMPDIR/p.json"
 	run prunac policy explain "$BATS_TEST_TMPDIR/p.json"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -203,7 +207,8 @@ POLICY='{
 	[[ "$output" == *"enforced nowhere (outside a runtime): provenance"* ]]
 	[[ "$output" == *$'  shell.commands [git]: enforced\n    landlock (required, available here, built)'* ]]
 	[[ "$output" == *$'  shell.commands arguments [subcommands, denyArgs]: enforced\n    runac-exec (required, available here, built)'* ]]
-	[[ "$output" == *"create: refused: agent policy: not enforced by this build: policy.escalation"* ]]
+	[[ "$output" == *$'  policy.escalation [prompt]: enforced\n    monitor (required, available here, built)'* ]]
+	[[ "$output" == *"create: refused: $REFUSED"* ]]
 }
 
 # The host facts (TESTING.md): BPF LSM is listed but loading is refused with
@@ -224,7 +229,7 @@ POLICY='{
 }
 
 @test "policy explain --container explains a running container's policy" {
-	annotate org.agentcontainers.agent '{"capabilities": {"filesystem": {"write": ["/tmp"]}}, "policy": {"escalation": "prompt"}, "enforcement": {"mode": "best-effort"}}'
+	annotate org.agentcontainers.agent '{"capabilities": {"filesystem": {"write": ["/tmp"]}}, '"$UNENFORCED"', "enforcement": {"mode": "best-effort"}}'
 	set_cmd 'sleep 100'
 	prunac create "$CID" >"$BATS_TEST_TMPDIR/create.out" 2>&1
 	run prunac policy explain --container "$CID"

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <resolv.h>
 
+#include "monitor/approvals.hpp"
 #include "monitor/dns.hpp"
 #include "monitor/names.hpp"
 #include "monitor/resolver.hpp"
@@ -162,4 +163,29 @@ TEST_CASE("the upstream servers of a resolv.conf, 127.0.0.1 without one") {
     auto none = upstreams_of("search x\n");
     REQUIRE(none.size() == 1);
     CHECK(reinterpret_cast<const sockaddr_in*>(&none[0].addr)->sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+}
+
+TEST_CASE("an approval request: one per grant, decided once, denied when its time runs out") {
+    using namespace runac::monitor;
+    Requests requests(10);
+    runac::agent::EgressRule pypi{"192.0.2.20", 8080, runac::agent::Protocol::Tcp};
+    const Request* first = requests.offer(pypi, 42, "pip", 100);
+    REQUIRE(first);
+    CHECK(first->id == 1);
+    CHECK(capability_diff(first->grant) == R"(+ network.egress {"host":"192.0.2.20","port":8080})");
+    // The same refusal again is counted, not asked again.
+    CHECK(requests.offer(pypi, 43, "pip", 101) == nullptr);
+    CHECK(requests.all()[0].refusals == 2);
+    runac::agent::EgressRule dns{"pypi.test", 0, runac::agent::Protocol::Udp};
+    REQUIRE(requests.offer(dns, 0, "", 102));
+    CHECK(capability_diff(dns) == R"(+ network.egress {"host":"pypi.test","protocol":"udp"})");
+    CHECK(requests.decide(1, true, true, 105).decision == Decision::Approved);
+    CHECK(requests.all()[0].persist);
+    CHECK_THROWS_WITH(requests.decide(1, false, false, 106), "request 1 is approved already");
+    CHECK_THROWS_WITH(requests.decide(3, true, false, 106), "no request 3");
+    CHECK(requests.expire(111).empty());  // asked at 102: 10 s end at 112
+    auto timed_out = requests.expire(112);
+    REQUIRE(timed_out.size() == 1);
+    CHECK(timed_out[0]->id == 2);
+    CHECK_THROWS_WITH(requests.decide(2, true, false, 113), "request 2 timed out after 10 s and was denied");
 }

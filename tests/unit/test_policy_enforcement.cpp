@@ -82,15 +82,15 @@ TEST_CASE("every rule of a policy appears once, in the table's terms") {
     CHECK(assess(parse_policy(R"({"policy": {"auditLog": false}})", "t"), kernel(true, true)).rules.size() == 2);
 }
 
-TEST_CASE("the baseline, filesystem, commands, memfd, secrets, network and timeout rules are built; the others say which layer would") {
+TEST_CASE("every rule but secrets.allowedTools is built; it says which layer would") {
     Assessment a = assess(parse_policy(kFull, "t"), kernel(true, true));
     for (const char* name : {"baseline", "filesystem.read", "filesystem.write", "filesystem.deny", "shell.commands",
                              "shell.commands arguments", "memfd-exec", "secrets", "network.egress", "network names",
-                             "network.deny", "policy.sessionTimeout"}) {
+                             "network.deny", "policy.sessionTimeout", "policy.escalation", "policy.auditLog"}) {
         CAPTURE(name);
         CHECK(rule(a, name)->status == RuleStatus::Enforced);
     }
-    CHECK(a.not_built() == "secrets.allowedTools, policy.escalation");
+    CHECK(a.not_built() == "secrets.allowedTools");
     CHECK(a.kernel_lacks().empty());
     // Built means some applier covers it: the extra AppArmor layer is not.
     for (auto& l : rule(a, "baseline")->layers) {
@@ -121,9 +121,9 @@ TEST_CASE("memfd exec takes the first layer the kernel has and this build applie
 }
 
 TEST_CASE("strict mode refuses with one line naming the unenforced rules") {
-    Policy p = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/workspace"]}}, "policy": {"escalation": "prompt"}})", "t");
+    Policy p = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/workspace"]}}, "secrets": {"T": {"provider": "env", "allowedTools": ["git"]}}})", "t");
     std::string e = refusal(p, assess(p, kernel(true, true)));
-    CHECK(e == "agent policy: not enforced by this build: policy.escalation (strict mode; see runac policy explain)");
+    CHECK(e == "agent policy: not enforced by this build: secrets.allowedTools (strict mode; see runac policy explain)");
     Policy enforced = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/w"]}}})", "t");
     CHECK(refusal(enforced, assess(enforced, kernel(true, true))).empty());
     Policy tools = parse_policy(R"({"secrets": {"T": {"provider": "env", "allowedTools": ["git"]}}})", "t");
@@ -135,9 +135,8 @@ TEST_CASE("strict mode refuses with one line naming the unenforced rules") {
 TEST_CASE("best-effort mode starts and warns once per unenforced rule") {
     Policy p = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/workspace"]}}, "secrets": {"T": {"provider": "env", "allowedTools": ["git"]}}, "policy": {"escalation": "prompt"}, "enforcement": {"mode": "best-effort"}})", "t");
     auto warnings = admission_warnings(p, assess(p, kernel(false, true)));
-    REQUIRE(warnings.size() == 2);
+    REQUIRE(warnings.size() == 1);
     CHECK(warnings[0] == "agent policy (best-effort): secrets.allowedTools is not enforced: this kernel lacks bpf-lsm (load refused: EPERM)");
-    CHECK(warnings[1] == "agent policy (best-effort): policy.escalation is not enforced: not built yet");
 }
 
 TEST_CASE("enforcement.require refuses in either mode when a layer is missing or not applied") {
@@ -163,7 +162,7 @@ TEST_CASE("explain names the kernel's layers, each rule's status, weaknesses and
     CHECK(text.find("  filesystem.write [/workspace]: enforced\n") != std::string::npos);
     CHECK(text.find("  network names [github.com:443/tcp]: enforced\n    cgroup-bpf (required, available here, built)") !=
           std::string::npos);
-    CHECK(text.find("  policy.escalation [prompt]: not enforced by this build (would be enforced here by: monitor)\n") !=
+    CHECK(text.find("  policy.escalation [prompt]: enforced\n    monitor (required, available here, built)") !=
           std::string::npos);
     CHECK(text.find("  secrets.allowedTools [per-tool access]: not enforceable on this kernel: needs bpf-lsm") != std::string::npos);
     CHECK(text.find("weakness: a multi-call binary (busybox) allows all of its applets") != std::string::npos);
@@ -172,7 +171,8 @@ TEST_CASE("explain names the kernel's layers, each rule's status, weaknesses and
     CHECK(text.find("weakness: names are DNS-following") != std::string::npos);
     CHECK(text.find("weakness: processes the agent starts itself are checked by binary, not by arguments") != std::string::npos);
     CHECK(text.find("enforced nowhere (outside a runtime): tools.mcp\n") != std::string::npos);
-    CHECK(text.find("create: refused: agent policy: not enforced by this build: policy.escalation") != std::string::npos);
+    CHECK(text.find("create: refused: agent policy: not enforceable on this kernel: secrets.allowedTools") !=
+          std::string::npos);
     KernelFeatures vm = kernel(true, false, true);
     std::string in_vm = explain(p, "file t", assess(p, vm), vm);
     CHECK(in_vm.find("  bpf-lsm: available (attaches)\n") != std::string::npos);
