@@ -117,8 +117,10 @@ const std::vector<RuleSpec>& table() {
          {"only BPF LSM can do this: AppArmor cannot widen access per tool under noNewPrivileges"}},
         {Rule::Escalation, "policy.escalation",
          {{Mechanism::Monitor, Role::Required,
-           "denied actions become approval requests (runac approvals, approve, deny)"}},
-         {}},
+           "a refused connect, datagram or name becomes an approval request (runac approvals, approve, deny); an "
+           "approval is live through the egress maps and the resolver"}},
+         {"only network refusals are asked; a refused file, exec or command stays refused",
+          "the refused call fails at once (EPERM, NXDOMAIN): the agent retries after the approval"}},
         {Rule::AuditLog, "policy.auditLog",
          {{Mechanism::AuditLog, Role::Required,
            "hash-chained JSON lines per container (runac audit verify, show): create, start, exec, kill, pause, "
