@@ -25,12 +25,12 @@ test_explain_shows_bpf_lsm_and_apparmor_available() {
 
 test_strict_policy_refused_leaves_nothing() {
 	setup_bundle
-	update_config '.annotations["org.agentcontainers.agent"] = "{\"capabilities\": {\"filesystem\": {\"write\": [\"/tmp\"]}}, \"policy\": {\"escalation\": \"prompt\"}}"'
+	update_config '.annotations["org.agentcontainers.agent"] = "{\"capabilities\": {\"filesystem\": {\"write\": [\"/tmp\"]}}, \"secrets\": {\"TERM\": {\"provider\": \"env\", \"allowedTools\": [\"git\"]}}}"'
 	rc=0
 	runac create "$CID" >"$TEST_TMP/create.out" 2>&1 || rc=$?
 	cat "$TEST_TMP/create.out"
 	expect_eq "$rc" 1 "exit status of create"
-	grep -q 'not enforced by this build: policy.escalation' "$TEST_TMP/create.out" ||
+	grep -q 'not enforced by this build: secrets.allowedTools' "$TEST_TMP/create.out" ||
 		fail "refusal: $(cat "$TEST_TMP/create.out")"
 	[ -z "$(ls -A "$RUNAC_ROOT" 2>/dev/null)" ] || fail "state left in $RUNAC_ROOT"
 	[ ! -e "/sys/fs/cgroup/$CID" ] || fail "cgroup left: /sys/fs/cgroup/$CID"
