@@ -113,7 +113,8 @@ Plan parse_plan(const std::string& json) {
     p.egress.deny = nets_of(e.required("deny"));
     p.egress.follow_dns = e.required("followDns").as_bool();
     p.egress.report = e.required("report").as_bool();
-    p.egress.prompt = e.required("prompt").as_bool();
+    // Absent in the plan of a container an older runac created.
+    if (auto prompt = e.get("prompt")) p.egress.prompt = prompt->as_bool();
     for (auto& n : e.required("names").items())
         p.egress.names.push_back({n.required("pattern").as_string(), static_cast<uint16_t>(n.required("port").as_int()),
                                   static_cast<uint8_t>(n.required("protocol").as_int())});
