@@ -45,7 +45,7 @@ void add_grant(const std::string& path, const EgressRule& rule) {
     if (std::find(rules.begin(), rules.end(), rule) != rules.end()) return;
     rules.push_back(rule);
     std::string dir = path.substr(0, path.rfind('/'));
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("grant-dir: create " + dir);
+    make_dirs(dir, 0700, "grant-dir");
     std::string text = "[";
     for (size_t i = 0; i < rules.size(); i++) text += (i ? ",\n " : "") + egress_rule_json(rules[i]);
     write_file_atomic(path, text + "]\n", 0600);

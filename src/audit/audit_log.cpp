@@ -47,7 +47,7 @@ std::string log_path(const std::string& dir, const std::string& id) { return dir
 
 AuditLog AuditLog::open(const std::string& path, const std::string& container) {
     std::string dir = path.substr(0, path.rfind('/'));
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("policy.auditLog: create " + dir);
+    make_dirs(dir, 0700, "policy.auditLog");
     AuditLog a;
     a.container_ = container;
     a.log_.reset(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));

@@ -41,6 +41,14 @@ std::string read_all(int fd, const std::string& what) {
     return out;
 }
 
+void make_dirs(const std::string& path, mode_t mode, const std::string& what) {
+    if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return;
+    if (errno != ENOENT) throw_errno(what + ": create " + path);
+    for (size_t slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1))
+        if (::mkdir(path.substr(0, slash).c_str(), 0700) != 0 && errno != EEXIST) throw_errno(what + ": create " + path);
+    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) throw_errno(what + ": create " + path);
+}
+
 bool path_exists(const std::string& path) {
     struct stat st;
     return ::stat(path.c_str(), &st) == 0;

@@ -21,6 +21,9 @@ void write_file_atomic(const std::string& path, const std::string& data, mode_t 
 // Write into an existing file (cgroup and /proc knobs): one write(2) call.
 void write_file(const std::string& path, const std::string& data);
 bool path_exists(const std::string& path);
+// The directory `path` (`mode`) and its missing parents (0700: root's only,
+// as runc makes them); errors name `what`.
+void make_dirs(const std::string& path, mode_t mode, const std::string& what);
 std::string trim(const std::string& s);
 bool starts_with(const std::string& s, const std::string& prefix);
 // "a,,b" -> {"a", "", "b"}: every field, empty ones too ("" -> {""}).

@@ -33,15 +33,10 @@ UniqueFd lock_dir(const std::string& dir, bool exclusive) {
 }
 
 void make_root(const std::string& root) {
-    // 0711: others may reach a container's files they are told about, but not list them.
-    if (::mkdir(root.c_str(), 0711) == 0 || errno == EEXIST) return;
-    if (errno != ENOENT) throw_errno("create state root " + root);
-    // Engines name a root whose parents may not exist yet
-    // (/run/docker/runtime-runc/moby): create them, root's only, as runc does.
-    for (size_t slash = root.find('/', 1); slash != std::string::npos; slash = root.find('/', slash + 1))
-        if (::mkdir(root.substr(0, slash).c_str(), 0700) != 0 && errno != EEXIST)
-            throw_errno("create state root " + root);
-    if (::mkdir(root.c_str(), 0711) != 0 && errno != EEXIST) throw_errno("create state root " + root);
+    // 0711: others may reach a container's files they are told about, but
+    // not list them. Engines name a root whose parents may not exist yet
+    // (/run/docker/runtime-runc/moby).
+    make_dirs(root, 0711, "state root");
 }
 
 }  // namespace

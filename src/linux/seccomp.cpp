@@ -155,9 +155,7 @@ SeccompFilter::SeccompFilter(const oci::Seccomp& config, const std::string& cach
     if (cached.empty()) return;
     try {
         // Root-only: a writable cache would let anyone swap a container's filter.
-        std::string parent = cache_dir.substr(0, cache_dir.rfind('/'));
-        for (const std::string& dir : {parent, cache_dir})
-            if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("mkdir " + dir);
+        make_dirs(cache_dir, 0700, "seccomp cache");
         write_file_atomic(cached, program_, 0600);
     } catch (const Error& e) {
         log::debug(std::string("seccomp cache: ") + e.what());
