@@ -7,6 +7,7 @@
 
 #include "agent/grants.hpp"
 #include "agent/parse.hpp"
+#include "agent/sources.hpp"
 #include "cli/command.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
@@ -85,9 +86,9 @@ int run_approve(const GlobalOptions& global, const Args& args) {
     auto c = container::Container::load(global.root, args.positional[0], false);
     bool persist = args.flag("persist");
     // Checked before the monitor grants anything.
-    if (persist && c.state().grant_file.empty())
-        throw Error("approve --persist: the container's policy is pinned by sha256 (" +
-                    std::string("org.agentcontainers.agent.sha256") + "): a grant cannot outlive the session");
+    if (persist && agent::policy_pinned(c.state().annotations))
+        throw Error(std::string("approve --persist: the container's policy is pinned by sha256 (") +
+                    agent::kPinAnnotation + "): a grant cannot outlive the session");
     JsonDocument doc = ask(c, std::string(R"({"approve": )") + std::to_string(n) +
                                   (persist ? R"(, "persist": true})" : "}"));
     JsonValue r = doc.root().required("request");

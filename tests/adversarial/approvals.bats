@@ -38,6 +38,15 @@ attempt() { run arunac exec "$CID" escape "$@"; }
 # requests: the approvals table without its header, one line per request.
 requests() { run arunac approvals "$CID"; echo "$output"; [ "$status" -eq 0 ]; lines=("${lines[@]:1}"); }
 records() { jq -c "select(.event == \"$1\")" "$AUDIT"; }
+# approve_refused MESSAGE ARGS...: `runac approve ARGS` fails, saying MESSAGE.
+approve_refused() {
+	local want=$1
+	shift
+	run arunac approve "$@"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"$want"* ]]
+}
 
 @test "a refused connect becomes a request; approve lets the running container connect" {
 	started
@@ -61,9 +70,7 @@ records() { jq -c "select(.event == \"$1\")" "$AUDIT"; }
 	records approval-request | jq -se 'length == 2 and .[0].request == 1 and .[0].state == "pending" and
 		.[0].command == "escape" and (.[0].pid > 0) and .[0].diff == "+ network.egress {\"host\":\"192.0.2.20\",\"port\":8080}"'
 	records approval | jq -se 'length == 1 and .[0].request == 1 and .[0].state == "approved" and .[0].persist == false'
-	run arunac approve "$CID" 1
-	[ "$status" -eq 1 ]
-	[[ $output == *"request 1 is approved already"* ]]
+	approve_refused "request 1 is approved already" "$CID" 1
 	arunac audit verify "$AUDIT"
 	[ ! -e "$GRANTS" ]
 	arunac delete --force "$CID"
@@ -82,16 +89,12 @@ records() { jq -c "select(.event == \"$1\")" "$AUDIT"; }
 	sleep 2.5
 	requests
 	[[ ${lines[0]} == *" 1 "*" denied "* && ${lines[1]} == *" 2 "*" timed out "* ]]
-	run arunac approve "$CID" 2
-	echo "$output"
-	[ "$status" -eq 1 ]
-	[[ $output == *"request 2 timed out after 2 s and was denied"* ]]
+	approve_refused "request 2 timed out after 2 s and was denied" "$CID" 2
 	attempt tcp 192.0.2.20 9090
 	[ "$output" = "tcp: refused (EPERM)" ]
 	expect_logged "$LOG"
 	records approval | jq -se 'length == 2 and .[0].state == "denied" and .[1].state == "timed out"'
-	run arunac approve "$CID" 7
-	[[ $output == *"no request 7"* ]]
+	approve_refused "no request 7" "$CID" 7
 	arunac delete --force "$CID"
 }
 
@@ -135,10 +138,7 @@ records() { jq -c "select(.event == \"$1\")" "$AUDIT"; }
 	started
 	attempt tcp 192.0.2.20 8080
 	[ "$output" = "tcp: refused (EPERM)" ]
-	run arunac approve --persist "$CID" 1
-	echo "$output"
-	[ "$status" -eq 1 ]
-	[[ $output == *"approve --persist: the container's policy is pinned by sha256"* ]]
+	approve_refused "approve --persist: the container's policy is pinned by sha256" --persist "$CID" 1
 	attempt tcp 192.0.2.20 8080
 	[ "$output" = "tcp: refused (EPERM)" ]
 	run arunac approve "$CID" 1
@@ -154,10 +154,7 @@ records() { jq -c "select(.event == \"$1\")" "$AUDIT"; }
 	local socket=$RUNAC_ROOT/$CID/approvals.sock
 	[ "$(stat -c '%a %U' "$socket")" = "600 root" ]
 	kill -9 "$(jq -r .monitorPid "$RUNAC_ROOT/$CID/state.json")"
-	run arunac approve "$CID" 1
-	echo "$output"
-	[ "$status" -eq 1 ]
-	[[ $output == *"the container's monitor is not running"* ]]
+	approve_refused "the container's monitor is not running" "$CID" 1
 	attempt tcp 192.0.2.20 8080
 	[ "$output" = "tcp: refused (EPERM)" ]
 	arunac delete --force "$CID"
