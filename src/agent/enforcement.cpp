@@ -124,8 +124,11 @@ const std::vector<RuleSpec>& table() {
         {Rule::AuditLog, "policy.auditLog",
          {{Mechanism::AuditLog, Role::Required,
            "hash-chained JSON lines per container (runac audit verify, show): create, start, exec, kill, pause, "
-           "resume, delete, the session's end, DNS questions and the egress programs' refusals"}},
-         {"Landlock and seccomp refusals are not recorded yet (the process sees EACCES or EPERM)",
+           "resume, delete, the session's end, DNS questions, the egress programs' refusals, and Landlock's and "
+           "the agent seccomp filter's refusals from the kernel's audit (kernel-audit above)"}},
+         {"Landlock and seccomp refusals are recorded only while the kernel's audit is on (as at create); runac "
+          "never turns it on",
+          "a seccomp refusal is attributed by its process: one reaped before the monitor reads it is not recorded",
           "records beyond 20 a second per rule are counted in a summary record, not kept"}},
         {Rule::SessionTimeout, "policy.sessionTimeout",
          {{Mechanism::Monitor, Role::Required,

@@ -50,6 +50,7 @@ std::string explain(const Policy& policy, const std::string& source, const Asses
     feature_line(out, "bpf-lsm", k.bpf_lsm);
     feature_line(out, "apparmor", k.apparmor);
     feature_line(out, "memfd-noexec", k.memfd_noexec);
+    feature_line(out, "kernel-audit", k.kernel_audit);
     out += "rules:\n";
     for (auto& r : a.rules) {
         out += "  " + r.name + " [" + r.subject + "]: " + status_text(r) + "\n";

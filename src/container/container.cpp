@@ -169,11 +169,16 @@ void Container::remove_dir() const {
     if (::rmdir(dir_.c_str()) != 0 && errno != ENOENT) throw_errno("remove " + dir_);
 }
 
+namespace {
+constexpr int kMonitorGraceMs = 300;
+}
+
 void Container::destroy() {
     kill_all();
+    // The monitor writes the container's last refusals, then the delete.
+    monitor::stop_monitor(state_.monitor_pid, state_.monitor_start_time, kMonitorGraceMs);
     audit("delete");
     auto cg = cgroup();
-    monitor::stop_monitor(state_.monitor_pid, state_.monitor_start_time);
     // Taken off before the cgroup goes, so that none waits for its release.
     if (auto p = plan(); p && p->egress.filtered && !cg.unified_path().empty()) enforce::detach_egress(cg.unified_path());
     cg.destroy();

@@ -259,8 +259,11 @@ Container create(const std::string& root, const CreateOptions& options) {
     if (plan && plan->session_timeout) st.session_deadline = ::time(nullptr) + plan->session_timeout;
     // The monitor's resolver answers from the container's network namespace,
     // which the init (and the engine's hooks) have set up by now.
+    // Landlock's and seccomp's refusals reach the log through the kernel's
+    // audit, when the host has it on; runac never turns it on.
+    bool kernel_denials = plan && audit_log.is_open() && linux::kernel_features().kernel_audit.available;
     std::optional<monitor::Monitor> monitor;
-    if (plan && monitor::needs_monitor(*plan)) {
+    if (plan && monitor::needs_monitor(*plan, kernel_denials)) {
         monitor::MonitorSettings settings;
         settings.egress = &plan->egress;
         if (egress) settings.maps = egress->monitor_maps();
@@ -268,13 +271,18 @@ Container create(const std::string& root, const CreateOptions& options) {
         settings.audit = audit_log.is_open() ? &audit_log : nullptr;
         settings.control_path = c.dir() + "/" + monitor::kControlSocket;
         settings.approval_timeout = options.agent.approval_timeout;
+        settings.kernel_denials = kernel_denials;
+        settings.plan = &*plan;
         monitor.emplace(monitor::Monitor::start(settings, init_pid));
         st.monitor_pid = monitor->pid();
         st.monitor_start_time = monitor->start_time();
     }
 
     c.save();
-    audit_log.append("create", [&](JsonWriter& w) { agent::audit_admission(w, agent, config.annotations); });
+    audit_log.append("create", [&](JsonWriter& w) {
+        agent::audit_admission(w, agent, config.annotations);
+        w.key("kernelRefusals").value(kernel_denials);
+    });
     if (!options.pid_file.empty())
         write_file_atomic(absolute_path(options.pid_file, cwd), std::to_string(init_pid), 0644);
 

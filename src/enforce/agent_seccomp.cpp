@@ -82,6 +82,9 @@ const std::vector<Covers>& agent_seccomp_covers() {
 oci::Seccomp agent_seccomp(bool refuse_memfd) {
     oci::Seccomp s;
     s.default_action = "SCMP_ACT_ALLOW";
+    // Its refusals reach the kernel's audit, when the host has it on (the
+    // monitor puts them in the container's audit log).
+    s.flags.push_back("SECCOMP_FILTER_FLAG_LOG");
     // No architectures listed: only the native one passes, a syscall of
     // another (i386, x32) kills the process.
     s.syscalls.push_back(refuse({std::begin(kRefused), std::end(kRefused)}));

@@ -17,6 +17,7 @@
 
 #include "common/fd.hpp"
 #include "common/files.hpp"
+#include "linux/kernel_audit.hpp"
 
 namespace runac::linux {
 
@@ -171,6 +172,14 @@ void probe_memfd_noexec(KernelFeatures& f) {
                            : missing("no vm.memfd_noexec sysctl (Linux < 6.3)");
 }
 
+void probe_kernel_audit(KernelFeatures& f) {
+    int enabled = kernel_audit_enabled();
+    f.kernel_audit = enabled > 0    ? found("enabled")
+                     : enabled == 0 ? missing("the kernel's audit is off; runac leaves it so (auditctl -e 1 or audit=1 "
+                                              "at boot turns it on)")
+                                    : missing("the kernel does not say: " + error_text(enabled));
+}
+
 KernelFeatures probe() {
     KernelFeatures f;
     struct utsname u{};
@@ -184,6 +193,7 @@ KernelFeatures probe() {
     libbpf_set_print(previous);
     probe_apparmor(f);
     probe_memfd_noexec(f);
+    probe_kernel_audit(f);
     // Loading BPF programs needs privileges: say so rather than blame the kernel.
     if (::geteuid() != 0) {
         for (KernelFeature* bpf : {&f.cgroup_bpf, &f.bpf_lsm})

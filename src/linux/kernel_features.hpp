@@ -24,6 +24,10 @@ struct KernelFeatures {
     KernelFeature bpf_lsm;         // an lsm/file_open program loads and attaches
     KernelFeature apparmor;
     KernelFeature memfd_noexec;  // the vm.memfd_noexec sysctl exists (Linux >= 6.3)
+    // The kernel's audit is enabled, so Landlock's and seccomp's refusals
+    // reach its records (linux/kernel_audit.hpp). Not a layer: a source of
+    // the audit log, asked anew by each process (the host may switch it).
+    KernelFeature kernel_audit;
 };
 
 // Probes once per process (the BPF LSM answer once per boot, cached by

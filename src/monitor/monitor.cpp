@@ -22,9 +22,11 @@
 #include "common/fd.hpp"
 #include "common/files.hpp"
 #include "common/log.hpp"
+#include "linux/kernel_audit.hpp"
 #include "linux/process.hpp"
 #include "monitor/approver.hpp"
 #include "monitor/control.hpp"
+#include "monitor/kernel_denials.hpp"
 #include "monitor/reports.hpp"
 #include "monitor/resolver.hpp"
 
@@ -37,6 +39,8 @@ struct Held {
     std::optional<Resolver> resolver;
     std::optional<Reporter> reporter;
     std::optional<Approver> approver;
+    std::optional<KernelDenials> kernel;
+    UniqueFd kernel_audit;         // the audit's log group, with `kernel`
     enforce::MonitorMaps maps;
     int init = -1;                 // the init's pidfd: readable once it exits
     int64_t session_deadline = 0;  // Unix seconds; 0: none
@@ -105,6 +109,41 @@ int on_denial(void* held, void* data, size_t size) {
     return 0;
 }
 
+void read_kernel_audit(Held& h) {
+    linux::read_audit_records(h.kernel_audit.get(),
+                              [&](uint16_t type, std::string_view text) { h.kernel->record(type, text); });
+}
+
+// The kernel's audit thread sends a refusal's records a moment after it:
+// the last ones of a container that just ended come while the socket
+// stays busy, 200 ms at most.
+void drain_kernel_audit(Held& h) {
+    for (int rounds = 0; rounds < 4; rounds++) {
+        pollfd p{h.kernel_audit.get(), POLLIN, 0};
+        if (::poll(&p, 1, 50) != 1) break;
+        read_kernel_audit(h);
+    }
+    h.kernel->flush();
+    h.kernel->flush();
+}
+
+// A process's cgroup-v2 directory, as /proc/PID/cgroup names it
+// ("0::/path"); "" when it has none (or is gone).
+std::string unified_cgroup_of(uint32_t pid) {
+    std::string text = read_file_if_exists("/proc/" + std::to_string(pid) + "/cgroup").value_or("");
+    size_t at = text.rfind("0::");
+    if (at == std::string::npos || (at != 0 && text[at - 1] != '\n')) return "";
+    return text.substr(at + 3, text.find('\n', at) - at - 3);
+}
+
+// A process is the container's while it is in the init's cgroup-v2
+// directory `base` or below (a zombie still is).
+bool in_cgroup(uint32_t pid, const std::string& base) {
+    if (pid == 0 || base.empty() || base == "/") return false;
+    std::string path = unified_cgroup_of(pid);
+    return path == base || path.rfind(base + "/", 0) == 0;
+}
+
 // Serves until the init exits: the resolver's questions, expired names out
 // of the maps once a second, the session's end at its deadline.
 [[noreturn]] void run(Held& h) {
@@ -114,6 +153,7 @@ int on_denial(void* held, void* data, size_t size) {
     if (h.resolver)
         for (int fd : h.resolver->fds()) keep.push_back(fd);
     for (int fd : h.reporter->fds()) keep.push_back(fd);
+    if (h.kernel) keep.push_back(h.kernel_audit.get());
     detach(keep);
     // The programs' refusals, read while they come (mapped while still root).
     ring_buffer* denials = nullptr;
@@ -125,6 +165,7 @@ int on_denial(void* held, void* data, size_t size) {
         for (int fd : h.resolver->fds()) fds.push_back({fd, POLLIN, 0});
     if (denials) fds.push_back({ring_buffer__epoll_fd(denials), POLLIN, 0});
     if (h.approver) fds.push_back({h.approver->fd(), POLLIN, 0});
+    if (h.kernel) fds.push_back({h.kernel_audit.get(), POLLIN, 0});
     time_t last_sweep = 0;
     bool ended = false;
     for (;;) {
@@ -148,6 +189,7 @@ int on_denial(void* held, void* data, size_t size) {
                 ring_buffer__consume(denials);
                 h.reporter->lost("network.egress", h.maps.take_lost());
             }
+            if (h.kernel) drain_kernel_audit(h);
             h.reporter->tick();
             ::_exit(0);
         }
@@ -157,6 +199,8 @@ int on_denial(void* held, void* data, size_t size) {
                 ring_buffer__consume(denials);
             else if (h.approver && fds[i].fd == h.approver->fd())
                 h.approver->serve();
+            else if (h.kernel && fds[i].fd == h.kernel_audit.get())
+                read_kernel_audit(h);
             else
                 h.resolver->serve(fds[i].fd);
         }
@@ -169,6 +213,7 @@ int on_denial(void* held, void* data, size_t size) {
                 h.reporter->lost("network.egress", h.maps.take_lost());
             }
             if (h.approver) h.approver->tick();
+            if (h.kernel) h.kernel->flush();
             h.reporter->tick();
             last_sweep = now.tv_sec;
         }
@@ -178,7 +223,7 @@ int on_denial(void* held, void* data, size_t size) {
 // In the first child: joins the container's network namespace, binds the
 // resolver and forks the monitor; tells create its pid or what failed.
 [[noreturn]] void start_child(const MonitorSettings& s, int netns, int init, std::vector<Upstream> upstreams,
-                              int report) {
+                              const std::string& cgroup, int report) {
     std::string message;
     try {
         Held h;
@@ -188,6 +233,18 @@ int on_denial(void* held, void* data, size_t size) {
         h.reporter.emplace(s.audit ? s.audit->duplicate() : audit::AuditLog{});
         UniqueFd control;
         if (s.egress && s.egress->prompt) control = listen_control(s.control_path);
+        // The audit's log group exists in the host's network namespace only.
+        if (s.kernel_denials && s.plan) {
+            h.kernel_audit = linux::open_audit_log_group();
+            ContainerView view;
+            view.member = [cgroup](uint32_t pid) { return in_cgroup(pid, cgroup); };
+            for (auto& m : s.plan->mounts)
+                if (m.kind == enforce::PolicyMount::Kind::Deny) view.deny.push_back(m.path);
+            view.commands = s.plan->exec_allowlist;
+            h.kernel.emplace(std::move(view), [&h](const KernelDenial& d) {
+                h.reporter->record(d.rule, "denied", [&](JsonWriter& w) { kernel_denial_fields(w, d); });
+            });
+        }
         bool no_loopback = false;
         if (s.egress && s.egress->follow_dns) {
             if (::setns(netns, CLONE_NEWNET) != 0) throw_errno("monitor: join the container's network namespace");
@@ -230,6 +287,7 @@ Monitor Monitor::start(const MonitorSettings& settings, pid_t init_pid) {
     // The container's own view of its DNS servers (an engine binds its
     // resolv.conf over the image's).
     auto upstreams = upstreams_of(read_file_if_exists(proc + "/root/etc/resolv.conf").value_or(""));
+    std::string cgroup = settings.kernel_denials ? unified_cgroup_of(init_pid) : "";
     UniqueFd netns(::open((proc + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
     if (!netns) throw_errno("monitor: open " + proc + "/ns/net");
     UniqueFd init(static_cast<int>(::syscall(SYS_pidfd_open, init_pid, 0)));
@@ -239,7 +297,7 @@ Monitor Monitor::start(const MonitorSettings& settings, pid_t init_pid) {
     UniqueFd from_child(pipe_fds[0]), to_parent(pipe_fds[1]);
     pid_t child = ::fork();
     if (child < 0) throw_errno("monitor: fork");
-    if (child == 0) start_child(settings, netns.get(), init.get(), std::move(upstreams), to_parent.get());
+    if (child == 0) start_child(settings, netns.get(), init.get(), std::move(upstreams), cgroup, to_parent.get());
     to_parent.reset();
     std::string message = read_all(from_child.get(), "monitor: its report");
     int status = 0;
@@ -264,8 +322,9 @@ Monitor::~Monitor() {
     if (!kept_ && pid_ > 0) stop_monitor(pid_, start_time_);
 }
 
-void stop_monitor(pid_t pid, uint64_t start_time) {
+void stop_monitor(pid_t pid, uint64_t start_time, int grace_ms) {
     try {
+        if (grace_ms > 0 && linux::wait_for_exit(pid, start_time, grace_ms)) return;
         if (linux::signal_process(pid, start_time, SIGKILL)) linux::wait_for_exit(pid, start_time, 1000);
     } catch (const Error&) {
         // Gone already, or not ours to signal: nothing to end.

@@ -30,8 +30,9 @@ inline const std::vector<enforce::Covers>& monitor_covers() {
     return covers;
 }
 
-inline bool needs_monitor(const enforce::Plan& plan) {
-    return plan.egress.follow_dns || plan.session_timeout > 0 ||
+// `kernel_denials`: the kernel's audit reports refusals into the log.
+inline bool needs_monitor(const enforce::Plan& plan, bool kernel_denials) {
+    return plan.egress.follow_dns || plan.session_timeout > 0 || kernel_denials ||
            (plan.egress.filtered && (plan.egress.report || plan.egress.prompt));
 }
 
@@ -44,6 +45,10 @@ struct MonitorSettings {
     // how long a request waits for its decision.
     std::string control_path;
     int64_t approval_timeout = 0;
+    // The kernel's audit is on and so is the log: Landlock's and the agent
+    // seccomp filter's refusals go in it too, named by the plan's rules.
+    bool kernel_denials = false;
+    const enforce::Plan* plan = nullptr;
 };
 
 // Killed unless kept: a create that fails after it started leaves no
@@ -67,7 +72,9 @@ private:
     bool kept_ = false;
 };
 
-// `delete`: ends a container's monitor, if it is still that process.
-void stop_monitor(pid_t pid, uint64_t start_time);
+// `delete`: ends a container's monitor, if it is still that process. Once
+// the init is gone the monitor ends by itself, after the log's last
+// records: `grace_ms` lets it before it is killed.
+void stop_monitor(pid_t pid, uint64_t start_time, int grace_ms = 0);
 
 }  // namespace runac::monitor

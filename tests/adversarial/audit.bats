@@ -23,7 +23,18 @@ setup() {
 	with_policy
 }
 
-teardown() { netns_teardown; }
+teardown() {
+	netns_teardown
+	# The kernel's audit as the test found it.
+	[[ ! -e $BATS_TEST_TMPDIR/kernel-audit-was ]] || kernel_audit set "$(cat "$BATS_TEST_TMPDIR/kernel-audit-was")"
+}
+
+kernel_audit() { /usr/bin/python3 "$BATS_TEST_DIRNAME/kernel_audit.py" "$@"; }
+# kernel_audit_to 0|1: switches the host's audit for this test (teardown restores it).
+kernel_audit_to() {
+	[[ -e $BATS_TEST_TMPDIR/kernel-audit-was ]] || kernel_audit get >"$BATS_TEST_TMPDIR/kernel-audit-was"
+	kernel_audit set "$1"
+}
 
 arunac() { runac --config "$BATS_TEST_TMPDIR/runac.conf" "$@"; }
 
@@ -62,6 +73,48 @@ all_hold() { jq -se "length > 0 and all(.[]; $1)" >/dev/null; }
 	[[ $output == *"records, the chain and its head agree"* ]]
 	run arunac audit show "$CID"
 	[[ $output == *"  denied  rule=network.deny"* ]]
+}
+
+@test "with the kernel's audit on, Landlock's and seccomp's refusals are in the log with the process and the rule" {
+	kernel_audit_to 1
+	POLICY='{"capabilities": {"filesystem": {"read": ["/bin", "/usr", "/proc", "/dev", "/tmp"], "write": ["/tmp"]},
+	           "shell": {"commands": ["sh", "escape", "sleep"]}}}'
+	with_policy
+	cp "$ESCAPE" rootfs/usr/bin/escape2
+	set_cmd 'escape read /etc/passwd; escape2 ran; escape write /proc/self/oom_score_adj; escape ptrace; sleep 30'
+	arunac create "$CID"
+	arunac start "$CID"
+	run arunac exec "$CID" escape read /etc/hostname
+	echo "$output"
+	[[ $output == *"read: refused (EACCES)"* ]]
+	arunac kill "$CID" KILL
+	arunac delete "$CID"
+	cat "$LOG"
+	records create | all_hold '.kernelRefusals == true'
+	records denied '.path == "/etc/passwd"' |
+		all_hold '.rule == "filesystem.read" and .layer == "landlock" and .access == "fs.read_file" and .command == "escape" and .pid > 0'
+	# The exec'd process has a Landlock domain of its own: still the container's.
+	records denied '.path == "/etc/hostname"' | all_hold '.rule == "filesystem.read" and .command == "escape"'
+	records denied '.path == "/usr/bin/escape2"' | all_hold '.rule == "shell.commands" and .access == "fs.execute"'
+	records denied '.access == "fs.write_file"' |
+		all_hold '.rule == "filesystem.write" and (.path | endswith("/oom_score_adj"))'
+	records denied '.layer == "seccomp"' |
+		all_hold '.rule == "baseline" and .syscall == "ptrace" and .command == "escape" and .executable == "/usr/bin/escape"'
+	# The delete is the last record: the monitor wrote what it had first.
+	[ "$(tail -n1 "$LOG" | jq -r .event)" = delete ]
+	arunac audit verify "$LOG"
+}
+
+@test "with the kernel's audit off, the create record says so and no kernel refusal is recorded" {
+	kernel_audit_to 0
+	POLICY='{"capabilities": {"filesystem": {"read": ["/bin", "/usr", "/proc", "/dev"]}}}'
+	with_policy
+	set_cmd 'escape read /etc/passwd; escape ptrace'
+	arunac run "$CID"
+	records create | all_hold '.kernelRefusals == false'
+	[ -z "$(records denied)" ]
+	run arunac policy explain "$BATS_TEST_DIRNAME/../fuzz/corpus/policy/claude-code.jsonc"
+	[[ $output == *"  kernel-audit: unavailable (the kernel's audit is off; runac leaves it so"* ]]
 }
 
 @test "audit verify names the first bad record: an edited field, a deleted record, a cut-off tail" {
