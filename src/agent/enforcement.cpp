@@ -128,7 +128,8 @@ const std::vector<RuleSpec>& table() {
            "the agent seccomp filter's refusals from the kernel's audit (kernel-audit above)"}},
          {"Landlock and seccomp refusals are recorded only while the kernel's audit is on (as at create); runac "
           "never turns it on",
-          "a seccomp refusal is attributed by its process: one reaped before the monitor reads it is not recorded",
+          "a seccomp refusal, and a runac exec process's first Landlock refusal, are attributed by the process: one "
+          "reaped before the monitor reads the record is not recorded",
           "records beyond 20 a second per rule are counted in a summary record, not kept"}},
         {Rule::SessionTimeout, "policy.sessionTimeout",
          {{Mechanism::Monitor, Role::Required,

@@ -173,9 +173,10 @@ pid_t exec(const Container& c, const ExecOptions& options) {
     // The container's filter applies to every process in it.
     std::optional<linux::SeccompFilter> seccomp;
     if (config.linux.seccomp) seccomp.emplace(*config.linux.seccomp, linux::kSeccompCacheDir);
-    std::optional<linux::SeccompFilter> agent_seccomp;
+    std::vector<linux::SeccompFilter> agent_seccomp;
     if (plan && plan->agent_seccomp)
-        agent_seccomp.emplace(enforce::agent_seccomp(plan->refuse_memfd), linux::kSeccompCacheDir);
+        for (auto& filter : enforce::agent_seccomp(plan->refuse_memfd))
+            agent_seccomp.emplace_back(filter, linux::kSeccompCacheDir);
     cgroups::Cgroup cgroup = cgroups::Cgroup::from_paths(target_cgroups(c.state().cgroup_paths, options.cgroups));
     InitNamespaces ns = open_namespaces(c, config);
 
@@ -188,7 +189,7 @@ pid_t exec(const Container& c, const ExecOptions& options) {
     request.confinement.seccomp = seccomp ? &*seccomp : nullptr;
     request.confinement.preserve_fds = options.preserve_fds;
     request.confinement.landlock = plan ? &plan->landlock : nullptr;
-    request.confinement.agent_seccomp = agent_seccomp ? &*agent_seccomp : nullptr;
+    request.confinement.agent_seccomp = &agent_seccomp;
     for (auto& [type, fd] : ns.fds) request.namespaces.emplace_back(type, fd.get());
     request.sync_fd = child_end.get();
     // setns(CLONE_NEWPID) only decides where our next child is born.

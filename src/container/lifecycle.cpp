@@ -152,17 +152,19 @@ Container create(const std::string& root, const CreateOptions& options) {
         secrets = agent::take_secrets(*agent.policy, config.process, options.agent.secrets_dir);
         plan = agent::derive(*agent.policy, config, linux::kernel_features());
     }
-    std::optional<linux::SeccompFilter> seccomp, agent_seccomp;
+    std::optional<linux::SeccompFilter> seccomp;
     if (config.linux.seccomp) seccomp.emplace(*config.linux.seccomp, linux::kSeccompCacheDir);
+    std::vector<linux::SeccompFilter> agent_seccomp;
     if (plan && plan->agent_seccomp)
-        agent_seccomp.emplace(enforce::agent_seccomp(plan->refuse_memfd), linux::kSeccompCacheDir);
+        for (auto& filter : enforce::agent_seccomp(plan->refuse_memfd))
+            agent_seccomp.emplace_back(filter, linux::kSeccompCacheDir);
     linux::Confinement confinement;
     confinement.process = &config.process;
     confinement.linux = &config.linux;
     confinement.seccomp = seccomp ? &*seccomp : nullptr;
     confinement.preserve_fds = options.preserve_fds;
     confinement.landlock = plan ? &plan->landlock : nullptr;
-    confinement.agent_seccomp = agent_seccomp ? &*agent_seccomp : nullptr;
+    confinement.agent_seccomp = &agent_seccomp;
 
     Container c = Container::reserve(root, options.id);
     ContainerState& st = c.state();

@@ -79,7 +79,7 @@ const std::vector<Covers>& agent_seccomp_covers() {
     return covers;
 }
 
-oci::Seccomp agent_seccomp(bool refuse_memfd) {
+std::vector<oci::Seccomp> agent_seccomp(bool refuse_memfd) {
     oci::Seccomp s;
     s.default_action = "SCMP_ACT_ALLOW";
     // Its refusals reach the kernel's audit, when the host has it on (the
@@ -88,9 +88,6 @@ oci::Seccomp agent_seccomp(bool refuse_memfd) {
     // No architectures listed: only the native one passes, a syscall of
     // another (i386, x32) kills the process.
     s.syscalls.push_back(refuse({std::begin(kRefused), std::end(kRefused)}));
-    // clone3 hides its flags in memory a filter cannot read: ENOSYS makes
-    // the C library fall back to clone(2), whose flags it can.
-    s.syscalls.push_back(refuse({"clone3"}, ENOSYS));
     s.syscalls.push_back(refuse_flags("clone", {std::begin(kCloneNewFlags), std::end(kCloneNewFlags)}));
     std::vector<uint64_t> unshare_flags(std::begin(kCloneNewFlags), std::end(kCloneNewFlags));
     unshare_flags.push_back(kCloneNewTime);
@@ -102,7 +99,12 @@ oci::Seccomp agent_seccomp(bool refuse_memfd) {
     s.syscalls.push_back(refuse_socket(2 /* AF_INET */, 3 /* SOCK_RAW */));
     s.syscalls.push_back(refuse_socket(10 /* AF_INET6 */, 3 /* SOCK_RAW */));
     if (refuse_memfd) s.syscalls.push_back(refuse({"memfd_create"}));
-    return s;
+    oci::Seccomp answers;
+    answers.default_action = "SCMP_ACT_ALLOW";
+    // clone3 hides its flags in memory a filter cannot read: ENOSYS makes
+    // the C library fall back to clone(2), whose flags it can.
+    answers.syscalls.push_back(refuse({"clone3"}, ENOSYS));
+    return {s, answers};
 }
 
 }  // namespace runac::enforce

@@ -7,8 +7,11 @@
 
 namespace runac::enforce {
 
+// Two filters: the refusals, which the kernel's audit logs
+// (SECCOMP_FILTER_FLAG_LOG), then the answers that are no refusal (clone3's
+// ENOSYS, which every new thread meets) and stay out of the host's log.
 // `refuse_memfd`: memfd_create is refused too, where no other layer keeps a
 // memfd from being executed.
-oci::Seccomp agent_seccomp(bool refuse_memfd);
+std::vector<oci::Seccomp> agent_seccomp(bool refuse_memfd);
 
 }  // namespace runac::enforce

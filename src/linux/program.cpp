@@ -171,7 +171,8 @@ void confine(const Confinement& c, const Channel& parent) {
     if (c.landlock) enforce::apply_landlock(*c.landlock);
     if (c.seccomp && process.no_new_privileges) load_seccomp(*c.seccomp, parent);
     // Last: the agent filter refuses what the steps above still needed.
-    if (c.agent_seccomp) load_seccomp(*c.agent_seccomp, parent);
+    if (c.agent_seccomp)
+        for (auto& filter : *c.agent_seccomp) load_seccomp(filter, parent);
 }
 
 std::string exec_program(const Program& program) {

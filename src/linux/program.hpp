@@ -23,7 +23,7 @@ struct Confinement {
     int preserve_fds = 0;                    // fds 3 .. 3+N-1 cross into the program
     // The agent policy's, when there is one:
     const enforce::Landlock* landlock = nullptr;
-    const SeccompFilter* agent_seccomp = nullptr;  // stacked on `seccomp`, loaded last
+    const std::vector<SeccompFilter>* agent_seccomp = nullptr;  // stacked on `seccomp`, loaded last
 };
 
 // What execve(2) receives, with its pointer arrays built in advance: once

@@ -224,6 +224,10 @@ int main(int argc, char** argv) {
     }
     std::string what = argv[1];
     const char* arg = argc > 2 ? argv[2] : "";
+    // ESCAPE_LINGER=SECONDS: stay a while before exiting, so that a
+    // refusal's audit record is read while its process is still there.
+    static double linger = std::getenv("ESCAPE_LINGER") ? std::atof(std::getenv("ESCAPE_LINGER")) : 0;
+    if (linger > 0) std::atexit([] { ::usleep(static_cast<useconds_t>(linger * 1e6)); });
     if (what == "ran") {  // the program an exec attempt ran
         std::printf("%s: ALLOWED\n", arg);
         return 0;

@@ -78,7 +78,7 @@ expect_refusals() {
 	[ "${lines[0]}" = $'CapEff:\t0000000000000000' ]
 	[ "${lines[1]}" = $'CapBnd:\t0000000000000000' ]
 	[ "${lines[2]}" = $'NoNewPrivs:\t1' ]
-	[ "${lines[3]}" = $'Seccomp_filters:\t1' ]
+	[ "${lines[3]}" = $'Seccomp_filters:\t2' ]  # the agent baseline: its refusals, and clone3's answer
 	runac delete --force "$CID"
 }
 

@@ -137,7 +137,7 @@ expect_confined() {
 	[[ "$output" == *$'\nenv: 0\n'* ]]
 	[[ "$output" == *$'CapEff:\t0000000000000000'* ]]
 	[[ "$output" == *$'NoNewPrivs:\t1'* ]]
-	[[ "$output" == *$'Seccomp_filters:\t2'* ]]  # the engine's profile and the agent baseline
+	[[ "$output" == *$'Seccomp_filters:\t3'* ]]  # the engine's profile and the agent baseline's two
 }
 
 # The network half, for an engine's own network: NET_POLICY_FOR ADDRESS is
