@@ -37,6 +37,7 @@ Admission admit(const std::map<std::string, std::string>& annotations, const Set
     ResolvedPolicy resolved = resolve_policy(annotations, settings);
     Admission out;
     out.source = resolved.source;
+    out.document = resolved.document;
     if (resolved.sandbox) log::info("agent policy: " + resolved.source);
     if (!resolved.policy) return out;
     Policy& policy = *resolved.policy;
@@ -74,6 +75,11 @@ void audit_admission(JsonWriter& w, const Admission& admission, const std::map<s
         w.end_array().end_object();
     }
     w.end_array();
+    // As written (comments aside), so that `runac policy suggest` can widen it.
+    if (!admission.document.empty()) {
+        JsonDocument doc = JsonDocument::parse(admission.document, "the policy document");
+        w.key("document").copy(doc.root());
+    }
     if (!admission.grants.empty()) {
         w.key("grants").begin_array();
         for (auto& g : admission.grants) write_egress_rule(w, g);

@@ -19,6 +19,7 @@ namespace runac::agent {
 struct Admission {
     std::optional<Policy> policy;  // the effective policy enforcement applies; nullopt: none
     std::string source;
+    std::string document;  // the container's own policy document, for the audit log
     Assessment assessment;
     // escalation: prompt, a policy not pinned: where `runac approve
     // --persist` keeps grants (agent/grants.hpp), and those already there,

@@ -113,6 +113,7 @@ ResolvedPolicy resolve_policy(const std::map<std::string, std::string>& annotati
         if (pin) source += " (sha256-pinned)";
     }
     ResolvedPolicy r = under_floor(std::move(own), source, settings);
+    if (doc) r.document = doc->text;
     if (!r.policy && settings.require_policy)
         throw Error("no agent policy: this runtime requires one (require-agent-policy); set the " +
                     std::string(kPolicyAnnotation) + " or " + kProfileAnnotation + " annotation");

@@ -34,6 +34,7 @@ Policy parse_document(const PolicyDocument& doc, const Settings& settings);
 struct ResolvedPolicy {
     std::optional<Policy> policy;  // effective; nullopt: the container runs as runc would run it
     std::string source;            // for the log and `policy explain`
+    std::string document;          // the container's own document (annotation or profile); "": none
     bool sandbox = false;          // a Kubernetes sandbox container, left unconfined
 };
 

@@ -1,5 +1,6 @@
-// runac policy validate|explain: check an agent policy document, and say how
-// this build would enforce it on this kernel, before any container uses it.
+// runac policy validate|explain|suggest: check an agent policy document, say
+// how this build would enforce it on this kernel before any container uses
+// it, and, from a container's audit log, what it would have needed.
 #include <cstdio>
 #include <iostream>
 #include <iterator>
@@ -8,6 +9,8 @@
 #include "agent/enforcement.hpp"
 #include "agent/explain.hpp"
 #include "agent/sources.hpp"
+#include "agent/suggest.hpp"
+#include "audit/audit_log.hpp"
 #include "cli/command.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
@@ -37,14 +40,19 @@ std::string one_file(const Args& args, const std::string& what) {
 const char* kUsage =
     "Usage: runac policy validate FILE|-\n"
     "       runac policy explain FILE|-\n"
-    "       runac policy explain --container ID\n\n"
+    "       runac policy explain --container ID\n"
+    "       runac policy suggest LOG|ID\n\n"
     "validate checks an agent policy document (the `agent` object of an\n"
     "agentcontainer.json, JSON with comments) and, when a floor profile is\n"
     "configured, that it only narrows it; exit status 1 with one line naming\n"
     "the JSON path when it does not.\n"
     "explain says, per rule of the effective policy, which layers enforce it on\n"
     "this kernel in this build, what stays unenforced and why, and what create\n"
-    "would do with it. See runac-policy(5).\n";
+    "would do with it.\n"
+    "suggest reads a container's audit log (a file, or the log of container ID\n"
+    "in the audit directory) and prints its policy document widened just enough\n"
+    "to allow what was refused; what stays refused, and why, goes to stderr.\n"
+    "See runac-policy(5).\n";
 
 const Flag kHelp = {{"help", "h"}, false};
 
@@ -54,7 +62,7 @@ int print_usage() {
 }
 
 int run_policy(const GlobalOptions& global, const Args& outer) {
-    if (outer.positional.empty()) throw Error("policy: requires a subcommand: validate or explain");
+    if (outer.positional.empty()) throw Error("policy: requires a subcommand: validate, explain or suggest");
     std::string sub = outer.positional[0];
     std::vector<std::string> rest(outer.positional.begin(), outer.positional.end());
     agent::Settings settings = agent_settings(global);
@@ -93,7 +101,21 @@ int run_policy(const GlobalOptions& global, const Args& outer) {
         std::fwrite(text.data(), 1, text.size(), stdout);
         return 0;
     }
-    throw Error("policy: unknown subcommand \"" + sub + "\" (validate or explain)");
+    if (sub == "suggest") {
+        Args args = parse_args({kHelp}, rest, 1, "policy suggest", false);
+        if (args.flag("help")) return print_usage();
+        if (args.positional.size() != 1) throw Error("policy suggest: requires exactly 1 argument, an audit log or a container ID");
+        std::string from = args.positional[0];
+        auto log = read_file_if_exists(from);
+        if (!log && from.find('/') == std::string::npos) log = read_file_if_exists(audit::log_path(settings.audit_dir, from));
+        if (!log) throw Error("policy suggest: " + from + ": no such audit log");
+        auto s = agent::suggest(*log, settings);
+        std::printf("%s\n", s.document.c_str());
+        for (auto& a : s.added) std::fprintf(stderr, "added %s\n", a.c_str());
+        for (auto& l : s.left) std::fprintf(stderr, "left %s\n", l.c_str());
+        return 0;
+    }
+    throw Error("policy: unknown subcommand \"" + sub + "\" (validate, explain or suggest)");
 }
 
 }  // namespace

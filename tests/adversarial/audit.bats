@@ -124,6 +124,45 @@ all_hold() { jq -se "length > 0 and all(.[]; $1)" >/dev/null; }
 	[[ $output == *"  kernel-audit: unavailable (the kernel's audit is off; runac leaves it so"* ]]
 }
 
+@test "policy suggest: from a recorded session, a policy under which the same session has no denial" {
+	kernel_audit_to 1
+	POLICY='{"capabilities": {"filesystem": {"read": ["/bin", "/usr", "/proc", "/dev", "/tmp"], "write": ["/tmp"]},
+	           "network": {"egress": [{"host": "api.test", "port": 8080}]}, "shell": {"commands": ["sh", "escape"]}}}'
+	with_policy
+	update_config '.root.readonly = false'
+	cp "$ESCAPE" rootfs/usr/bin/escape2
+	set_cmd 'escape read /etc/hostname; escape2 ran installed; escape tcp 192.0.2.10 9090
+		escape dns 192.0.2.53 other.test'
+	run arunac run "$CID"
+	echo "$output"
+	[[ $output == *"read: refused (EACCES)"* && $output == *"tcp: refused (EPERM)"* ]]
+	[ "$(records denied | wc -l)" -ge 3 ]
+	run --separate-stderr arunac policy suggest "$CID"
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	local suggested=$output
+	jq -e '.capabilities.filesystem.read | index("/etc/hostname")' <<<"$suggested"
+	jq -e '.capabilities.shell.commands | index("/usr/bin/escape2")' <<<"$suggested"
+	jq -e '.capabilities.network.egress | index({"host": "192.0.2.10", "port": 9090})' <<<"$suggested"
+	jq -e '.capabilities.network.egress | index({"host": "other.test"})' <<<"$suggested"
+	# Nothing else was widened: the write paths are as they were.
+	[ "$(jq -c .capabilities.filesystem.write <<<"$suggested")" = '["/tmp"]' ]
+	arunac policy validate - <<<"$suggested"
+
+	# The same session under the suggestion: no denial at all.
+	rm -f "$LOG" "$LOG.head"
+	POLICY=$suggested
+	with_policy
+	run arunac run "$CID"
+	echo "$output"
+	# (ECONNREFUSED: the policy let the connect through to a port nobody listens on.)
+	[ "$output" = $'read: ALLOWED\ninstalled: ALLOWED\ntcp: refused (ECONNREFUSED)\ndns other.test: 192.0.2.10' ]
+	cat "$LOG"
+	[ -z "$(records denied)" ]
+	[ -z "$(records dns '.answer | startswith("refused")')" ]
+}
+
 @test "audit verify names the first bad record: an edited field, a deleted record, a cut-off tail" {
 	set_cmd 'escape tcp 192.0.2.10 8080; escape tcp 192.0.2.10 8081; escape tcp 192.0.2.10 8082'
 	arunac run "$CID"
