@@ -33,9 +33,8 @@ std::vector<oci::DeviceRule> effective_device_rules(const oci::Config& config) {
     static const int64_t nodes[][2] = {{1, 3}, {1, 5}, {1, 7}, {5, 0}, {1, 8}, {1, 9}, {136, -1}, {5, 2}, {10, 200}};
     for (auto& n : nodes)
         if (n[1] < 0 || !named(n[0], n[1])) rules.push_back(allow("c", n[0], n[1], "rwm"));
-    for (auto& d : config.linux.devices)
-        if (d.type == 'c' || d.type == 'b' || d.type == 'u')
-            rules.push_back(allow(d.type == 'b' ? "b" : "c", d.major, d.minor, "rwm"));
+    // No rule for the config's linux.devices: making a node is not allowing
+    // it (as runc: a deny-all keeps an unlisted node closed).
     return rules;
 }
 

@@ -1,8 +1,8 @@
 // The device rules a container's cgroup enforces: the config's
 // linux.resources.devices, then what every container needs (as runc adds
-// them): mknod of any node, the standard /dev nodes and the config's own
-// linux.devices, except a standard node the config names exactly. Later
-// rules override earlier ones. The v1 devices
+// them): mknod of any node and the standard /dev nodes, except a standard
+// node the config names exactly. The config's linux.devices get no rule of
+// their own: the resources decide. Later rules override earlier ones. The v1 devices
 // controller and the v2 BPF device filter both enforce this one list.
 #pragma once
 #include <vector>

@@ -157,3 +157,15 @@ start_both() {
 	diff_cli delete --force @ID@
 	diff_cli state @ID@
 }
+
+@test "a device of linux.devices obeys linux.resources.devices: a deny-all keeps it closed" {
+	# /dev/kmsg (c 1:11) is made in the container, but the device rules
+	# (deny all, then runc's defaults) do not list it: the v1 controller's
+	# list has no rule for it, and opening it is refused. (Here the session's
+	# own cgroup refuses it too, so the list is what tells.)
+	update_config '.linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 420}] |
+		.linux.resources.devices = [{"allow": false, "access": "rwm"}]'
+	diff_probe device-rules 'sort /sys/fs/cgroup/devices/devices.list 2>/dev/null
+		dd if=/dev/kmsg of=/dev/null count=0 2>&1 && echo kmsg-open
+		dd if=/dev/zero of=/dev/null count=1 2>/dev/null && echo zero-open'
+}

@@ -73,6 +73,14 @@ TEST_CASE("the container's device rules end with the nodes every container needs
     CHECK(cgroups::device_rule_text(rules[0]) == "a");
     CHECK(cgroups::device_rule_text(rules[1]) == "c *:* m");
     CHECK(cgroups::device_rule_text(rules[3]) == "c 1:3 rwm");
+    // A node the config makes is not a rule: the resources decide.
+    oci::Device kmsg;
+    kmsg.path = "/dev/kmsg";
+    kmsg.type = 'c';
+    kmsg.major = 1;
+    kmsg.minor = 11;
+    c.linux.devices.push_back(kmsg);
+    for (auto& r : cgroups::effective_device_rules(c)) CHECK(cgroups::device_rule_text(r) != "c 1:11 rwm");
 }
 
 TEST_CASE("a config rule for one standard device is not overridden by the defaults") {
