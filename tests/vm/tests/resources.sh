@@ -92,20 +92,26 @@ test_cpu_quota_slows_busy_loop() {
 }
 
 # The BPF device filter: the default spec's deny-all plus the standard
-# nodes, and a config rule denying writes to /dev/null.
+# nodes, and a config rule denying writes to /dev/null. A node the config
+# makes (linux.devices; c 240:0, a number no driver has) is no rule: the
+# deny-all refuses it (EPERM) instead of letting the open find no driver
+# (ENXIO), as with runc.
 test_device_filter() {
 	setup_bundle
 	update_config '.linux.resources.devices = [{"allow": false, "access": "rwm"},
 		{"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"},
 		{"allow": false, "type": "c", "major": 1, "minor": 3, "access": "w"}]
-		| .mounts += [{"destination": "/dev/kmsg", "type": "bind", "source": "/dev/kmsg", "options": ["bind"]}]'
+		| .mounts += [{"destination": "/dev/kmsg", "type": "bind", "source": "/dev/kmsg", "options": ["bind"]}]
+		| .linux.devices = [{"path": "/dev/local0", "type": "c", "major": 240, "minor": 0, "fileMode": 420}]'
 	set_cmd 'cat /dev/null && echo null-read-ok; echo x >/dev/null && echo null-write-ok
 		dd if=/dev/zero of=/dev/full count=1 2>/dev/null; echo x >/dev/zero && echo zero-ok
-		dd if=/dev/kmsg of=/dev/zero count=0 && echo kmsg-ok; true'
+		dd if=/dev/kmsg of=/dev/zero count=0 && echo kmsg-ok
+		dd if=/dev/local0 of=/dev/zero count=0; true'
 	runac run "$CID" >"$TEST_TMP/out" 2>&1 || fail "run: $(cat "$TEST_TMP/out")"
 	out=$(cat "$TEST_TMP/out")
 	expect_match "$out" "*null-read-ok*" "read of /dev/null"
 	expect_match "$out" "*can't create /dev/null: Operation not permitted*" "write to /dev/null"
+	expect_match "$out" "*can't open '/dev/local0': Operation not permitted*" "open of the config's node"
 	case $out in *null-write-ok* | *kmsg-ok*) fail "the device filter let through: $out" ;; esac
 	expect_match "$out" "*zero-ok*" "write to /dev/zero (a default node)"
 	expect_match "$out" "*can't open '/dev/kmsg': Operation not permitted*" "open of /dev/kmsg"
