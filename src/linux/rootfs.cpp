@@ -1,6 +1,8 @@
 #include "linux/rootfs.hpp"
 
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/mount.h>
@@ -228,7 +230,31 @@ void pivot_into(const std::string& rootfs) {
     if (::chdir("/") != 0) throw_errno("chdir /");
 }
 
+// Without pivot_root the host's mounts stay in the container's mount
+// namespace, below its chroot. A full procfs or sysfs among them lets a
+// process with CAP_SYS_ADMIN mount a fresh, unmasked one in a user
+// namespace of its own (the kernel allows it where a full one is visible):
+// each is detached, or covered by a tmpfs where it cannot be, as runc does.
+void hide_host_proc_and_sys(const std::string& rootfs_path) {
+    // As mountinfo names it: symlinks resolved.
+    char resolved[PATH_MAX];
+    std::string rootfs = ::realpath(rootfs_path.c_str(), resolved) ? resolved : rootfs_path;
+    for (auto& m : read_mountinfo()) {
+        if (m.root != "/" || (m.fstype != "proc" && m.fstype != "sysfs")) continue;
+        if (m.mountpoint == rootfs || starts_with(m.mountpoint, rootfs + "/")) continue;
+        // Gone already with a mount above it that went first.
+        if (::mount("", m.mountpoint.c_str(), nullptr, MS_SLAVE | MS_REC, nullptr) != 0) {
+            if (errno == ENOENT) continue;
+            throw_errno("--no-pivot: make " + m.mountpoint + " a slave mount");
+        }
+        if (::umount2(m.mountpoint.c_str(), MNT_DETACH) == 0) continue;
+        if (errno != EINVAL && errno != EPERM) throw_errno("--no-pivot: unmount " + m.mountpoint);
+        do_mount("tmpfs", m.mountpoint, "tmpfs", 0, "", "--no-pivot: cover " + m.mountpoint);
+    }
+}
+
 void move_into(const std::string& rootfs) {
+    hide_host_proc_and_sys(rootfs);
     if (::chdir(rootfs.c_str()) != 0) throw_errno("chdir " + rootfs);
     do_mount(rootfs, "/", "", MS_MOVE, "", "rootfs (move)");
     if (::chroot(".") != 0) throw_errno("chroot " + rootfs);

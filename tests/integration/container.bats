@@ -210,6 +210,28 @@ teardown() { common_teardown; }
 	[ "${lines[0]}" = image ]
 }
 
+@test "--no-pivot leaves no full procfs of the host visible: a nested user namespace cannot mount /proc" {
+	# The kernel lets a user namespace mount a fresh procfs only where a full
+	# one is visible in the mount namespace; without pivot_root the host's
+	# stays below the chroot unless it is taken away (as runc does). (Mapping
+	# root in the new user namespace takes CAP_SETFCAP.)
+	local caps='["CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETFCAP", "CAP_DAC_OVERRIDE", "CAP_CHOWN", "CAP_FOWNER"]'
+	update_config ".process.noNewPrivileges = false | .process.capabilities.bounding = $caps |
+		.process.capabilities.effective = $caps | .process.capabilities.permitted = $caps"
+	set_cmd 'unshare -U -m -p -f --map-root-user sh -c "mount -t proc proc /proc && echo proc-mounted"
+		echo "unshare $?"; cat /etc/hostname'
+	echo image >"$BUNDLE/rootfs/etc/hostname"
+	run runac run --no-pivot "$CID"
+	echo "$output"
+	[[ $output == *"mount: permission denied"* ]]
+	[[ $output != *proc-mounted* ]]
+	[[ $output == *$'unshare 1\nimage'* ]]
+	# With pivot_root, the same.
+	runac delete --force "$CID" 2>/dev/null || true
+	run runac run "$CID"
+	[[ $output == *"mount: permission denied"* && $output != *proc-mounted* ]]
+}
+
 @test "the init's fds do not hold the state lock: state works while created" {
 	runac create "$CID"
 	run timeout 5 "$RUNAC" --root "$RUNAC_ROOT" state "$CID"
