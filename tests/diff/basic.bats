@@ -124,6 +124,20 @@ teardown() { diff_teardown; }
 	diff_cli list
 }
 
+@test "kill with signal 0, the existence check engines use: running, --all, stopped" {
+	set_cmd 'sleep 100'
+	diff_cli create --bundle @BUNDLE@ @ID@
+	diff_cli start @ID@
+	diff_wait_state running
+	diff_cli kill @ID@ 0
+	diff_cli kill --all @ID@ 0
+	diff_cli state @ID@
+	diff_cli kill @ID@ KILL
+	diff_wait_state stopped
+	diff_cli kill @ID@ 0
+	diff_cli delete @ID@
+}
+
 @test "lifecycle errors: delete running, kill stopped, start stopped" {
 	set_cmd 'sleep 100'
 	diff_cli create --bundle @BUNDLE@ @ID@
