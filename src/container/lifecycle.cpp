@@ -312,12 +312,7 @@ void start(Container& c) {
     if (::unlink(c.fifo_path().c_str()) != 0) throw_errno("remove exec fifo");
     c.audit("start");
     // runtime-spec: a failing poststart hook is a warning; the container runs on.
-    oci::Config config = c.config();
-    try {
-        linux::run_hooks(config.hooks.poststart, "poststart", oci_state(c.state(), Status::Running));
-    } catch (const Error& e) {
-        log::warn(e.what());
-    }
+    linux::run_hooks_warning_on_failure(c.config().hooks.poststart, "poststart", oci_state(c.state(), Status::Running));
 }
 
 void remove(Container& c, bool force) {
@@ -327,11 +322,7 @@ void remove(Container& c, bool force) {
     oci::Config config = c.config();
     c.destroy();
     // runtime-spec: poststop hooks run after the container is gone; a failure is a warning.
-    try {
-        linux::run_hooks(config.hooks.poststop, "poststop", oci_state(c.state(), Status::Stopped));
-    } catch (const Error& e) {
-        log::warn(e.what());
-    }
+    linux::run_hooks_warning_on_failure(config.hooks.poststop, "poststop", oci_state(c.state(), Status::Stopped));
 }
 
 }  // namespace runac::container

@@ -1,5 +1,7 @@
 #include "linux/hooks.hpp"
 
+#include "common/log.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -110,6 +112,19 @@ void run_hooks(const std::vector<oci::Hook>& hooks, const std::string& name, con
     const std::string state_json = oci::state_json(state);
     for (size_t i = 0; i < hooks.size(); i++)
         run_hook(hooks[i], "hooks." + name + "[" + std::to_string(i) + "]", state_json);
+}
+
+void run_hooks_warning_on_failure(const std::vector<oci::Hook>& hooks, const std::string& name,
+                                  const oci::State& state) {
+    if (hooks.empty()) return;
+    const std::string state_json = oci::state_json(state);
+    for (size_t i = 0; i < hooks.size(); i++) {
+        try {
+            run_hook(hooks[i], "hooks." + name + "[" + std::to_string(i) + "]", state_json);
+        } catch (const Error& e) {
+            log::warn(e.what());
+        }
+    }
 }
 
 }  // namespace runac::linux

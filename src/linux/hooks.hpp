@@ -14,4 +14,9 @@ namespace runac::linux {
 // ("prestart", "createRuntime", ...).
 void run_hooks(const std::vector<oci::Hook>& hooks, const std::string& name, const oci::State& state);
 
+// poststart and poststop (runtime-spec): a hook that fails is a warning,
+// and the remaining hooks still run.
+void run_hooks_warning_on_failure(const std::vector<oci::Hook>& hooks, const std::string& name,
+                                  const oci::State& state);
+
 }  // namespace runac::linux

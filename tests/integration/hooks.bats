@@ -135,15 +135,20 @@ save_state() {
 	grep -q 'hooks.createRuntime\[0\]: /bin/sleep timed out after 1s' "$BATS_TEST_TMPDIR/out"
 }
 
-@test "a failing poststart hook is a warning; the container runs on" {
+@test "a failing poststart or poststop hook is a warning; the remaining hooks run, the container runs on" {
 	set_cmd 'sleep 100'
-	update_config '.hooks.poststart = [{"path": "/bin/false"}]'
+	local after=$BATS_TEST_TMPDIR/after
+	update_config ".hooks.poststart = [{\"path\": \"/bin/false\"}, {\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo poststart >>$after\"]}] |
+		.hooks.poststop = [{\"path\": \"/bin/false\"}, {\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo poststop >>$after\"]}]"
 	runac create "$CID"
 	run runac start "$CID"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"level=warning"*"hooks.poststart[0]"* ]]
 	[ "$(runac state "$CID" | jq -r .status)" = running ]
-	runac delete --force "$CID"
+	run runac delete --force "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"level=warning"*"hooks.poststop[0]"* ]]
+	[ "$(cat "$after")" = $'poststart\npoststop' ]
 }
 
 @test "a hook's path must be absolute" {
