@@ -143,6 +143,9 @@ unsigned long new_namespace_flags(const oci::Linux& linux, bool by_clone) {
             parent.send(Msg::RunHooks);
             parent.expect(Msg::HooksDone, "container init");
         }
+        // In the rootfs, as runc: a hook's relative paths point into it.
+        if (!config.hooks.create_container.empty() && ::chdir(config.root_path.c_str()) != 0)
+            throw_errno("chdir " + config.root_path);
         run_hooks(config.hooks.create_container, "createContainer", state);
         // 12. Into the rootfs; the host's "/" is detached.
         enter_rootfs(config, req.no_pivot);

@@ -151,6 +151,16 @@ save_state() {
 	[ "$(cat "$after")" = $'poststart\npoststop' ]
 }
 
+@test "a createContainer hook runs in the rootfs, a startContainer hook in the process's cwd, as runc" {
+	local out=$BATS_TEST_TMPDIR/cwd
+	update_config ".process.cwd = \"/tmp\" | .root.readonly = false |
+		.hooks.createContainer = [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"pwd >$out\"]}] |
+		.hooks.startContainer = [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"pwd >/tmp/start-cwd\"]}]"
+	runac run "$CID"
+	[ "$(cat "$out")" = "$(cd "$BUNDLE/rootfs" && pwd -P)" ]
+	[ "$(cat "$BUNDLE/rootfs/tmp/start-cwd")" = /tmp ]
+}
+
 @test "a hook's path must be absolute" {
 	update_config '.hooks.prestart = [{"path": "true"}]'
 	runac create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 && false
