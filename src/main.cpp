@@ -108,7 +108,7 @@ int dispatch(const std::vector<std::string>& argv) {
         rest.insert(rest.begin(), argv[0]);
         auto flags = c.flags;
         flags.push_back({{"help", "h"}, false});
-        Args args = parse_args(flags, rest, 2, name, true);
+        Args args = parse_args(flags, rest, 2, name, c.flags_end_at_first_argument);
         if (args.flag("help")) {
             std::printf("%s", c.usage);
             return 0;

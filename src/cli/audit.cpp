@@ -99,6 +99,6 @@ int run_audit(const GlobalOptions& global, const Args& outer) {
 
 }  // namespace
 
-Command audit_command() { return {"audit", "verify or show a container's audit log", kUsage, {}, run_audit}; }
+Command audit_command() { return {"audit", "verify or show a container's audit log", kUsage, {}, run_audit, true}; }
 
 }  // namespace runac::cli

@@ -33,6 +33,11 @@ struct Command {
     const char* usage;    // `runac NAME --help`
     std::vector<Flag> flags;
     int (*run)(const GlobalOptions&, const Args&);
+    // The first argument ends the command's flags: what follows is the
+    // program's (exec, ps) or a subcommand's (policy, audit). Elsewhere
+    // flags may follow the container id (`update ID --memory 1G`), as runc
+    // takes them.
+    bool flags_end_at_first_argument = false;
 };
 
 const std::vector<Command>& commands();

@@ -160,7 +160,7 @@ Command exec_command() {
              {{"preserve-fds"}, true},
              {{"cgroup"}, true},
              {{"ignore-paused"}, false}},
-            run_exec};
+            run_exec, true};
 }
 
 }  // namespace runac::cli

@@ -121,7 +121,7 @@ int run_policy(const GlobalOptions& global, const Args& outer) {
 }  // namespace
 
 Command policy_command() {
-    return {"policy", "validate or explain an agent policy", kUsage, {}, run_policy};
+    return {"policy", "validate, explain or suggest an agent policy", kUsage, {}, run_policy, true};
 }
 
 }  // namespace runac::cli

@@ -118,7 +118,7 @@ Command ps_command() {
             "Options:\n"
             "  --format, -f table|json  table: ps(1) lines of the container's processes (ps options\n"
             "                           after the id, default -ef); json: their pids\n",
-            {{{"format", "f"}, true}}, run_ps_command};
+            {{{"format", "f"}, true}}, run_ps_command, true};
 }
 
 }  // namespace runac::cli

@@ -110,7 +110,10 @@ start_both() {
 	[ "$(side_file a pids pids.max)" = 9 ] && [ "$(side_file b pids pids.max)" = 9 ]
 	diff_cli update --pids-limit -1 @ID@
 	[ "$(side_file a pids pids.max)" = max ] && [ "$(side_file b pids pids.max)" = max ]
-	diff_cli delete --force @ID@
+	# Flags after the container id count, as runc takes them.
+	diff_cli update @ID@ --pids-limit 11
+	[ "$(side_file a pids pids.max)" = 11 ] && [ "$(side_file b pids pids.max)" = 11 ]
+	diff_cli delete @ID@ --force
 }
 
 @test "update errors: bad values, unknown and stopped containers" {
