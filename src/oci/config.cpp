@@ -220,6 +220,9 @@ std::string one_of(const JsonValue& v, const char* const (&allowed)[N], const ch
 Seccomp parse_seccomp(const JsonValue& v) {
     Seccomp sc;
     sc.default_action = one_of(v.required("defaultAction"), kSeccompActions, "seccomp action");
+    // Every call of the init itself would wait for a listener it has not reached yet (runc refuses it too).
+    if (sc.default_action == "SCMP_ACT_NOTIFY")
+        v.required("defaultAction").fail("SCMP_ACT_NOTIFY cannot be used as default action");
     if (auto e = v.get("defaultErrnoRet")) sc.default_errno_ret = as_u32(*e);
     if (auto a = v.get("architectures")) {
         for (auto& item : a->items()) {
@@ -241,6 +244,9 @@ Seccomp parse_seccomp(const JsonValue& v) {
             r.names = item.required("names").string_list();
             if (r.names.empty()) item.fail("names: must list at least one syscall");
             r.action = one_of(item.required("action"), kSeccompActions, "seccomp action");
+            // The runtime writes to the listener's socket and its own pipes: it would wait on itself.
+            if (r.action == "SCMP_ACT_NOTIFY" && std::find(r.names.begin(), r.names.end(), "write") != r.names.end())
+                item.required("names").fail("SCMP_ACT_NOTIFY cannot be used for the write syscall");
             if (auto e = item.get("errnoRet")) r.errno_ret = as_u32(*e);
             if (auto args = item.get("args")) {
                 for (auto& a : args->items()) {

@@ -125,6 +125,19 @@ use_default_profile() {
 	[[ "$output" == *"linux.seccomp.listenerPath: must be set"* ]]
 }
 
+@test "NOTIFY as the default action or on write is refused, as runc refuses it (the runtime would wait on itself)" {
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "/nonexistent"}'
+	run timeout 10 "$RUNAC" --root "$RUNAC_ROOT" create "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be used as default action"* ]]
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/nonexistent",
+		"syscalls": [{"names": ["read", "write"], "action": "SCMP_ACT_NOTIFY"}]}'
+	run timeout 10 "$RUNAC" --root "$RUNAC_ROOT" create "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"linux.seccomp.syscalls[0].names: SCMP_ACT_NOTIFY cannot be used for the write syscall"* ]]
+	[ -z "$(ls -A "$RUNAC_ROOT")" ]
+}
+
 @test "a compiled filter is cached root-only and reused by the next container" {
 	# An empty cache (deleting it is always safe, docs/runtime.md): a random
 	# profile could otherwise already be there from an earlier run.

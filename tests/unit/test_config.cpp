@@ -174,6 +174,9 @@ TEST_CASE("seccomp parses actions, arguments and flags, and names faults") {
           "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 1, "op": "SCMP_CMP_ISH"}]}]}, "namespaces")")) ==
           "linux.seccomp.syscalls[0].args[0].op: unknown seccomp operator \"SCMP_CMP_ISH\"");
     CHECK(error_of(with("\"namespaces\"", R"("seccomp": {"defaultAction": "SCMP_ACT_NOTIFY"}, "namespaces")")) ==
+          "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be used as default action");
+    CHECK(error_of(with("\"namespaces\"", R"("seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"],
+          "action": "SCMP_ACT_NOTIFY"}]}, "namespaces")")) ==
           "linux.seccomp.listenerPath: must be set when a rule uses SCMP_ACT_NOTIFY");
 }
 
