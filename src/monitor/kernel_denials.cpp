@@ -44,13 +44,18 @@ std::string unhex(std::string_view s) {
 
 bool untrusted(std::string_view key) { return key == "path" || key == "exe" || key == "comm" || key == "name"; }
 
-std::optional<Record> parse(std::string_view text) {
+// The serial of "audit(SECONDS.MS:SERIAL): ...", and in `rest` what follows it.
+std::optional<uint64_t> serial_of(std::string_view text, std::string_view& rest) {
     if (text.rfind("audit(", 0) != 0) return std::nullopt;
     size_t colon = text.find(':'), close = text.find("):");
     if (colon == std::string_view::npos || close == std::string_view::npos || colon > close) return std::nullopt;
+    rest = text.substr(close + 2);
+    return std::strtoull(std::string(text.substr(colon + 1, close - colon - 1)).c_str(), nullptr, 10);
+}
+
+Record parse(uint64_t serial, std::string_view rest) {
     Record r;
-    r.serial = std::strtoull(std::string(text.substr(colon + 1, close - colon - 1)).c_str(), nullptr, 10);
-    std::string_view rest = text.substr(close + 2);
+    r.serial = serial;
     while (!rest.empty()) {
         while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
         size_t eq = rest.find('=');
@@ -102,31 +107,37 @@ void KernelDenials::record(uint16_t type, std::string_view text) {
     if (type != kSyscall && type != kEndOfEvent && type != kSeccomp && type != kLandlockAccess &&
         type != kLandlockDomain)
         return;
-    auto r = parse(text);
-    if (!r) return;
+    std::string_view rest;
+    auto event = serial_of(text, rest);
+    if (!event) return;
+    // A busy host's audit is mostly other processes' SYSCALL and EOE
+    // records: only those of an event with a refusal in it are read on.
+    if ((type == kSyscall || type == kEndOfEvent) && !events_.count(*event)) return;
+    if (type == kEndOfEvent) return finish(*event);
+    Record r = parse(*event, rest);
     if (type == kSeccomp) {
         // Logged as it is refused: the process is the one named. (Only the
         // filter of refusals logs; clone3's ENOSYS comes from another.)
-        uint32_t pid = number(r->get("pid"));
+        uint32_t pid = number(r.get("pid"));
         if (!container_.member(pid)) return;
         KernelDenial d;
         d.layer = "seccomp";
-        int nr = static_cast<int>(number(r->get("syscall")));
+        int nr = static_cast<int>(number(r.get("syscall")));
         std::unique_ptr<char, decltype(&std::free)> name(
-            seccomp_syscall_resolve_num_arch(number(r->get("arch"), 16), nr), &std::free);
+            seccomp_syscall_resolve_num_arch(number(r.get("arch"), 16), nr), &std::free);
         d.access = name ? name.get() : "syscall " + std::to_string(nr);
         d.rule = d.access == "memfd_create" ? "memfd-exec" : "baseline";
         d.pid = pid;
-        d.command = r->get("comm");
-        d.executable = r->get("exe");
+        d.command = r.get("comm");
+        d.executable = r.get("exe");
         emit_(d);
         return;
     }
     if (type == kLandlockDomain) {
-        std::string domain = r->get("domain");
-        if (r->get("status") == "allocated" && container_.member(number(r->get("pid")))) domains_.insert(domain);
+        std::string domain = r.get("domain");
+        if (r.get("status") == "allocated" && container_.member(number(r.get("pid")))) domains_.insert(domain);
         // A freed domain's id is never used again: what is still open of it goes out first.
-        if (r->get("status") == "deallocated" && domains_.count(domain)) {
+        if (r.get("status") == "deallocated" && domains_.count(domain)) {
             std::vector<uint64_t> of_domain;
             for (auto& [serial, e] : events_)
                 for (auto& refusal : e.refused)
@@ -136,24 +147,19 @@ void KernelDenials::record(uint16_t type, std::string_view text) {
         }
         return;
     }
-    if (type == kEndOfEvent) {
-        if (events_.count(r->serial)) finish(r->serial);
-        return;
-    }
     if (type == kSyscall) {
-        auto it = events_.find(r->serial);
-        if (it == events_.end()) return;
-        it->second.pid = number(r->get("pid"));
-        it->second.command = r->get("comm");
-        it->second.executable = r->get("exe");
+        auto it = events_.find(r.serial);
+        it->second.pid = number(r.get("pid"));
+        it->second.command = r.get("comm");
+        it->second.executable = r.get("exe");
         return;
     }
     KernelDenial d;
     d.layer = "landlock";
-    d.access = r->get("blockers");
-    d.path = r->get("path");
-    if (events_.size() >= kOpenEvents && !events_.count(r->serial)) finish(events_.begin()->first);
-    events_[r->serial].refused.emplace_back(r->get("domain"), std::move(d));
+    d.access = r.get("blockers");
+    d.path = r.get("path");
+    if (events_.size() >= kOpenEvents && !events_.count(r.serial)) finish(events_.begin()->first);
+    events_[r.serial].refused.emplace_back(r.get("domain"), std::move(d));
 }
 
 void KernelDenials::finish(uint64_t serial) {
