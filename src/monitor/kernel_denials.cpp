@@ -176,6 +176,10 @@ void KernelDenials::finish(uint64_t serial) {
     }
 }
 
+void KernelDenials::finish_all() {
+    while (!events_.empty()) finish(events_.begin()->first);
+}
+
 void KernelDenials::flush() {
     std::vector<uint64_t> stale;
     for (auto& [serial, e] : events_) {

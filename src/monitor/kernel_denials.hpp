@@ -42,8 +42,10 @@ public:
         : container_(std::move(container)), emit_(std::move(emit)) {}
     // One record of the audit's log group.
     void record(uint16_t type, std::string_view text);
-    // Once a second, and at the end: events no record completes any more.
+    // Once a second: events no record completed since the last call.
     void flush();
+    // At the end: every event still open.
+    void finish_all();
 
 private:
     // The records of one audit event (one serial): its Landlock refusals,

@@ -123,8 +123,7 @@ void drain_kernel_audit(Held& h) {
         if (::poll(&p, 1, 50) != 1) break;
         read_kernel_audit(h);
     }
-    h.kernel->flush();
-    h.kernel->flush();
+    h.kernel->finish_all();
 }
 
 // A process's cgroup-v2 directory, as /proc/PID/cgroup names it

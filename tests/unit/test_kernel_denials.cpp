@@ -63,7 +63,7 @@ TEST_CASE("another container's or the host's Landlock domain is not the containe
     CHECK(f.out.empty());
 }
 
-TEST_CASE("an event without its end is emitted by the second flush; a freed domain's last refusals go first") {
+TEST_CASE("an event without its end is emitted by the second flush, or at the end; a freed domain's last refusals go first") {
     Fixture f({100});
     f.feed(1423, "audit(1.1:5): domain=aaa blockers=fs.write_file path=\"/etc/hosts\" dev=\"vda\" ino=2");
     f.feed(1424, "audit(1.1:5): domain=aaa status=allocated mode=enforcing pid=100 uid=0 exe=\"/x\" comm=\"x\"");
@@ -81,6 +81,12 @@ TEST_CASE("an event without its end is emitted by the second flush; a freed doma
     f.feed(1423, "audit(1.1:8): domain=aaa blockers=fs.read_dir path=\"/root\" dev=\"vda\" ino=3");
     f.feed(1320, "audit(1.1:8): ");
     CHECK(f.out.size() == 2);
+    // At the end, what is open goes out at once.
+    f.feed(1424, "audit(1.1:9): domain=bbb status=allocated mode=enforcing pid=100 uid=0 exe=\"/x\" comm=\"x\"");
+    f.feed(1423, "audit(1.1:10): domain=bbb blockers=fs.read_dir path=\"/srv\" dev=\"vda\" ino=4");
+    f.denials.finish_all();
+    REQUIRE(f.out.size() == 3);
+    CHECK(f.out[2].path == "/srv");
 }
 
 TEST_CASE("the rule of a Landlock refusal: a deny path wins; without shell.commands an execute is a read") {
