@@ -80,11 +80,9 @@ struct TinyProgram {
         : insns{{BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, ret}, {BPF_JMP | BPF_EXIT, 0, 0, 0, 0}} {}
 };
 
+// Whether the kernel loads a cgroup socket program; cgroup2 mounts are a
+// matter of the mount namespace, checked in probe().
 void probe_cgroup_bpf(KernelFeatures& f) {
-    if (!f.cgroup2.available) {
-        f.cgroup_bpf = missing("needs cgroup2");
-        return;
-    }
     TinyProgram allow(1);
     LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_CGROUP_INET4_CONNECT);
     UniqueFd prog(bpf_prog_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, "runac_probe", "GPL", allow.insns, 2, &opts));
@@ -121,35 +119,55 @@ void probe_bpf_lsm(KernelFeatures& f) {
     f.bpf_lsm = link ? found("lsm/file_open loads and attaches") : missing("attach refused: " + error_text(errno));
 }
 
-// The BPF LSM probe parses the kernel's whole BTF (milliseconds on every
-// create), and its answer cannot change before the next boot (the LSM list
-// is a boot parameter): root keeps it in runac's cache, keyed by boot id.
-constexpr const char* kBpfLsmCache = "/run/runac-cache/bpf-lsm";
+// The BPF probes cost every create: the LSM one parses the kernel's whole
+// BTF (milliseconds), the cgroup one runs the verifier. Their answers cannot
+// change before the next boot (the LSM list is a boot parameter; program
+// types are the kernel's): root keeps them in runac's cache, keyed by boot id.
+constexpr const char* kBpfCache = "/run/runac-cache/bpf-features";
 
 std::string boot_id() { return trim(read_file_if_exists("/proc/sys/kernel/random/boot_id").value_or("")); }
 
-bool cached_bpf_lsm(KernelFeatures& f) {
-    auto text = read_file_if_exists(kBpfLsmCache);
+// "BOOT_ID\n" then one "NAME 0|1 DETAIL" line per probe.
+bool cached_bpf(KernelFeature& cgroup_bpf, KernelFeature& bpf_lsm) {
+    auto text = read_file_if_exists(kBpfCache);
     std::string id = boot_id();
-    if (!text || id.empty()) return false;
-    // "BOOT_ID\n0|1\nDETAIL"
-    auto a = text->find('\n'), b = text->find('\n', a + 1);
-    if (a == std::string::npos || b == std::string::npos || text->substr(0, a) != id) return false;
-    f.bpf_lsm = {text->substr(a + 1, b - a - 1) == "1", text->substr(b + 1)};
-    return true;
+    if (!text || id.empty() || text->rfind(id + "\n", 0) != 0) return false;
+    int seen = 0;
+    for (size_t at = id.size() + 1; at < text->size();) {
+        size_t end = text->find('\n', at);
+        if (end == std::string::npos) end = text->size();
+        std::string line = text->substr(at, end - at);
+        at = end + 1;
+        auto a = line.find(' ');
+        if (a == std::string::npos || a + 2 > line.size()) return false;
+        KernelFeature value{line[a + 1] == '1', a + 3 <= line.size() ? line.substr(a + 3) : ""};
+        std::string name = line.substr(0, a);
+        if (name == "cgroup-bpf") cgroup_bpf = value, seen |= 1;
+        if (name == "bpf-lsm") bpf_lsm = value, seen |= 2;
+    }
+    return seen == 3;
 }
 
-void probe_bpf_lsm_once_per_boot(KernelFeatures& f) {
-    if (::geteuid() != 0) return probe_bpf_lsm(f);
-    if (cached_bpf_lsm(f)) return;
+void probe_bpf_once_per_boot(KernelFeatures& f) {
+    auto previous = libbpf_set_print(quiet);
+    struct Restore {
+        libbpf_print_fn_t fn;
+        ~Restore() { libbpf_set_print(fn); }
+    } restore{previous};
+    bool root = ::geteuid() == 0;
+    if (root && cached_bpf(f.cgroup_bpf, f.bpf_lsm)) return;
+    probe_cgroup_bpf(f);
     probe_bpf_lsm(f);
     std::string id = boot_id();
-    if (id.empty()) return;
+    if (!root || id.empty()) return;
+    auto line = [](const char* name, const KernelFeature& v) {
+        return std::string(name) + " " + (v.available ? "1" : "0") + " " + v.detail + "\n";
+    };
     try {
-        ::mkdir("/run/runac-cache", 0700);
-        write_file_atomic(kBpfLsmCache, id + "\n" + (f.bpf_lsm.available ? "1" : "0") + "\n" + f.bpf_lsm.detail, 0600);
+        make_dirs("/run/runac-cache", 0700, "runac cache");
+        write_file_atomic(kBpfCache, id + "\n" + line("cgroup-bpf", f.cgroup_bpf) + line("bpf-lsm", f.bpf_lsm), 0600);
     } catch (const std::exception&) {
-        // A cache that cannot be written costs the probe next time, nothing else.
+        // A cache that cannot be written costs the probes next time, nothing else.
     }
 }
 
@@ -187,10 +205,8 @@ KernelFeatures probe() {
     probe_landlock(f);
     probe_seccomp(f);
     probe_cgroup2(f);
-    auto previous = libbpf_set_print(quiet);
-    probe_cgroup_bpf(f);
-    probe_bpf_lsm_once_per_boot(f);
-    libbpf_set_print(previous);
+    probe_bpf_once_per_boot(f);
+    if (!f.cgroup2.available) f.cgroup_bpf = missing("needs cgroup2");
     probe_apparmor(f);
     probe_memfd_noexec(f);
     probe_kernel_audit(f);

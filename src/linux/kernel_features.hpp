@@ -30,7 +30,7 @@ struct KernelFeatures {
     KernelFeature kernel_audit;
 };
 
-// Probes once per process (the BPF LSM answer once per boot, cached by
+// Probes once per process (the BPF answers once per boot, cached by
 // root); nothing it loads outlives the call.
 const KernelFeatures& kernel_features();
 

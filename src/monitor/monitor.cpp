@@ -219,8 +219,8 @@ bool in_cgroup(uint32_t pid, const std::string& base) {
     }
 }
 
-// In the first child: joins the container's network namespace, binds the
-// resolver and forks the monitor; tells create its pid or what failed.
+// In the child: joins the container's network namespace, binds the
+// resolver, tells create it is ready (or what failed) and runs as the monitor.
 [[noreturn]] void start_child(const MonitorSettings& s, int netns, int init, std::vector<Upstream> upstreams,
                               const std::string& cgroup, int report) {
     std::string message;
@@ -264,13 +264,14 @@ bool in_cgroup(uint32_t pid, const std::string& base) {
         if (control)
             h.approver.emplace(s.approval_timeout, std::move(control), s.maps, h.resolver ? &*h.resolver : nullptr,
                                *h.reporter);
-        pid_t pid = ::fork();
-        if (pid < 0) throw_errno("monitor: fork");
-        if (pid == 0) {
-            ::close(report);
-            run(h);
-        }
-        message = "pid " + std::to_string(pid) + (no_loopback ? " no-loopback" : "");
+        // Ready: create reads this, sees the pipe close and goes on, while
+        // this process becomes the monitor. One fork only: each fork of a
+        // process this size costs create milliseconds of copied pages.
+        message = std::string("ready") + (no_loopback ? " no-loopback" : "");
+        ssize_t ignored = ::write(report, message.data(), message.size());
+        (void)ignored;
+        ::close(report);
+        run(h);
     } catch (const std::exception& e) {
         message = e.what();
     }
@@ -299,12 +300,13 @@ Monitor Monitor::start(const MonitorSettings& settings, pid_t init_pid) {
     if (child == 0) start_child(settings, netns.get(), init.get(), std::move(upstreams), cgroup, to_parent.get());
     to_parent.reset();
     std::string message = read_all(from_child.get(), "monitor: its report");
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    if (message.rfind("ready", 0) != 0) {
+        while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        throw Error("agent policy: monitor: " + message);
     }
-    if (message.rfind("pid ", 0) != 0) throw Error("agent policy: monitor: " + message);
     Monitor m;
-    m.pid_ = std::atoi(message.c_str() + 4);
+    m.pid_ = child;
     auto stat = linux::read_proc_stat(m.pid_);
     if (!stat) throw Error("agent policy: monitor: it exited as it started");
     m.start_time_ = stat->start_time;
