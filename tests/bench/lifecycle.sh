@@ -250,4 +250,14 @@ for pair in runac/runc runac/crun runac+p/runac runac+p/crun; do
 			printf "\n" }'
 	fi
 done
+# One summary line per comparison, the same shape in every benchmark.
+name=lifecycle$( ((seccomp)) && echo -seccomp)
+if [[ -n ${med[runac]:-} && -n ${med[crun]:-} ]]; then
+	awk -v name="$name" -v a="${med[runac]}" -v b="${med[crun]}" -v ra="${mrss[runac]}" -v rb="${mrss[crun]}" 'BEGIN {
+		printf "bench: %s runac/crun time %.2fx rss %s\n", name, a / b, (rb + 0 > 0) ? sprintf("%.2fx", ra / rb) : "-" }'
+fi
+if [[ -n ${med[runac+p]:-} && -n ${med[runac]:-} ]]; then
+	awk -v name="$name-policy" -v a="${med[runac+p]}" -v b="${med[runac]}" 'BEGIN {
+		printf "bench: %s runac+p/runac time %.2fx (%+.2f ms)\n", name, a / b, a - b }'
+fi
 [[ -z $stop ]] || exit 130
