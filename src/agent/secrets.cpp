@@ -1,6 +1,7 @@
 #include "agent/secrets.hpp"
 
 #include <algorithm>
+#include <strings.h>
 #include <cerrno>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -78,10 +79,12 @@ void remove_env(std::vector<std::string>& env, const std::vector<std::string>& n
 
 std::string config_without_env(const std::string& config_text, const std::vector<std::string>& names) {
     if (names.empty()) return config_text;
-    JsonDocument doc = JsonDocument::parse(config_text, "config.json");
+    JsonDocument doc = JsonDocument::parse(config_text, "config.json", KeyMatch::AnyCase);
     JsonWriter w(true);
+    // Keys in any case, as the config was read ("Process.Env" too).
+    const std::string env = "process.env[";
     w.copy(doc.root(), [&](const JsonValue& v) {
-        if (!v.is_string() || v.path().rfind("process.env[", 0) != 0) return false;
+        if (!v.is_string() || ::strncasecmp(v.path().c_str(), env.c_str(), env.size()) != 0) return false;
         std::string entry = v.as_string();
         return std::any_of(names.begin(), names.end(), [&](auto& n) { return names_variable(entry, n); });
     });

@@ -138,7 +138,7 @@ std::string flags_document(const Args& args, std::vector<std::pair<std::string, 
 }
 
 oci::Resources parse_document(const std::string& text, const std::string& origin) {
-    auto doc = JsonDocument::parse(text, origin);
+    auto doc = JsonDocument::parse(text, origin, KeyMatch::AnyCase);
     return oci::parse_resources(doc.root());
 }
 

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <strings.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
@@ -66,7 +67,7 @@ std::vector<JsonValue> JsonValue::items() const {
     if (!is_array()) fail(std::string("expected an array, got ") + type_name(v_));
     std::vector<JsonValue> out;
     for (size_t i = 0; i < v_->u.array.len; i++)
-        out.emplace_back(v_->u.array.values[i], path_ + "[" + std::to_string(i) + "]");
+        out.emplace_back(v_->u.array.values[i], path_ + "[" + std::to_string(i) + "]", keys_);
     return out;
 }
 
@@ -74,20 +75,23 @@ void JsonValue::for_each(const std::function<void(const std::string&, const Json
     if (!is_object()) fail(std::string("expected an object, got ") + type_name(v_));
     for (size_t i = 0; i < v_->u.object.len; i++) {
         std::string k = v_->u.object.keys[i];
-        fn(k, JsonValue(v_->u.object.values[i], child_path(path_, k)));
+        fn(k, JsonValue(v_->u.object.values[i], child_path(path_, k), keys_));
     }
 }
 
 std::optional<JsonValue> JsonValue::get(const std::string& key) const {
     if (!is_object()) fail(std::string("expected an object, got ") + type_name(v_));
-    for (size_t i = 0; i < v_->u.object.len; i++) {
-        if (key == v_->u.object.keys[i]) {
-            yajl_val child = v_->u.object.values[i];
-            if (!child || YAJL_IS_NULL(child)) return std::nullopt;
-            return JsonValue(child, child_path(path_, key));
-        }
-    }
-    return std::nullopt;
+    const size_t none = v_->u.object.len;
+    size_t found = none;
+    for (size_t i = 0; i < v_->u.object.len && found == none; i++)
+        if (key == v_->u.object.keys[i]) found = i;
+    for (size_t i = 0; i < v_->u.object.len && found == none && keys_ == KeyMatch::AnyCase; i++)
+        if (::strcasecmp(key.c_str(), v_->u.object.keys[i]) == 0) found = i;
+    if (found == none) return std::nullopt;
+    yajl_val child = v_->u.object.values[found];
+    if (!child || YAJL_IS_NULL(child)) return std::nullopt;
+    // Errors name the field as the schema spells it.
+    return JsonValue(child, child_path(path_, key), keys_);
 }
 
 JsonValue JsonValue::required(const std::string& key) const {
@@ -104,7 +108,7 @@ std::vector<std::string> JsonValue::string_list() const {
 
 void JsonDocument::Free::operator()(yajl_val v) const { yajl_tree_free(v); }
 
-JsonDocument JsonDocument::parse(const std::string& text, const std::string& origin) {
+JsonDocument JsonDocument::parse(const std::string& text, const std::string& origin, KeyMatch keys) {
     char err[512] = {0};
     yajl_val v = yajl_tree_parse(text.c_str(), err, sizeof err);
     if (!v) {
@@ -116,6 +120,7 @@ JsonDocument JsonDocument::parse(const std::string& text, const std::string& ori
     }
     JsonDocument doc;
     doc.root_.reset(v);
+    doc.keys_ = keys;
     return doc;
 }
 

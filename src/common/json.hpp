@@ -15,9 +15,16 @@ namespace runac {
 
 // A borrowed view of one parsed value plus its path. Accessors throw Error
 // "PATH: expected TYPE" on a type mismatch.
+// How get() matches an object's keys: exactly (runac's own documents, the
+// agent policy), or as Go's encoding/json does for runc's (config.json, a
+// process, resources): an exact match first, else one that differs only in
+// ASCII case ("pagesize" for "pageSize").
+enum class KeyMatch { Exact, AnyCase };
+
 class JsonValue {
 public:
-    JsonValue(yajl_val v, std::string path) : v_(v), path_(std::move(path)) {}
+    JsonValue(yajl_val v, std::string path, KeyMatch keys = KeyMatch::Exact)
+        : v_(v), path_(std::move(path)), keys_(keys) {}
 
     const std::string& path() const { return path_; }
     bool is_null() const;
@@ -45,18 +52,20 @@ private:
     friend class JsonWriter;
     yajl_val v_;
     std::string path_;
+    KeyMatch keys_;
 };
 
 // Owns a parsed document.
 class JsonDocument {
 public:
     // `origin` names the document in errors ("config.json").
-    static JsonDocument parse(const std::string& text, const std::string& origin);
-    JsonValue root() const { return JsonValue(root_.get(), ""); }
+    static JsonDocument parse(const std::string& text, const std::string& origin, KeyMatch keys = KeyMatch::Exact);
+    JsonValue root() const { return JsonValue(root_.get(), "", keys_); }
     // The root named `path` in errors ("agent" for a policy document).
-    JsonValue root_at(const std::string& path) const { return JsonValue(root_.get(), path); }
+    JsonValue root_at(const std::string& path) const { return JsonValue(root_.get(), path, keys_); }
 
 private:
+    KeyMatch keys_ = KeyMatch::Exact;
     struct Free {
         void operator()(yajl_val v) const;
     };

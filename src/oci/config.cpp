@@ -461,7 +461,8 @@ const char* namespace_name(NamespaceType t) {
 }
 
 Config parse_config(const std::string& json, const std::string& bundle) {
-    JsonDocument doc = JsonDocument::parse(json, "config.json");
+    // runc reads config.json with Go's decoder: keys match in any case.
+    JsonDocument doc = JsonDocument::parse(json, "config.json", KeyMatch::AnyCase);
     JsonValue root = doc.root();
     if (!root.is_object()) root.fail("config.json must hold a JSON object");
     Config c;
@@ -517,7 +518,7 @@ std::vector<std::string> namespace_names() {
 }
 
 Process parse_process_json(const std::string& json, const std::string& origin) {
-    JsonDocument doc = JsonDocument::parse(json, origin);
+    JsonDocument doc = JsonDocument::parse(json, origin, KeyMatch::AnyCase);
     JsonValue root = doc.root();
     if (!root.is_object()) root.fail(origin + " must hold a JSON process object");
     for (const char* field : {"selinuxLabel", "execCPUAffinity"})

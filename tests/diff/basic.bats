@@ -23,6 +23,14 @@ teardown() { diff_teardown; }
 	diff_probe status "grep -E '^(Cap|NoNewPrivs|Seccomp)' /proc/self/status"
 }
 
+@test "config.json keys match in any case, as Go's decoder reads them for runc" {
+	update_config '.HOSTNAME = "case-host" | del(.hostname) |
+		.process.Env = (.process.env + ["CASE=any"]) | del(.process.env) |
+		.process.User = {"UID": 1000, "gid": 1000} | del(.process.user)'
+	diff_probe any-case 'hostname; echo "CASE=$CASE"; id -u'
+	grep -q "case-host" "$BATS_TEST_TMPDIR"/diff-a/out
+}
+
 @test "hostname is the config's hostname" {
 	diff_probe hostname 'hostname'
 }

@@ -51,6 +51,21 @@ TEST_CASE("unknown properties are ignored") {
     CHECK(error_of(with("\"ociVersion\"", "\"x-future\": {\"a\": [1]}, \"ociVersion\"")) == "");
 }
 
+TEST_CASE("keys match in any case, an exact match first, as runc's Go decoder reads them") {
+    auto c = parse_config(R"({"OCIVERSION": "1.2.0", "Root": {"path": "rootfs"}, "hostname": "exact",
+        "HostName": "folded", "process": {"Args": ["sh"], "cwd": "/", "User": {"UID": 7, "gid": 8}},
+        "linux": {"Namespaces": [{"Type": "uts"}, {"type": "mount"}]}})", "/bundle");
+    CHECK(c.oci_version == "1.2.0");
+    CHECK(c.hostname == "exact");
+    CHECK(c.process.args == std::vector<std::string>{"sh"});
+    CHECK(c.process.user.uid == 7);
+    CHECK(c.process.user.gid == 8);
+    CHECK(c.linux.has_namespace(runac::oci::NamespaceType::Uts));
+    // An error names the field as the schema spells it.
+    CHECK(error_of(R"({"ociVersion": "1.2.0", "Root": {"PATH": 1}, "process": {"args": ["sh"], "cwd": "/"}})") ==
+          "root.path: expected a string, got number");
+}
+
 TEST_CASE("bad JSON is one line naming config.json") {
     std::string e = error_of("{\"ociVersion\": ");
     CHECK(e.rfind("config.json: invalid JSON", 0) == 0);

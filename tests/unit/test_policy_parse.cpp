@@ -148,6 +148,8 @@ TEST_CASE("unknown and duplicate keys are errors naming their JSON path") {
               .rfind("agent.secrets.A.mode: unknown key", 0) == 0);
     CHECK(error_of(R"({"secrets": {"A": {"provider": "env", "path": "/x"}}})").rfind("agent.secrets.A.path: unknown key", 0) == 0);
     CHECK(error_of(R"({"policy": {}, "policy": {}})") == "agent.policy: duplicate key");
+    // runac's own schema: a key in another case is unknown, never folded.
+    CHECK(error_of(R"({"Capabilities": {}})").rfind("agent.Capabilities: unknown key", 0) == 0);
     CHECK(error_of(R"({"capabilities": {"filesystem": {"write": [], "write": ["/"]}}})") ==
           "agent.capabilities.filesystem.write: duplicate key");
     CHECK(error_of(R"({"secrets": {"A": "env://A", "A": "env://B"}})") == "agent.secrets.A: duplicate key");

@@ -128,6 +128,13 @@ TEST_CASE("the state directory's config.json: the same document without the secr
     CHECK(config_without_env(text, {}) == text);
 }
 
+TEST_CASE("the state directory's config.json loses the secrets' variables whatever the keys' case") {
+    std::string text = R"({"ociVersion": "1.2.0", "Process": {"Env": ["TOKEN=v", "PATH=/bin"], "args": ["sh"]}})";
+    std::string out = config_without_env(text, {"TOKEN"});
+    CHECK(out.find("TOKEN=v") == std::string::npos);
+    CHECK(out.find("PATH=/bin") != std::string::npos);
+}
+
 TEST_CASE("remove_env removes NAME=..., never a longer name") {
     std::vector<std::string> env = {"A=1", "AB=2", "A", "B=3", "A=4"};
     remove_env(env, {"A", "B"});
