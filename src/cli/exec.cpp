@@ -56,7 +56,9 @@ oci::Process process_from_flags(const Args& args, const container::Container& c)
         if (p.cwd.empty() || p.cwd[0] != '/') throw Error("--cwd: must be an absolute path");
     }
     for (auto& e : args.all("env")) p.env.push_back(e);
-    if (args.has("tty")) p.terminal = args.flag("tty");
+    // As runc: an exec'd process has a terminal only when --tty asks for
+    // one, whatever the container's own process says.
+    p.terminal = args.has("tty") && args.flag("tty");
     if (args.has("user")) {
         std::string u = args.get("user");
         auto colon = u.find(':');

@@ -41,6 +41,11 @@ void make_root(const std::string& root) {
 
 }  // namespace
 
+void Container::unlock() const {
+    // LOCK_UN releases the lock of the open file, whoever else holds a copy of the fd.
+    if (lock_) ::flock(lock_.get(), LOCK_UN);
+}
+
 void validate_id(const std::string& id) {
     bool ok = !id.empty() && id != "." && id != "..";
     for (char c : id)

@@ -67,6 +67,9 @@ public:
 
     void save() const;
     void commit() { committed_ = true; }
+    // Lets other runac commands in before this one is done with the
+    // container (a process that may wait on a frozen one must not hold it).
+    void unlock() const;
     // Kills every process left, removes the cgroups and the state directory.
     void destroy();
 

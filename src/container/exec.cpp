@@ -25,14 +25,16 @@ namespace runac::container {
 
 namespace {
 
-void check_status(const Container& c, bool ignore_paused) {
-    switch (c.status()) {
+Status check_status(const Container& c, bool ignore_paused) {
+    Status s = c.status();
+    switch (s) {
         case Status::Stopped: throw Error("cannot exec in a stopped container");
         case Status::Paused:
             if (!ignore_paused) throw Error("cannot exec in a paused container (use --ignore-paused to override)");
             break;
         default: break;
     }
+    return s;
 }
 
 // "cpu,,memory" -> {"cpu", "memory"}.
@@ -149,7 +151,7 @@ void serve_process(const linux::Channel& process, const Container& c, const oci:
 }  // namespace
 
 pid_t exec(const Container& c, const ExecOptions& options) {
-    check_status(c, options.ignore_paused);
+    Status status = check_status(c, options.ignore_paused);
     oci::Config config = c.config();
     // A policy container's processes all get its confinement: the same
     // process baseline, Landlock domain and agent filter as its init.
@@ -197,6 +199,10 @@ pid_t exec(const Container& c, const ExecOptions& options) {
     UniqueFd unified;
     if (!cgroup.unified_path().empty())
         unified.reset(::open(cgroup.unified_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    // In a paused container the new process is frozen as it joins, until
+    // `resume`, which needs the lock: let go of it first (the child's copy
+    // of the lock's fd would otherwise hold it, frozen).
+    if (status == Status::Paused) c.unlock();
     linux::Cloned child = linux::spawn_joined(request, unified.get());
     linux::ChildProcess guard(child.pid);
     child_end.reset();

@@ -112,3 +112,25 @@ run_with_hooks() {
 	grep -q "got:ping" "$BATS_TEST_TMPDIR/tty-a"
 	diff <(tr -d '\r' <"$BATS_TEST_TMPDIR/tty-a") <(tr -d '\r' <"$BATS_TEST_TMPDIR/tty-b")
 }
+
+@test "exec without --tty gets no terminal, whatever the container's process.terminal says" {
+	update_config '.process.terminal = true'
+	set_cmd 'sleep 60'
+	local side receivers=()
+	for side in a b; do
+		mkdir -p "$BATS_TEST_TMPDIR/diff-$side"
+		"$CONSOLE_RECEIVER" "$BATS_TEST_TMPDIR/diff-$side/bundle.sock" '' >/dev/null &
+		receivers+=($!)
+		for _ in $(seq 50); do [ -S "$BATS_TEST_TMPDIR/diff-$side/bundle.sock" ] && break; sleep 0.02; done
+	done
+	diff_cli run -d --console-socket @BUNDLE@.sock @ID@
+	diff_wait_state running
+	# runc: the terminal is --tty's alone (false unless given), with or
+	# without --process; its stdin, stdout and stderr are the caller's.
+	diff_cli exec @ID@ sh -c 'tty; echo "status $?"'
+	local p=$BATS_TEST_TMPDIR/process.json
+	jq '.process | .terminal = false | .args = ["sh", "-c", "tty; echo status $?"]' "$BUNDLE/config.json" >"$p"
+	diff_cli exec --process "$p" @ID@
+	diff_cli delete --force @ID@
+	wait "${receivers[@]}"
+}

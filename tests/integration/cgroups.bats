@@ -152,6 +152,22 @@ cpu_ticks() {
 	[[ "$output" == *"container does not exist"* ]]
 }
 
+@test "exec --ignore-paused into a paused container waits for resume, and does not hold resume up" {
+	set_cmd 'sleep 100'
+	runac create "$CID"
+	runac start "$CID"
+	runac pause "$CID"
+	timeout 20 "$RUNAC" --root "$RUNAC_ROOT" exec --ignore-paused "$CID" sh -c 'echo ran >/tmp/exec-ran' &
+	local exec_pid=$!
+	sleep 0.5
+	# Frozen with the container: nothing has run yet.
+	[ ! -e "$BUNDLE/rootfs/tmp/exec-ran" ]
+	timeout 10 "$RUNAC" --root "$RUNAC_ROOT" resume "$CID"
+	wait "$exec_pid"
+	[ "$(cat "$BUNDLE/rootfs/tmp/exec-ran")" = ran ]
+	runac delete --force "$CID"
+}
+
 @test "pause and resume refuse a container in the wrong state with runc's words" {
 	set_cmd 'sleep 100'
 	runac create "$CID"
