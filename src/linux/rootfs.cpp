@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -90,6 +91,12 @@ void make_rootfs_parent_private(const std::string& rootfs) {
     }
 }
 
+// "/dev", however the config spells it ("/dev/", "//dev").
+bool is_dev(const std::string& destination) {
+    size_t first = destination.find_first_not_of('/'), last = destination.find_last_not_of('/');
+    return first != std::string::npos && destination.compare(first, last - first + 1, "dev") == 0;
+}
+
 bool is_dir(const std::string& path) {
     struct stat st;
     return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -131,6 +138,18 @@ void mount_cgroup_v1(int root, const oci::Mount& m, const MountOptions& opts, co
     }
 }
 
+// As runc: a tmpfs over a directory the image already has takes that
+// directory's mode (an image's 1777 /tmp stays 1777); a mode= of the
+// config's comes after it and wins, the kernel taking the last.
+std::string tmpfs_data(int root, const std::string& destination, const std::string& data) {
+    UniqueFd dir = open_in_root(root, destination, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    struct stat st {};
+    if (!dir || ::fstat(dir.get(), &st) != 0) return data;
+    char mode[16];
+    std::snprintf(mode, sizeof mode, "mode=%04o", st.st_mode & 07777);
+    return data.empty() ? mode : std::string(mode) + "," + data;
+}
+
 void mount_entry(int root, const oci::Mount& m, MountOptions& opts, const RootfsOptions& options, int idmapped) {
     if (m.type == "bind") opts.flags |= MS_BIND;
     if (opts.bind()) {
@@ -169,6 +188,7 @@ void mount_entry(int root, const oci::Mount& m, MountOptions& opts, const Rootfs
         }
     }
     std::string type = m.type == "cgroup" ? "cgroup2" : m.type;
+    std::string data = type == "tmpfs" ? tmpfs_data(root, m.destination, opts.data) : opts.data;
     UniqueFd target;
     if (type == "proc" || type == "sysfs") {
         // procfs and sysfs go only onto a real directory: a symlink here is
@@ -190,11 +210,19 @@ void mount_entry(int root, const oci::Mount& m, MountOptions& opts, const Rootfs
         if (!below) throw_errno(m.destination + ": tmpcopyup");
     }
     std::string source = m.source.empty() ? type : m.source;
-    if (::mount(source.c_str(), fd_path(target.get()).c_str(), type.c_str(), opts.flags & ~MS_REMOUNT,
-                opts.data.empty() ? nullptr : opts.data.c_str()) != 0 &&
+    // As runc: a read-only tmpfs is filled first (tmpcopyup, /dev's nodes
+    // and mount points), then the mount (not the file system) made
+    // read-only: here, or /dev once everything below it is in place.
+    unsigned long flags = opts.flags & ~MS_REMOUNT;
+    bool read_only_later = type == "tmpfs" && (flags & MS_RDONLY);
+    if (read_only_later) flags &= ~MS_RDONLY;
+    if (::mount(source.c_str(), fd_path(target.get()).c_str(), type.c_str(), flags,
+                data.empty() ? nullptr : data.c_str()) != 0 &&
         !bind_host_instead(root, m, type, opts, options))
         throw_errno("mount " + m.destination);
     if (below) copy_tree(below.get(), must_open_in_root(root, m.destination, O_RDONLY | O_DIRECTORY).get());
+    if (read_only_later && !is_dev(m.destination))
+        change_mount(root, m.destination, flags | MS_BIND | MS_REMOUNT | MS_RDONLY, m.destination + " (read-only)");
     if (opts.propagation) change_mount(root, m.destination, opts.propagation, m.destination + " (propagation)");
 }
 
@@ -336,6 +364,11 @@ void enter_rootfs(const oci::Config& config, bool no_pivot) {
 }
 
 void finish_rootfs(const oci::Config& config) {
+    // /dev, populated and with every mount point below it made: read-only now.
+    for (auto& m : config.mounts)
+        if (m.type == "tmpfs" && is_dev(m.destination))
+            if (MountOptions opts = parse_mount_options(m.options); opts.flags & MS_RDONLY)
+                remount("/dev", opts.flags | MS_BIND | MS_REMOUNT, "/dev (read-only)");
     write_sysctls(config);
     for (auto& p : config.linux.readonly_paths) readonly_path(p);
     for (auto& p : config.linux.masked_paths) mask_path(p);

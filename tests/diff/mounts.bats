@@ -76,3 +76,28 @@ MNT='mnt() { for p in "$@"; do echo "$p"; done | awk '\''
 	diff_probe sysctl 'for k in kernel/msgmax net/ipv4/ping_group_range net/ipv4/conf/all/forwarding kernel/shmmni; do
 		echo "$k $(cat /proc/sys/$k)"; done'
 }
+
+@test "a tmpfs over a directory of the image takes its mode, unless mode= is given" {
+	mkdir -p "$BUNDLE/rootfs/srv/keep" "$BUNDLE/rootfs/srv/given"
+	chmod 0710 "$BUNDLE/rootfs/srv/keep"
+	chmod 1750 "$BUNDLE/rootfs/srv/given"
+	update_config '.mounts += [
+		{"destination": "/srv/keep", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "size=1m"]},
+		{"destination": "/srv/given", "type": "tmpfs", "source": "tmpfs", "options": ["mode=0705"]},
+		{"destination": "/srv/new", "type": "tmpfs", "source": "tmpfs", "options": ["nodev"]}]'
+	diff_allow '^/srv/given ' "runc 1.1.5 chmods the tmpfs to the directory's mode after mounting, over the config's mode=; runc 1.2 and runac let mode= win"
+	diff_probe modes "stat -c '%n %a' /srv/keep /srv/given /srv/new"
+	grep -q "/srv/keep 710" "$BATS_TEST_TMPDIR"/diff-a/stdout
+	grep -q "/srv/given 705" "$BATS_TEST_TMPDIR"/diff-b/stdout
+}
+
+@test "a read-only /dev is populated first, then read-only, as under runc" {
+	update_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"] |
+		.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["ro", "tmpcopyup"]}]'
+	mkdir -p "$BUNDLE/rootfs/data" && echo kept >"$BUNDLE/rootfs/data/file"
+	# runc 1.1.5 gives the tmpfs the directory's mode by chmod, runc 1.2 and
+	# runac as a mode= option (the same mode, one more mount option shown).
+	diff_normalize 's#^(/data .* tmpfs rw),mode=755$#\1#'
+	diff_probe dev "$MNT; mnt /dev /data; touch /dev/x 2>&1; echo >/dev/null && echo null-writable; ls /dev/pts/ptmx; cat /data/file; touch /data/y 2>&1; true"
+	grep -q "null-writable" "$BATS_TEST_TMPDIR"/diff-a/out
+}
