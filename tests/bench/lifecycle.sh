@@ -251,7 +251,8 @@ for pair in runac/runc runac/crun runac+p/runac runac+p/crun; do
 	fi
 done
 # One summary line per comparison, the same shape in every benchmark.
-name=lifecycle$( ((seccomp)) && echo -seccomp)
+name=lifecycle
+((seccomp)) && name=lifecycle-seccomp
 if [[ -n ${med[runac]:-} && -n ${med[crun]:-} ]]; then
 	awk -v name="$name" -v a="${med[runac]}" -v b="${med[crun]}" -v ra="${mrss[runac]}" -v rb="${mrss[crun]}" 'BEGIN {
 		printf "bench: %s runac/crun time %.2fx rss %s\n", name, a / b, (rb + 0 > 0) ? sprintf("%.2fx", ra / rb) : "-" }'
