@@ -108,11 +108,22 @@ Cgroup Cgroup::create(const std::string& cgroups_path, const std::string& id) {
     for (auto& part : {std::string("/../"), std::string("/..")})
         if (("/" + rel + "/").find(part + (part.size() == 3 ? "" : "/")) != std::string::npos)
             throw Error("linux.cgroupsPath: must not contain \"..\"");
+    auto hierarchies = discover();
+    // Where the container's directory lies in hierarchy h: below `base`.
+    auto base_of = [&](const Hierarchy& h) {
+        return rel[0] == '/' ? h.mountpoint : h.mountpoint + (h.own_path == "/" ? "" : h.own_path);
+    };
+    std::string below = absolute_path(rel, "/");
+    if (below == "/") below = "";
+    // As runc: a cgroup someone froze would hold the init in its first
+    // step for good. Refused before anything is made (it is not ours).
+    std::vector<std::string> existing;
+    for (auto& h : hierarchies)
+        if (path_exists(base_of(h) + below)) existing.push_back(base_of(h) + below);
+    if (!existing.empty() && from_paths(existing).frozen()) throw Error("container's cgroup unexpectedly frozen");
     Cgroup cg({}, true);
-    for (auto& h : discover()) {
-        std::string base = rel[0] == '/' ? h.mountpoint : h.mountpoint + (h.own_path == "/" ? "" : h.own_path);
-        std::string dir = absolute_path(rel, "/");
-        dir = base + (dir == "/" ? "" : dir);
+    for (auto& h : hierarchies) {
+        std::string base = base_of(h), dir = base + below;
         // mkdir -p, remembering only the leaf as ours to remove.
         for (size_t pos = base.size() + 1; pos <= dir.size(); pos++) {
             if (pos != dir.size() && dir[pos] != '/') continue;

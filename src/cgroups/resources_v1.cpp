@@ -149,7 +149,7 @@ void block_io(const Cgroup& cg, const oci::BlockIoLimits& b, const std::string& 
 
 void apply_v1(const Cgroup& cg, const oci::Resources& r, const std::string& p) {
     if (!r.unified.empty())
-        throw Error(p + "unified: needs cgroup v2; this host's controllers are on cgroup v1");
+        throw Error("invalid configuration: cannot use unified on cgroup v1 (" + p + "unified)");
     if (r.memory) memory(cg, *r.memory, p);
     if (r.cpu) cpu(cg, *r.cpu, p);
     if (r.pids_limit && *r.pids_limit != 0) {

@@ -71,7 +71,7 @@ std::vector<std::string> target_cgroups(const std::vector<std::string>& paths, c
             sub = spec.substr(colon + 1);
         }
         if (sub.empty() || sub[0] == '/' || absolute_path(sub, "/") != "/" + sub)
-            throw Error("--cgroup: \"" + spec + "\": the sub-cgroup must be a plain relative path");
+            throw Error("--cgroup: " + sub + " is not a sub cgroup path");
         for (size_t i = 0; i < paths.size(); i++) {
             if (!controllers.empty() && !has_controller(hierarchies, paths[i], controllers)) continue;
             std::string dir = paths[i] + "/" + sub;

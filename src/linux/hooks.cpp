@@ -3,6 +3,7 @@
 #include "common/log.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -20,6 +21,14 @@
 namespace runac::linux {
 
 namespace {
+
+// A signal as Go names it in an exit status: "killed", "segmentation fault".
+std::string signal_words(int sig) {
+    const char* d = sigdescr_np(sig);
+    std::string words = d ? d : "signal " + std::to_string(sig);
+    for (auto& c : words) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return words;
+}
 
 long now_ms() {
     struct timespec ts;
@@ -99,10 +108,13 @@ void run_hook(const oci::Hook& hook, const std::string& where, const std::string
     output = trim(output);
     std::string detail = output.empty() ? "" : ": " + output;
     if (timed_out) throw Error(where + ": " + hook.path + " timed out after " + std::to_string(*hook.timeout) + "s");
+    // runc's words, which callers match: "error running hook", then Go's
+    // "signal: killed" or "exit status 3".
     if (WIFSIGNALED(status))
-        throw Error(where + ": " + hook.path + " killed by signal " + std::to_string(WTERMSIG(status)) + detail);
+        throw Error(where + ": error running hook " + hook.path + ": signal: " + signal_words(WTERMSIG(status)) + detail);
     if (WEXITSTATUS(status) != 0)
-        throw Error(where + ": " + hook.path + " exited with status " + std::to_string(WEXITSTATUS(status)) + detail);
+        throw Error(where + ": error running hook " + hook.path + ": exit status " + std::to_string(WEXITSTATUS(status)) +
+                    detail);
 }
 
 }  // namespace

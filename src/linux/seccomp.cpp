@@ -211,7 +211,7 @@ void send_to_seccomp_listener(const oci::Seccomp& config, int notify_fd, pid_t p
     if (config.listener_path.size() >= sizeof addr.sun_path) throw Error("linux.seccomp.listenerPath: path too long");
     std::memcpy(addr.sun_path, config.listener_path.c_str(), config.listener_path.size());
     if (::connect(sock.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) != 0)
-        throw_errno("linux.seccomp.listenerPath: connect " + config.listener_path);
+        throw_errno("linux.seccomp.listenerPath: failed to connect with seccomp agent: connect " + config.listener_path);
     // runtime-spec's containerProcessState.
     JsonWriter w;
     w.begin_object();

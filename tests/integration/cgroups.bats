@@ -168,6 +168,26 @@ cpu_ticks() {
 	runac delete --force "$CID"
 }
 
+@test "create into a cgroup someone froze is refused with runc's words, and leaves it as it was" {
+	local rel=$CID-frozen dir
+	update_config ".linux.cgroupsPath = \"/$rel\""
+	if [[ -d /sys/fs/cgroup/freezer ]]; then
+		dir=/sys/fs/cgroup/freezer/$rel && mkdir "$dir" && echo FROZEN >"$dir/freezer.state"
+	else
+		dir=/sys/fs/cgroup/$rel && mkdir "$dir" && echo 1 >"$dir/cgroup.freeze"
+	fi
+	run timeout 10 "$RUNAC" --root "$RUNAC_ROOT" create "$CID"
+	local others
+	others=$(find /sys/fs/cgroup -maxdepth 2 -name "$rel" ! -path "$dir" | wc -l)
+	echo THAWED >"$dir/freezer.state" 2>/dev/null || echo 0 >"$dir/cgroup.freeze"
+	rmdir "$dir"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container's cgroup unexpectedly frozen"* ]]
+	[ "$others" -eq 0 ]
+	[ -z "$(ls -A "$RUNAC_ROOT")" ]
+}
+
 @test "pause and resume refuse a container in the wrong state with runc's words" {
 	set_cmd 'sleep 100'
 	runac create "$CID"
@@ -357,7 +377,7 @@ cpu_ticks() {
 	update_config '.linux.resources.unified = {"memory.high": "1000000"}'
 	try create "$CID"
 	[ "$status" -eq 1 ]
-	[ "$output" = "runac create failed: linux.resources.unified: needs cgroup v2; this host's controllers are on cgroup v1" ]
+	[ "$output" = "runac create failed: invalid configuration: cannot use unified on cgroup v1 (linux.resources.unified)" ]
 	update_config 'del(.linux.resources.unified) | .linux.resources.memory = {"limit": -7}'
 	try create "$CID"
 	[ "$output" = "runac create failed: linux.resources.memory.limit: must be -1 (unlimited) or a number of bytes" ]

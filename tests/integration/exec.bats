@@ -200,7 +200,7 @@ freezer_state() {
 	[[ "$output" == *freezer:*/sub ]]
 	run runac exec --cgroup freezer:../escape "$CID" true
 	[ "$status" -eq 255 ]
-	[[ "$output" == *"the sub-cgroup must be a plain relative path"* ]]
+	[[ "$output" == *"is not a sub cgroup path"* ]]
 	run runac exec --cgroup nosuch "$CID" true
 	[ "$status" -eq 255 ]
 	[[ "$output" == *"no such sub-cgroup"* ]]

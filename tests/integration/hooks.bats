@@ -116,14 +116,22 @@ save_state() {
 	update_config '.hooks.prestart = [{"path": "/bin/sh", "args": ["sh", "-c", "echo no network for you; exit 3"]}]'
 	runac create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 && false
 	cat "$BATS_TEST_TMPDIR/out"
-	grep -q 'hooks.prestart\[0\]: /bin/sh exited with status 3: no network for you' "$BATS_TEST_TMPDIR/out"
+	grep -q 'hooks.prestart\[0\]: error running hook /bin/sh: exit status 3: no network for you' "$BATS_TEST_TMPDIR/out"
 	[ -z "$(ls -A "$RUNAC_ROOT")" ]
 }
 
 @test "a failing createContainer hook aborts create" {
 	update_config '.hooks.createContainer = [{"path": "/bin/false"}]'
 	runac create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 && false
-	grep -q 'hooks.createContainer\[0\]: /bin/false exited with status 1' "$BATS_TEST_TMPDIR/out"
+	grep -q 'hooks.createContainer\[0\]: error running hook /bin/false: exit status 1' "$BATS_TEST_TMPDIR/out"
+	[ -z "$(ls -A "$RUNAC_ROOT")" ]
+}
+
+@test "a hook killed by a signal fails create with runc's words and the signal's name" {
+	update_config '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "kill -9 $$"]}]'
+	runac create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 && false
+	cat "$BATS_TEST_TMPDIR/out"
+	grep -q 'hooks.createRuntime\[0\]: error running hook /bin/sh: signal: killed' "$BATS_TEST_TMPDIR/out"
 	[ -z "$(ls -A "$RUNAC_ROOT")" ]
 }
 

@@ -138,6 +138,16 @@ use_default_profile() {
 	[ -z "$(ls -A "$RUNAC_ROOT")" ]
 }
 
+@test "NOTIFY with no listener at listenerPath fails create with runc's words" {
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "'"$BATS_TEST_TMPDIR"'/none.sock",
+		"syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}'
+	run timeout 10 "$RUNAC" --root "$RUNAC_ROOT" create "$CID"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"linux.seccomp.listenerPath: failed to connect with seccomp agent: connect $BATS_TEST_TMPDIR/none.sock: No such file or directory"* ]]
+	[ -z "$(ls -A "$RUNAC_ROOT")" ]
+}
+
 @test "a compiled filter is cached root-only and reused by the next container" {
 	# An empty cache (deleting it is always safe, docs/runtime.md): a random
 	# profile could otherwise already be there from an earlier run.
