@@ -120,7 +120,13 @@ Cgroup Cgroup::create(const std::string& cgroups_path, const std::string& id) {
     std::vector<std::string> existing;
     for (auto& h : hierarchies)
         if (path_exists(base_of(h) + below)) existing.push_back(base_of(h) + below);
-    if (!existing.empty() && from_paths(existing).frozen()) throw Error("container's cgroup unexpectedly frozen");
+    if (!existing.empty()) {
+        Cgroup there = from_paths(existing);
+        if (there.frozen()) throw Error("container's cgroup unexpectedly frozen");
+        // runc 1.1 warns too: the container shares its limits, and its end, with them.
+        if (size_t n = there.pids().size())
+            log::warn("container's cgroup is not empty: " + std::to_string(n) + " process(es) found");
+    }
     Cgroup cg({}, true);
     for (auto& h : hierarchies) {
         std::string base = base_of(h), dir = base + below;

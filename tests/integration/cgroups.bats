@@ -188,6 +188,24 @@ cpu_ticks() {
 	[ -z "$(ls -A "$RUNAC_ROOT")" ]
 }
 
+@test "create into a cgroup that already holds processes warns with runc's words" {
+	local rel=$CID-busy dir
+	update_config ".linux.cgroupsPath = \"/$rel\""
+	[[ -d /sys/fs/cgroup/pids ]] && dir=/sys/fs/cgroup/pids/$rel || dir=/sys/fs/cgroup/$rel
+	mkdir "$dir"
+	sleep 100 &
+	local sleeper=$!
+	echo "$sleeper" >"$dir/cgroup.procs"
+	local rc=0
+	runac create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 || rc=$?
+	kill "$sleeper"; wait "$sleeper" 2>/dev/null || true
+	runac delete --force "$CID" || true
+	rmdir "$dir" 2>/dev/null || true
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$rc" -eq 0 ]
+	grep -q "container's cgroup is not empty: 1 process(es) found" "$BATS_TEST_TMPDIR/out"
+}
+
 @test "pause and resume refuse a container in the wrong state with runc's words" {
 	set_cmd 'sleep 100'
 	runac create "$CID"
