@@ -94,18 +94,26 @@ run_with_hooks() {
 	[ "$a" = "$b" ]
 }
 
+# console_receivers INPUT: an engine's end of --console-socket for each
+# side (@BUNDLE@.sock), typing INPUT; what the container writes goes to
+# $BATS_TEST_TMPDIR/tty-SIDE; their pids in RECEIVERS.
+console_receivers() {
+	local side
+	RECEIVERS=()
+	for side in a b; do
+		mkdir -p "$BATS_TEST_TMPDIR/diff-$side"
+		"$CONSOLE_RECEIVER" "$BATS_TEST_TMPDIR/diff-$side/bundle.sock" "$1" >"$BATS_TEST_TMPDIR/tty-$side" &
+		RECEIVERS+=($!)
+		for _ in $(seq 50); do [ -S "$BATS_TEST_TMPDIR/diff-$side/bundle.sock" ] && break; sleep 0.02; done
+	done
+}
+
 @test "a console socket receives the same pty under create and start" {
 	update_config '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 90}'
 	set_cmd 'read x; echo "got:$x"; tty; stat -c "%t:%T" /dev/console'
-	local side receivers=()
-	for side in a b; do
-		mkdir -p "$BATS_TEST_TMPDIR/diff-$side"
-		"$CONSOLE_RECEIVER" "$BATS_TEST_TMPDIR/diff-$side/bundle.sock" ping >"$BATS_TEST_TMPDIR/tty-$side" &
-		receivers+=($!)
-		for _ in $(seq 50); do [ -S "$BATS_TEST_TMPDIR/diff-$side/bundle.sock" ] && break; sleep 0.02; done
-	done
+	console_receivers ping
 	diff_cli run -d --console-socket @BUNDLE@.sock @ID@
-	wait "${receivers[@]}"
+	wait "${RECEIVERS[@]}"
 	diff_wait_state stopped
 	diff_cli delete @ID@
 	cat "$BATS_TEST_TMPDIR/tty-a"
@@ -116,13 +124,7 @@ run_with_hooks() {
 @test "exec without --tty gets no terminal, whatever the container's process.terminal says" {
 	update_config '.process.terminal = true'
 	set_cmd 'sleep 60'
-	local side receivers=()
-	for side in a b; do
-		mkdir -p "$BATS_TEST_TMPDIR/diff-$side"
-		"$CONSOLE_RECEIVER" "$BATS_TEST_TMPDIR/diff-$side/bundle.sock" '' >/dev/null &
-		receivers+=($!)
-		for _ in $(seq 50); do [ -S "$BATS_TEST_TMPDIR/diff-$side/bundle.sock" ] && break; sleep 0.02; done
-	done
+	console_receivers ''
 	diff_cli run -d --console-socket @BUNDLE@.sock @ID@
 	diff_wait_state running
 	# runc: the terminal is --tty's alone (false unless given), with or
@@ -132,5 +134,5 @@ run_with_hooks() {
 	jq '.process | .terminal = false | .args = ["sh", "-c", "tty; echo status $?"]' "$BUNDLE/config.json" >"$p"
 	diff_cli exec --process "$p" @ID@
 	diff_cli delete --force @ID@
-	wait "${receivers[@]}"
+	wait "${RECEIVERS[@]}"
 }
