@@ -13,14 +13,14 @@ typedef struct yajl_gen_t* yajl_gen;
 
 namespace runac {
 
-// A borrowed view of one parsed value plus its path. Accessors throw Error
-// "PATH: expected TYPE" on a type mismatch.
 // How get() matches an object's keys: exactly (runac's own documents, the
 // agent policy), or as Go's encoding/json does for runc's (config.json, a
 // process, resources): an exact match first, else one that differs only in
 // ASCII case ("pagesize" for "pageSize").
 enum class KeyMatch { Exact, AnyCase };
 
+// A borrowed view of one parsed value plus its path. Accessors throw Error
+// "PATH: expected TYPE" on a type mismatch.
 class JsonValue {
 public:
     JsonValue(yajl_val v, std::string path, KeyMatch keys = KeyMatch::Exact)
