@@ -120,14 +120,16 @@ Cgroup Cgroup::create(const std::string& cgroups_path, const std::string& id) {
     std::vector<std::string> existing;
     for (auto& h : hierarchies)
         if (path_exists(base_of(h) + below)) existing.push_back(base_of(h) + below);
+    size_t others = 0;
     if (!existing.empty()) {
         Cgroup there = from_paths(existing);
         if (there.frozen()) throw Error("container's cgroup unexpectedly frozen");
         // runc 1.1 warns too: the container shares its limits, and its end, with them.
-        if (size_t n = there.pids().size())
-            log::warn("container's cgroup is not empty: " + std::to_string(n) + " process(es) found");
+        if ((others = there.pids().size()))
+            log::warn("container's cgroup is not empty: " + std::to_string(others) + " process(es) found");
     }
     Cgroup cg({}, true);
+    cg.others_inside_ = others > 0;
     for (auto& h : hierarchies) {
         std::string base = base_of(h), dir = base + below;
         // mkdir -p, remembering only the leaf as ours to remove.
@@ -156,12 +158,18 @@ Cgroup Cgroup::from_paths(std::vector<std::string> paths) {
 }
 
 Cgroup::Cgroup(Cgroup&& o) noexcept
-    : paths_(std::move(o.paths_)), owned_(o.owned_), unified_(std::move(o.unified_)) {
+    : paths_(std::move(o.paths_)), owned_(o.owned_), others_inside_(o.others_inside_), unified_(std::move(o.unified_)) {
     o.owned_ = false;
 }
 
 Cgroup::~Cgroup() {
     if (!owned_) return;
+    // A failed create in a cgroup others already used: their processes are
+    // not ours to kill. What can go (the directories it made) goes.
+    if (others_inside_) {
+        for (auto& p : paths_) ::rmdir(p.c_str());
+        return;
+    }
     try {
         destroy();
     } catch (const Error& e) {

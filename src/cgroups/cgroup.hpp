@@ -68,6 +68,7 @@ private:
     explicit Cgroup(std::vector<std::string> paths, bool owned) : paths_(std::move(paths)), owned_(owned) {}
     std::vector<std::string> paths_;
     bool owned_;
+    bool others_inside_ = false;  // create found processes in it already
     std::string unified_;  // the v2 directory among paths_, "" when none
 };
 

@@ -206,6 +206,27 @@ cpu_ticks() {
 	grep -q "container's cgroup is not empty: 1 process(es) found" "$BATS_TEST_TMPDIR/out"
 }
 
+@test "a failed create in a cgroup that already holds processes leaves those processes alone" {
+	local rel=$CID-shared dir
+	update_config ".linux.cgroupsPath = \"/$rel\" | .hooks.prestart = [{\"path\": \"/bin/false\"}]"
+	[[ -d /sys/fs/cgroup/pids ]] && dir=/sys/fs/cgroup/pids/$rel || dir=/sys/fs/cgroup/$rel
+	mkdir "$dir"
+	sleep 100 &
+	local sleeper=$!
+	echo "$sleeper" >"$dir/cgroup.procs"
+	local rc=0
+	runac create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 || rc=$?
+	local alive=0
+	kill -0 "$sleeper" 2>/dev/null && alive=1
+	kill "$sleeper" 2>/dev/null; wait "$sleeper" 2>/dev/null || true
+	rmdir "$dir"
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$rc" -ne 0 ]
+	grep -q "hooks.prestart\[0\]: error running hook /bin/false" "$BATS_TEST_TMPDIR/out"
+	[ "$alive" -eq 1 ]
+	[ -z "$(ls -A "$RUNAC_ROOT")" ]
+}
+
 @test "pause and resume refuse a container in the wrong state with runc's words" {
 	set_cmd 'sleep 100'
 	runac create "$CID"
@@ -354,6 +375,18 @@ cpu_ticks() {
 	runac delete "$CID"
 	try update --pids-limit 3 nosuch
 	[ "$output" = "container does not exist" ]
+}
+
+@test "events of a container that never started ends when the container is deleted" {
+	runac create "$CID" >/dev/null 2>&1
+	"$RUNAC" --root "$RUNAC_ROOT" events --interval 1s "$CID" >"$BATS_TEST_TMPDIR/events" 2>&1 3>&- &
+	local events_pid=$!
+	sleep 0.3
+	runac delete --force "$CID"
+	local n=50
+	while kill -0 "$events_pid" 2>/dev/null && ((n-- > 0)); do sleep 0.1; done
+	run ! kill -0 "$events_pid"
+	wait "$events_pid"
 }
 
 @test "events --stats prints one stats event with runc's keys" {
