@@ -1,5 +1,6 @@
 #include "linux/kernel_features.hpp"
 
+#include <algorithm>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -131,19 +132,16 @@ std::string boot_id() { return trim(read_file_if_exists("/proc/sys/kernel/random
 bool cached_bpf(KernelFeature& cgroup_bpf, KernelFeature& bpf_lsm) {
     auto text = read_file_if_exists(kBpfCache);
     std::string id = boot_id();
-    if (!text || id.empty() || text->rfind(id + "\n", 0) != 0) return false;
+    if (!text || id.empty()) return false;
+    auto lines = split(*text, '\n');
+    if (lines[0] != id) return false;
     int seen = 0;
-    for (size_t at = id.size() + 1; at < text->size();) {
-        size_t end = text->find('\n', at);
-        if (end == std::string::npos) end = text->size();
-        std::string line = text->substr(at, end - at);
-        at = end + 1;
-        auto a = line.find(' ');
-        if (a == std::string::npos || a + 2 > line.size()) return false;
-        KernelFeature value{line[a + 1] == '1', a + 3 <= line.size() ? line.substr(a + 3) : ""};
-        std::string name = line.substr(0, a);
-        if (name == "cgroup-bpf") cgroup_bpf = value, seen |= 1;
-        if (name == "bpf-lsm") bpf_lsm = value, seen |= 2;
+    for (size_t i = 1; i < lines.size(); i++) {
+        auto fields = split(lines[i], ' ');
+        if (fields.size() < 2) continue;  // the empty line after the last "\n"
+        KernelFeature value{fields[1] == "1", lines[i].substr(std::min(lines[i].size(), fields[0].size() + 3))};
+        if (fields[0] == "cgroup-bpf") cgroup_bpf = value, seen |= 1;
+        if (fields[0] == "bpf-lsm") bpf_lsm = value, seen |= 2;
     }
     return seen == 3;
 }

@@ -188,14 +188,21 @@ cpu_ticks() {
 	[ -z "$(ls -A "$RUNAC_ROOT")" ]
 }
 
-@test "create into a cgroup that already holds processes warns with runc's words" {
-	local rel=$CID-busy dir
-	update_config ".linux.cgroupsPath = \"/$rel\""
-	[[ -d /sys/fs/cgroup/pids ]] && dir=/sys/fs/cgroup/pids/$rel || dir=/sys/fs/cgroup/$rel
+# cgroup_with_a_process REL: the config's cgroupsPath is /REL, a directory
+# that already exists (in the pids hierarchy, or the v2 one) and holds a
+# sleep of the test's own: sets dir and sleeper.
+cgroup_with_a_process() {
+	update_config ".linux.cgroupsPath = \"/$1\""
+	[[ -d /sys/fs/cgroup/pids ]] && dir=/sys/fs/cgroup/pids/$1 || dir=/sys/fs/cgroup/$1
 	mkdir "$dir"
 	sleep 100 &
-	local sleeper=$!
+	sleeper=$!
 	echo "$sleeper" >"$dir/cgroup.procs"
+}
+
+@test "create into a cgroup that already holds processes warns with runc's words" {
+	local dir sleeper
+	cgroup_with_a_process "$CID-busy"
 	local rc=0
 	runac create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 || rc=$?
 	kill "$sleeper"; wait "$sleeper" 2>/dev/null || true
@@ -207,13 +214,9 @@ cpu_ticks() {
 }
 
 @test "a failed create in a cgroup that already holds processes leaves those processes alone" {
-	local rel=$CID-shared dir
-	update_config ".linux.cgroupsPath = \"/$rel\" | .hooks.prestart = [{\"path\": \"/bin/false\"}]"
-	[[ -d /sys/fs/cgroup/pids ]] && dir=/sys/fs/cgroup/pids/$rel || dir=/sys/fs/cgroup/$rel
-	mkdir "$dir"
-	sleep 100 &
-	local sleeper=$!
-	echo "$sleeper" >"$dir/cgroup.procs"
+	local dir sleeper
+	cgroup_with_a_process "$CID-shared"
+	update_config '.hooks.prestart = [{"path": "/bin/false"}]'
 	local rc=0
 	runac create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 || rc=$?
 	local alive=0
