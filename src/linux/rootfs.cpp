@@ -74,20 +74,26 @@ bool bind_host_instead(int root, const oci::Mount& m, const std::string& type, c
     return true;
 }
 
-// pivot_root refuses a new root whose parent mount is shared, and a shared
+// pivot_root refuses a new root whose parent mount is shared, a shared
 // parent would carry the rootfs bind (and every mount beneath it) to its
-// peers: on a host whose "/" is shared, to the host itself. So when
-// rootfsPropagation made it shared, the mount holding the rootfs becomes
-// private before the rootfs is bound, as runc does.
-void make_rootfs_parent_private(const std::string& rootfs) {
-    struct statx stx;
-    if (::statx(AT_FDCWD, rootfs.c_str(), 0, STATX_MNT_ID, &stx) != 0) throw_errno("statx " + rootfs);
-    for (const MountInfo& m : read_mountinfo()) {
-        if (m.id != static_cast<int>(stx.stx_mnt_id)) continue;
-        for (auto& tag : m.optional)
-            if (starts_with(tag, "shared:"))
-                do_mount("", m.mountpoint, "", MS_PRIVATE, "", "the mount holding the rootfs (private)");
-        return;
+// peers (on a host whose "/" is shared, to the host itself), and an
+// unbindable one (rootfsPropagation "unbindable") cannot be bound at all.
+// So the mount holding the rootfs stops propagating before the rootfs is
+// bound, as runc (1.2 on) does: a slave when "/" was made one (the default:
+// host mounts below the rootfs still reach the container), else private.
+// It is found by walking up from the rootfs: EINVAL means "not a mount
+// point" (no mountinfo to read, and none of its races), on the resolved
+// path (a symlinked component's parent is not the mount's).
+void isolate_rootfs_parent(const std::string& rootfs, unsigned long root_propagation) {
+    unsigned long flag = (root_propagation & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE;
+    char* resolved = ::realpath(rootfs.c_str(), nullptr);
+    if (!resolved) throw_errno("root.path: " + rootfs);
+    std::string path = resolved;
+    std::free(resolved);
+    while (::mount("", path.c_str(), nullptr, flag, nullptr) != 0) {
+        if (errno != EINVAL || path == "/") throw_errno("the mount holding the rootfs (" + path + "): propagation");
+        size_t slash = path.find_last_of('/');
+        path = slash == 0 ? "/" : path.substr(0, slash);
     }
 }
 
@@ -335,9 +341,10 @@ void mount_rootfs(const oci::Config& config, const RootfsOptions& options) {
     const std::string& rootfs = config.root_path;
     // Mount events must not leak from the container to the host: everything
     // becomes a slave of the host (or what rootfsPropagation asks) first.
-    do_mount("", "/", "", rootfs_propagation(config), "", "/ (propagation)");
+    unsigned long propagation = rootfs_propagation(config);
+    do_mount("", "/", "", propagation, "", "/ (propagation)");
     if (!is_dir(rootfs)) throw Error("root.path: " + rootfs + " is not a directory");
-    make_rootfs_parent_private(rootfs);
+    isolate_rootfs_parent(rootfs, propagation);
     // pivot_root needs the rootfs to be a mount point.
     do_mount(rootfs, rootfs, "", MS_BIND | MS_REC, "", "rootfs " + rootfs);
     UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));

@@ -6,10 +6,15 @@ load ../lib/diff
 
 setup() {
 	diff_setup
+	OWN_ROOTFS_MOUNTS=()
 	mkdir "$BUNDLE/share"
 	echo from-bundle >"$BUNDLE/share/data"
 }
-teardown() { diff_teardown; }
+teardown() {
+	local m
+	for m in "${OWN_ROOTFS_MOUNTS[@]}"; do umount "$m"; done
+	diff_teardown
+}
 
 # In the container: `mnt PATH...` prints, per path, its mountinfo line as
 # "PATH OPTIONAL-FIELDS MOUNT-OPTIONS FSTYPE SUPER-OPTIONS", peer group
@@ -100,4 +105,23 @@ MNT='mnt() { for p in "$@"; do echo "$p"; done | awk '\''
 	diff_normalize 's#^(/data .* tmpfs rw),mode=755$#\1#'
 	diff_probe dev "$MNT; mnt /dev /data; touch /dev/x 2>&1; echo >/dev/null && echo null-writable; ls /dev/pts/ptmx; cat /data/file; touch /data/y 2>&1; true"
 	grep -q "null-writable" "$BATS_TEST_TMPDIR"/diff-a/out
+}
+
+@test "rootfsPropagation unbindable with the rootfs on a mount of its own: both run it, the root is unbindable under runac" {
+	# runc 1.1.5 binds the rootfs only when the mount holding it is its own
+	# or shared: on the host's "/" mount (private here) it fails with EINVAL
+	# where runc 1.2 and runac succeed (tests/integration/mounts.bats).
+	update_config '.linux.rootfsPropagation = "unbindable"'
+	diff_allow '^/ ' "runc 1.1.5 leaves the root as its bind made it (private); runc 1.4 and runac apply rootfsPropagation to it after pivot_root"
+	set_cmd "$MNT; mnt /"
+	local side
+	for side in a b; do
+		mkdir -p "$BATS_TEST_TMPDIR/diff-$side/bundle/rootfs"
+		cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/diff-$side/bundle/"
+		mount -t tmpfs tmpfs "$BATS_TEST_TMPDIR/diff-$side/bundle/rootfs"
+		OWN_ROOTFS_MOUNTS+=("$BATS_TEST_TMPDIR/diff-$side/bundle/rootfs")
+		cp -a "$BUNDLE/rootfs/." "$BATS_TEST_TMPDIR/diff-$side/bundle/rootfs"
+	done
+	diff_cli run --bundle @BUNDLE@ @ID@
+	grep -q '^/ unbindable ' "$BATS_TEST_TMPDIR/diff-b/stdout"
 }

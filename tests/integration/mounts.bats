@@ -9,7 +9,10 @@ setup() {
 	common_setup
 	ROOTFS=$BUNDLE/rootfs
 }
-teardown() { common_teardown; }
+teardown() {
+	if [[ -n ${OWN_ROOTFS_MOUNT:-} ]]; then umount "$OWN_ROOTFS_MOUNT"; fi
+	common_teardown
+}
 
 # In the container: `mnt PATH` prints "OPTIONAL-FIELDS|MOUNT-OPTIONS|FSTYPE|SUPER-OPTIONS"
 # of the mount on PATH ("-" when it has no optional field).
@@ -60,6 +63,30 @@ has_options() {
 		echo "$prop: $output"
 		[ "$status" -eq 0 ]
 		[[ $output =~ ^shared:[0-9]+$ ]]
+	done
+}
+
+@test "rootfsPropagation unbindable and runbindable: the root is unbindable, rootfs on the host's mount or its own" {
+	# "runbindable" makes the host's mounts unbindable in the container's
+	# mount namespace before any bind (as under runc): binds of host paths,
+	# as the cgroup v1 hierarchies are, cannot be made then. Not this test's.
+	update_config 'del(.mounts[] | select(.type == "cgroup"))'
+	set_cmd "$MNT; mnt / | cut -d'|' -f1"
+	for place in host-mount own-mount; do
+		if [[ $place == own-mount ]]; then
+			mv "$ROOTFS" "$BUNDLE/image"
+			mkdir "$ROOTFS"
+			mount -t tmpfs tmpfs "$ROOTFS"
+			OWN_ROOTFS_MOUNT=$ROOTFS
+			cp -a "$BUNDLE/image/." "$ROOTFS"
+		fi
+		for prop in unbindable runbindable; do
+			update_config ".linux.rootfsPropagation = \"$prop\""
+			run runac run "$CID"
+			echo "$place $prop: $output"
+			[ "$status" -eq 0 ]
+			[ "$output" = unbindable ]
+		done
 	done
 }
 
