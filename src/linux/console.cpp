@@ -61,6 +61,13 @@ void send_console(const std::string& socket_path, int master) {
 }
 
 ConsoleRelay::ConsoleRelay(UniqueFd master) : master_(std::move(master)) {
+    // Our own terminal does the output processing: the container's must not
+    // turn "\n" into "\r\n" a second time (runc clears ONLCR as it relays).
+    struct termios pty;
+    if (::tcgetattr(master_.get(), &pty) == 0) {
+        pty.c_oflag &= ~static_cast<tcflag_t>(ONLCR);
+        ::tcsetattr(master_.get(), TCSANOW, &pty);
+    }
     if (::isatty(0)) {
         if (::tcgetattr(0, &saved_) == 0) {
             struct termios raw = saved_;

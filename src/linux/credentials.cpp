@@ -9,6 +9,8 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/error.hpp"
@@ -66,6 +68,21 @@ void apply_apparmor_profile(const oci::Process& process) {
 
 namespace {
 bool has(const std::vector<int>& set, int cap) { return std::find(set.begin(), set.end(), cap) != set.end(); }
+
+// As runc: stdin, stdout and stderr (a terminal above all) become the
+// user's before the switch, so that a non-root process can use its own
+// terminal. Only the owner changes (devpts' gid= stays); /dev/null is left
+// alone, and so is a file whose owner this namespace cannot see (EPERM) or
+// on a read-only mount (EROFS).
+void give_stdio_to(uid_t uid) {
+    for (int fd = 0; fd <= 2; fd++) {
+        struct stat st;
+        if (::fstat(fd, &st) != 0) continue;
+        if (st.st_uid == uid || (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))) continue;
+        if (::fchown(fd, uid, static_cast<gid_t>(-1)) != 0 && errno != EPERM && errno != EROFS)
+            throw_errno("chown stdio fd " + std::to_string(fd) + " to the process's user");
+    }
+}
 }  // namespace
 
 void apply_user_and_capabilities(const oci::Process& process) {
@@ -79,6 +96,7 @@ void apply_user_and_capabilities(const oci::Process& process) {
     // Keep the permitted set across setuid so the config's sets can be applied after it.
     if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) throw_errno("prctl(PR_SET_KEEPCAPS)");
     const auto& user = process.user;
+    give_stdio_to(user.uid);
     std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
     if (::setgroups(groups.size(), groups.data()) != 0) throw_errno("setgroups");
     if (::setresgid(user.gid, user.gid, user.gid) != 0) throw_errno("setgid " + std::to_string(user.gid));

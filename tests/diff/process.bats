@@ -79,19 +79,59 @@ run_with_hooks() {
 	[ "$a" = "$b" ]
 }
 
+# under_terminal SIDE ARGS...: that side's runtime (a: runc, b: runac) run
+# with ARGS on a terminal of script(1)'s, as a user at a shell runs it; its
+# output with "\r" dropped. A NUL that reaches the pty before the runtime's
+# first output may be echoed as "^@" by the line discipline, now and then:
+# not the runtime's, dropped too.
+under_terminal() {
+	local side=$1 bin root args
+	shift
+	if [[ $side == a ]]; then bin=$RUNC root=$DIFF_DIR_A/root; else bin=$RUNAC root=$DIFF_DIR_B/root; fi
+	args=$(printf " %q" "$@")
+	args=${args//@ID@/$([[ $side == a ]] && echo "$DIFF_ID_A" || echo "$DIFF_ID_B")}
+	script -qec "$(printf %q "$bin") --root $(printf %q "$root")$args" /dev/null | tr -d '\r\0' | sed 's/\^@//g'
+}
+
 @test "a terminal container sees the same tty and console under a foreground run" {
 	update_config '.process.terminal = true'
 	set_cmd 'tty; stat -c "%t:%T %a" /dev/console; ls -l /proc/self/fd/0 | sed "s/.*-> //"'
 	cp -a "$BUNDLE" "$BATS_TEST_TMPDIR/bundle-ta"
 	cp -a "$BUNDLE" "$BATS_TEST_TMPDIR/bundle-tb"
-	# A NUL that reaches the pty before the runtime's first output may be
-	# echoed as "^@" by the line discipline, now and then: not the runtime's.
-	a=$(script -qec "'$RUNC' --root '$DIFF_DIR_A/root' run --bundle '$BATS_TEST_TMPDIR/bundle-ta' '$DIFF_ID_A'" /dev/null | tr -d '\r\0' | sed 's/\^@//g')
-	b=$(script -qec "'$RUNAC' --root '$DIFF_DIR_B/root' run --bundle '$BATS_TEST_TMPDIR/bundle-tb' '$DIFF_ID_B'" /dev/null | tr -d '\r\0' | sed 's/\^@//g')
+	a=$(under_terminal a run --bundle "$BATS_TEST_TMPDIR/bundle-ta" @ID@)
+	b=$(under_terminal b run --bundle "$BATS_TEST_TMPDIR/bundle-tb" @ID@)
 	echo "runc:  $a"
 	echo "runac: $b"
 	[[ "$a" == *"/dev/pts/0"* ]]
 	[ "$a" = "$b" ]
+}
+
+@test "a terminal's output is not post-processed and its pty is the process user's, for run and exec" {
+	# runc clears ONLCR as it relays the pty (the caller's terminal does the
+	# "\n" to "\r\n"), and gives stdio to process.user before the switch.
+	local probe='stat -c "%u:%g %a" $(tty); stty -a 2>/dev/null | tr " ;" "\n\n" | grep -x -- "-\?onlcr"'
+	update_config '.process.terminal = true | .process.user = {"uid": 1000, "gid": 1000}'
+	set_cmd "$probe"
+	cp -a "$BUNDLE" "$BATS_TEST_TMPDIR/bundle-ta"
+	cp -a "$BUNDLE" "$BATS_TEST_TMPDIR/bundle-tb"
+	a=$(under_terminal a run --bundle "$BATS_TEST_TMPDIR/bundle-ta" @ID@)
+	b=$(under_terminal b run --bundle "$BATS_TEST_TMPDIR/bundle-tb" @ID@)
+	echo "run, runc:  $a"
+	echo "run, runac: $b"
+	[ "$a" = "$(printf '1000:5 620\n-onlcr')" ]
+	[ "$a" = "$b" ]
+
+	update_config '.process.terminal = false | .process.user = {"uid": 0, "gid": 0}'
+	set_cmd 'sleep 60'
+	diff_cli run -d @ID@
+	diff_wait_state running
+	a=$(under_terminal a exec -t --user 1000:1000 @ID@ sh -c "$probe")
+	b=$(under_terminal b exec -t --user 1000:1000 @ID@ sh -c "$probe")
+	echo "exec, runc:  $a"
+	echo "exec, runac: $b"
+	[ "$a" = "$(printf '1000:5 620\n-onlcr')" ]
+	[ "$a" = "$b" ]
+	diff_cli delete --force @ID@
 }
 
 # console_receivers INPUT: an engine's end of --console-socket for each
