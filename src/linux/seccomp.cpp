@@ -21,6 +21,7 @@
 #include "common/json.hpp"
 #include "common/log.hpp"
 #include "linux/inroot.hpp"
+#include "linux/seccomp_enosys.hpp"
 #include "version.hpp"
 #include "linux/sync.hpp"
 
@@ -108,13 +109,13 @@ std::string compile(const oci::Seccomp& config) {
     UniqueFd mem(static_cast<int>(::syscall(SYS_memfd_create, "seccomp", MFD_CLOEXEC)));
     if (!mem) throw_errno("linux.seccomp: memfd_create");
     check(seccomp_export_bpf(ctx, mem.get()), "compile the filter");
-    return read_file(fd_path(mem.get()));
+    return enosys_stub(config) + read_file(fd_path(mem.get()));
 }
 
 std::string cache_key(const oci::Seccomp& c) {
     // Every field that shapes the program, in a fixed order.
     JsonWriter w;
-    w.begin_array().value(RUNAC_VERSION);
+    w.begin_array().value(RUNAC_VERSION).value("enosys-stub");
     const struct scmp_version* v = seccomp_version();
     w.value(static_cast<int64_t>(v->major)).value(static_cast<int64_t>(v->minor)).value(static_cast<int64_t>(v->micro));
     w.value(c.default_action).value(static_cast<int64_t>(c.default_errno_ret.value_or(UINT32_MAX)));
