@@ -28,7 +28,7 @@
 #include "linux/console.hpp"
 #include "linux/credentials.hpp"
 #include "linux/hooks.hpp"
-#include "linux/idmapped.hpp"
+#include "linux/mount_sources.hpp"
 #include "linux/init.hpp"
 #include "linux/namespaces.hpp"
 #include "linux/executables.hpp"
@@ -104,6 +104,18 @@ std::string serve_init(const linux::Channel& init, const oci::Config& config, co
                 else
                     *options.console_master = std::move(m->fd);
                 break;
+            case linux::Msg::MountSource: {
+                step = "after it asked for mounts[" + m->payload + "]'s source";
+                size_t index = std::strtoul(m->payload.c_str(), nullptr, 10);
+                if (index >= config.mounts.size()) throw Error("container init: asked for no mount's source");
+                UniqueFd source = linux::open_bind_source(pid, absolute_path(config.mounts[index].source, state.bundle));
+                try {
+                    init.send(linux::Msg::MountSource, "", source.get());
+                } catch (const Error&) {
+                    throw died();
+                }
+                break;
+            }
             case linux::Msg::SeccompNotify:
                 step = "after it sent its seccomp listener fd";
                 linux::send_to_seccomp_listener(*config.linux.seccomp, m->fd.get(), pid, state);

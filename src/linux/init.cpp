@@ -126,6 +126,11 @@ unsigned long new_namespace_flags(const oci::Linux& linux, bool by_clone) {
         rootfs.user_namespace = config.linux.has_namespace(oci::NamespaceType::User);
         rootfs.cgroup_paths = req.cgroup_paths;
         rootfs.idmapped_trees = req.idmapped_trees;
+        if (rootfs.user_namespace)
+            rootfs.bind_source_from_host = [&parent](size_t index) {
+                parent.send(Msg::MountSource, std::to_string(index));
+                return std::move(parent.expect(Msg::MountSource, "container init").fd);
+            };
         mount_rootfs(config, rootfs);
         if (req.plan) {
             // The policy's own: write binds, deny over-mounts and the

@@ -156,14 +156,32 @@ std::string tmpfs_data(int root, const std::string& destination, const std::stri
     return data.empty() ? mode : std::string(mode) + "," + data;
 }
 
-void mount_entry(int root, const oci::Mount& m, MountOptions& opts, const RootfsOptions& options, int idmapped) {
+// The bind source of config mount INDEX as the init reaches it: its path,
+// or, when this user namespace's root cannot reach it, the fd runac opened
+// as the host's root. Fills ST.
+std::string reach_bind_source(const oci::Mount& m, size_t index, const RootfsOptions& options, UniqueFd& held,
+                              struct stat& st) {
+    // A relative source is relative to the bundle, the working directory.
+    std::string source = starts_with(m.source, "/") ? m.source : "./" + m.source;
+    if (::stat(source.c_str(), &st) == 0) return source;
+    int err = errno;
+    if (options.bind_source_from_host) held = options.bind_source_from_host(index);
+    if (!held || ::fstat(held.get(), &st) != 0) throw_errno("mount source " + source, err);
+    return fd_path(held.get());
+}
+
+void mount_entry(int root, const oci::Mount& m, size_t index, MountOptions& opts, const RootfsOptions& options,
+                 int idmapped) {
     if (m.type == "bind") opts.flags |= MS_BIND;
     if (opts.bind()) {
-        // A relative source is relative to the bundle, the working directory.
-        std::string source = starts_with(m.source, "/") ? m.source : "./" + m.source;
         struct stat st;
-        if ((idmapped >= 0 ? ::fstat(idmapped, &st) : ::stat(source.c_str(), &st)) != 0)
-            throw_errno("mount source " + source);
+        UniqueFd held;
+        std::string source;
+        if (idmapped >= 0) {
+            if (::fstat(idmapped, &st) != 0) throw_errno("mount source " + m.source);
+        } else {
+            source = reach_bind_source(m, index, options, held, st);
+        }
         UniqueFd target = ensure_in_root(root, m.destination, !S_ISDIR(st.st_mode));
         if (idmapped < 0)
             do_mount(source, fd_path(target.get()), "", opts.flags & (MS_BIND | MS_REC), "", m.destination);
@@ -243,9 +261,9 @@ void set_recursive_attributes(int root, const oci::Mount& m, const MountOptions&
         throw_errno("mount " + m.destination + " (recursive attributes)");
 }
 
-void mount_one(int root, const oci::Mount& m, const RootfsOptions& options, int idmapped) {
+void mount_one(int root, const oci::Mount& m, size_t index, const RootfsOptions& options, int idmapped) {
     MountOptions opts = parse_mount_options(m.options);
-    mount_entry(root, m, opts, options, idmapped);
+    mount_entry(root, m, index, opts, options, idmapped);
     set_recursive_attributes(root, m, opts);
 }
 
@@ -351,7 +369,7 @@ void mount_rootfs(const oci::Config& config, const RootfsOptions& options) {
     if (!root) throw_errno("open rootfs " + rootfs);
 
     for (size_t i = 0; i < config.mounts.size(); i++)
-        mount_one(root.get(), config.mounts[i], options, i < options.idmapped_trees.size() ? options.idmapped_trees[i] : -1);
+        mount_one(root.get(), config.mounts[i], i, options, i < options.idmapped_trees.size() ? options.idmapped_trees[i] : -1);
     if (!binds_dev(config)) create_devices(root.get(), config, options.user_namespace);
     // The working directory is created if the image lacks it, as runc does.
     if (!open_in_root(root.get(), config.process.cwd, O_PATH | O_DIRECTORY) && errno == ENOENT) {

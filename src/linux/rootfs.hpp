@@ -2,9 +2,11 @@
 // the rootfs becomes a mount, config mounts and device nodes go in (every
 // target resolved inside the rootfs), then pivot_root and the path masks.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "common/fd.hpp"
 #include "oci/config.hpp"
 
 namespace runac::linux {
@@ -14,6 +16,9 @@ struct RootfsOptions {
     bool user_namespace = false;    // runac runs as the root of the container's user namespace
     std::vector<std::string> cgroup_paths;  // the container's cgroups, for "cgroup" mounts
     std::vector<int> idmapped_trees;        // per config mount: a detached idmapped tree, or -1
+    // In a user namespace: config mount N's bind source, opened by runac as
+    // the host's root (open_bind_source), for a source the init cannot reach.
+    std::function<UniqueFd(size_t)> bind_source_from_host;
 };
 
 // The three stages, in this order, in the container's mount namespace and

@@ -82,6 +82,7 @@ const char* message_name(Msg kind) {
         case Msg::Ready: return "ready";
         case Msg::Failed: return "failed";
         case Msg::InitCloned: return "init-cloned";
+        case Msg::MountSource: return "mount-source";
     }
     return "an unknown message";
 }

@@ -20,6 +20,8 @@ enum class Msg : uint32_t {
     Ready,          // child -> parent: set up; the init now waits for start, an exec'd process execs
     Failed,         // child -> parent: payload, the error line
     InitCloned,     // namespace joiner -> parent: fd, the init's pidfd; payload "cgroup" if born in it
+    MountSource,    // init -> parent: payload, the index of a config mount whose bind source it cannot reach;
+                    // parent -> init: fd, that source opened as the host's root (none if it cannot be)
 };
 
 // "go", "run-hooks", ...: what error lines call a message.

@@ -44,3 +44,15 @@ teardown() { diff_teardown; }
 	diff_probe refusals 'touch /x 2>&1; mknod /tmp/n c 1 3 2>&1; echo 1 >/proc/sys/kernel/ns_last_pid 2>&1;
 		hostname other 2>&1 && hostname; chown 0 /etc/passwd 2>&1; true'
 }
+
+@test "userns: a bind source under a directory only the host's root may enter is mounted alike" {
+	# runc opens such a source as the host's root, before the user namespace
+	# exists; the container's root (host uid 100000) could not reach it.
+	local private=$BATS_TEST_TMPDIR/private
+	mkdir -m 0700 "$private"
+	mkdir -m 0755 "$private/data"
+	echo from-host >"$private/data/file"
+	update_config ".mounts += [{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$private/data\", \"options\": [\"rbind\", \"ro\"]}]"
+	diff_probe bind 'cat /data/file; stat -c "%n %a %U" /data /data/file'
+	grep -q from-host "$DIFF_DIR_A/stdout"
+}

@@ -1,10 +1,11 @@
-#include "linux/idmapped.hpp"
+#include "linux/mount_sources.hpp"
 
 #include <fcntl.h>
 #include <sys/mount.h>
 
 #include "common/error.hpp"
 #include "common/files.hpp"
+#include "linux/inroot.hpp"
 #include "linux/mount_options.hpp"
 #include "linux/userns.hpp"
 
@@ -37,6 +38,12 @@ std::vector<UniqueFd> make_idmapped_trees(const oci::Config& config, const std::
         trees[i] = std::move(tree);
     }
     return trees;
+}
+
+UniqueFd open_bind_source(pid_t init, const std::string& source) {
+    UniqueFd root(::open(("/proc/" + std::to_string(init) + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) return UniqueFd();
+    return open_in_root(root.get(), source, O_PATH | O_CLOEXEC);
 }
 
 }  // namespace runac::linux
