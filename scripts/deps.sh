@@ -13,6 +13,8 @@ packages=(
   busybox-static runc crun bats jq iproute2 python3 time
   # engines driving runac (tests/engines)
   docker.io containerd podman catatonit
+  # a CRI client of the tests' own (tests/engines/cri): kubelet's side of containerd
+  python3-grpcio python3-protobuf protobuf-compiler
   # Podman's own network backend (its bridge, as Podman 4 sets it up)
   netavark
   # the default seccomp profile of Podman (the same rules as Docker's)

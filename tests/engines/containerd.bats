@@ -14,41 +14,6 @@ IMAGE=docker.io/library/busybox:test
 # engine cgroup parent the guard knows.
 c() { ctr --address "$CTD_DIR/containerd.sock" -n "$ENGINE_CGROUP_PARENT" "$@"; }
 
-start_containerd() { # CONFIG
-	containerd --config "$1" >"$CTD_DIR/containerd.log" 2>&1 &
-	echo $! >"$CTD_DIR/containerd.pid"
-	for _ in $(seq 100); do ctr --address "$CTD_DIR/containerd.sock" version >/dev/null 2>&1 && return 0; sleep 0.1; done
-	cat "$CTD_DIR/containerd.log" >&2
-	return 1
-}
-
-stop_containerd() {
-	[[ -f $CTD_DIR/containerd.pid ]] || return 0
-	local pid
-	pid=$(cat "$CTD_DIR/containerd.pid")
-	kill "$pid" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-	rm -f "$CTD_DIR/containerd.pid"
-}
-
-# The test's own settings, then the snippet that registers runac.
-write_config() { # OUT
-	cat >"$1" <<-TOML
-		version = 2
-		root = "$CTD_DIR/root"
-		state = "$CTD_DIR/state"
-		[grpc]
-		  address = "$CTD_DIR/containerd.sock"
-		[ttrpc]
-		  address = "$CTD_DIR/containerd.sock.ttrpc"
-		[debug]
-		  address = ""
-		[metrics]
-		  address = ""
-	TOML
-	sed "s#/usr/local/sbin/runac#$RUNAC#" "$BATS_TEST_DIRNAME/../../containerd-shim/config.toml" >>"$1"
-}
-
 teardown_file() {
 	c tasks ls -q 2>/dev/null | xargs -r -n1 ctr --address "$CTD_DIR/containerd.sock" -n "$ENGINE_CGROUP_PARENT" tasks kill -s KILL 2>/dev/null
 	stop_containerd
@@ -59,7 +24,7 @@ teardown_file() {
 	engine_guard_begin
 	engine_rootfs
 	mkdir -p "$CTD_DIR"
-	write_config "$CTD_DIR/config.toml"
+	containerd_config "$CTD_DIR/config.toml" </dev/null
 	start_containerd "$CTD_DIR/config.toml"
 	containerd --config "$CTD_DIR/config.toml" config dump >"$CTD_DIR/dump.toml"
 	grep -q 'runtimes.runac]' "$CTD_DIR/dump.toml"

@@ -21,6 +21,48 @@ engine_rootfs() {
 	"$HELPERS_DIR/make-rootfs.sh" "$ENGINE_IMAGE_ROOTFS" >/dev/null
 }
 
+# containerd_config OUT: the configuration of a containerd of the test's own
+# (root, state and sockets under $CTD_DIR), the test's own settings from
+# stdin, then the snippet of containerd-shim/ that registers the runac
+# runtime, its BinaryName made $RUNAC.
+containerd_config() {
+	{
+		cat <<-TOML
+			version = 2
+			root = "$CTD_DIR/root"
+			state = "$CTD_DIR/state"
+			[grpc]
+			  address = "$CTD_DIR/containerd.sock"
+			[ttrpc]
+			  address = "$CTD_DIR/containerd.sock.ttrpc"
+			[debug]
+			  address = ""
+			[metrics]
+			  address = ""
+		TOML
+		cat
+		sed "s#/usr/local/sbin/runac#$RUNAC#" "$BATS_TEST_DIRNAME/../../containerd-shim/config.toml"
+	} >"$1"
+}
+
+# start_containerd CONFIG: in the background, until it answers.
+start_containerd() {
+	containerd --config "$1" >"$CTD_DIR/containerd.log" 2>&1 &
+	echo $! >"$CTD_DIR/containerd.pid"
+	for _ in $(seq 100); do ctr --address "$CTD_DIR/containerd.sock" version >/dev/null 2>&1 && return 0; sleep 0.1; done
+	cat "$CTD_DIR/containerd.log" >&2
+	return 1
+}
+
+stop_containerd() {
+	[[ -f $CTD_DIR/containerd.pid ]] || return 0
+	local pid
+	pid=$(cat "$CTD_DIR/containerd.pid")
+	kill "$pid" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	rm -f "$CTD_DIR/containerd.pid"
+}
+
 engine_guard_begin() {
 	# _lg_lock and the snapshot helpers keep their files in BATS_TEST_TMPDIR.
 	BATS_TEST_TMPDIR=$ENGINE_DIR _lg_lock || return 1

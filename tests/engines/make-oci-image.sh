@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# make-oci-image.sh ROOTFS OUT.tar NAME: an OCI image layout, as a tarball,
-# holding ROOTFS as its one layer, for `ctr images import` (no registry is
-# reachable from the test machines). NAME: docker.io/library/busybox:test.
+# make-oci-image.sh ROOTFS OUT.tar NAME [CMD_JSON]: an OCI image layout, as
+# a tarball, holding ROOTFS as its one layer, for `ctr images import` (no
+# registry is reachable from the test machines). NAME:
+# docker.io/library/busybox:test. CMD_JSON: the image's command, ["sh"]
+# unless given.
 set -euo pipefail
-rootfs=${1:?usage: make-oci-image.sh ROOTFS OUT.tar NAME} out=${2:?} name=${3:?}
+rootfs=${1:?usage: make-oci-image.sh ROOTFS OUT.tar NAME [CMD_JSON]} out=${2:?} name=${3:?} cmd=${4:-'["sh"]'}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 mkdir -p "$dir/blobs/sha256"
@@ -19,8 +21,8 @@ blob() {
 
 tar -C "$rootfs" --exclude=./.runac-rootfs-stamp --numeric-owner -cf "$dir/layer" .
 read -r layer layer_size < <(blob "$dir/layer")
-jq -cn --arg l "sha256:$layer" '{architecture: "amd64", os: "linux",
-	config: {Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"]},
+jq -cn --arg l "sha256:$layer" --argjson cmd "$cmd" '{architecture: "amd64", os: "linux",
+	config: {Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: $cmd},
 	rootfs: {type: "layers", diff_ids: [$l]}}' >"$dir/config"
 read -r config config_size < <(blob "$dir/config")
 jq -cn --arg c "sha256:$config" --argjson cs "$config_size" --arg l "sha256:$layer" --argjson ls "$layer_size" \
