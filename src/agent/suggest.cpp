@@ -3,12 +3,12 @@
 #include <functional>
 #include <optional>
 #include <set>
-#include <sstream>
 
 #include "agent/grants.hpp"
 #include "agent/sources.hpp"
 #include "agent/values.hpp"
 #include "common/error.hpp"
+#include "common/files.hpp"
 #include "common/json.hpp"
 
 namespace runac::agent {
@@ -24,8 +24,10 @@ struct Addition {
 
 std::optional<JsonValue> member_at(const JsonValue& root, const std::string& path) {
     std::optional<JsonValue> v = root;
-    std::stringstream keys(path);
-    for (std::string key; v && std::getline(keys, key, '.');) v = v->is_object() ? v->get(key) : std::nullopt;
+    for (auto& key : split(path, '.')) {
+        if (!v) break;
+        v = v->is_object() ? v->get(key) : std::nullopt;
+    }
     return v;
 }
 
@@ -159,9 +161,8 @@ private:
 
 Suggestion suggest(const std::string& log, const Settings& settings) {
     std::vector<JsonDocument> records;
-    std::istringstream lines(log);
     size_t number = 0;
-    for (std::string line; std::getline(lines, line);) {
+    for (auto& line : lines(log)) {
         number++;
         if (!line.empty()) records.push_back(JsonDocument::parse(line, "record " + std::to_string(number)));
     }

@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
-#include <sstream>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,10 +32,10 @@ std::string head_text(const Head& h) {
 }
 
 std::optional<Head> parse_head(const std::string& text) {
-    std::istringstream in(text);
-    Head h;
-    if (!(in >> h.seq >> h.hash) || h.hash.size() != 64) return std::nullopt;
-    return h;
+    std::vector<std::string> w = words(trim(text));
+    auto seq = w.size() == 2 ? parse_uint(w[0]) : std::nullopt;
+    if (!seq || w[1].size() != 64) return std::nullopt;
+    return Head{*seq, w[1]};
 }
 
 std::string head_path(const std::string& path) { return path + ".head"; }
@@ -98,8 +97,7 @@ Verdict verify(const std::string& path) {
         return v;
     }
     std::string previous = kNoPrevious;
-    std::istringstream in(*text);
-    for (std::string line; std::getline(in, line);) {
+    for (auto& line : lines(*text)) {
         uint64_t seq = v.records + 1;
         std::string at = "record " + std::to_string(seq) + ": ";
         try {

@@ -4,7 +4,6 @@
 #include <csignal>
 #include <cstring>
 #include <set>
-#include <sstream>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -22,9 +21,7 @@ namespace {
 
 std::set<std::string> split_set(const std::string& s) {
     std::set<std::string> out;
-    std::stringstream ss(s);
-    std::string item;
-    while (std::getline(ss, item, ','))
+    for (auto& item : split(s, ','))
         if (!item.empty()) out.insert(item);
     return out;
 }
@@ -48,9 +45,8 @@ void init_cpuset(const std::string& dir) {
 void delegate_controllers(const std::string& parent) {
     auto available = read_file_if_exists(parent + "/cgroup.controllers");
     if (!available) return;
-    std::istringstream in(*available);
     std::string enable;
-    for (std::string c; in >> c;) enable += (enable.empty() ? "+" : " +") + c;
+    for (auto& c : words(trim(*available))) enable += (enable.empty() ? "+" : " +") + c;
     if (enable.empty()) return;
     auto current = read_file_if_exists(parent + "/cgroup.subtree_control");
     if (current && trim(*current) == trim(*available)) return;
@@ -66,8 +62,7 @@ void delegate_controllers(const std::string& parent) {
 std::vector<Hierarchy> discover() {
     // Own cgroup per hierarchy: "4:memory:/path", "0::/path".
     std::vector<std::pair<std::set<std::string>, std::string>> own;
-    std::istringstream cg(read_file("/proc/self/cgroup"));
-    for (std::string line; std::getline(cg, line);) {
+    for (auto& line : lines(read_file("/proc/self/cgroup"))) {
         auto a = line.find(':'), b = line.find(':', a + 1);
         if (a == std::string::npos || b == std::string::npos) continue;
         own.emplace_back(split_set(line.substr(a + 1, b - a - 1)), line.substr(b + 1));
@@ -210,8 +205,8 @@ std::vector<pid_t> Cgroup::pids() const {
         std::vector<std::string> dirs = sub_cgroups(p);
         dirs.push_back(p);
         for (auto& dir : dirs) {
-            std::istringstream in(read_file_if_exists(dir + "/cgroup.procs").value_or(""));
-            for (pid_t pid; in >> pid;) out.push_back(pid);
+            for (auto& line : lines(read_file_if_exists(dir + "/cgroup.procs").value_or("")))
+                if (auto pid = parse_uint(line)) out.push_back(static_cast<pid_t>(*pid));
         }
         if (!out.empty()) return out;
     }

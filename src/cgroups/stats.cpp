@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <map>
-#include <sstream>
 #include <unistd.h>
 #include <vector>
 
@@ -20,10 +19,10 @@ KeyValues key_values(const std::string& path) {
     KeyValues out;
     auto text = read_file_if_exists(path);
     if (!text) return out;
-    std::istringstream in(*text);
-    std::string k;
-    uint64_t v;
-    while (in >> k >> v) out[k] = v;
+    for (auto& line : lines(*text)) {
+        std::vector<std::string> w = words(line);
+        if (auto v = w.size() == 2 ? parse_uint(w[1]) : std::nullopt) out[w[0]] = *v;
+    }
     return out;
 }
 
@@ -43,16 +42,16 @@ std::vector<uint64_t> numbers(const std::string& path) {
     std::vector<uint64_t> out;
     auto text = read_file_if_exists(path);
     if (!text) return out;
-    std::istringstream in(*text);
-    for (uint64_t v; in >> v;) out.push_back(v);
+    for (auto& line : lines(*text))
+        for (auto& word : words(line))
+            if (auto v = parse_uint(word)) out.push_back(*v);
     return out;
 }
 
 // "0-2,4" -> 0 1 2 4
 std::vector<uint64_t> cpu_list(const std::string& path) {
     std::vector<uint64_t> out;
-    std::istringstream in(trim(read_file_if_exists(path).value_or("")));
-    for (std::string part; std::getline(in, part, ',');) {
+    for (auto& part : split(trim(read_file_if_exists(path).value_or("")), ',')) {
         if (part.empty()) continue;
         auto dash = part.find('-');
         uint64_t a = std::stoull(part.substr(0, dash)), b = dash == std::string::npos ? a : std::stoull(part.substr(dash + 1));
@@ -92,15 +91,12 @@ using BlkioList = std::vector<BlkioEntry>;
 // v1 blkio files: "8:0 Read 4096" lines, and a "Total N" line.
 BlkioList blkio_v1(const std::string& path) {
     BlkioList out;
-    std::istringstream in(read_file_if_exists(path).value_or(""));
-    for (std::string line; std::getline(in, line);) {
-        std::istringstream f(line);
-        std::string dev, op;
-        uint64_t v = 0;
-        if (!(f >> dev >> op >> v)) continue;
-        auto colon = dev.find(':');
-        if (colon == std::string::npos) continue;
-        out.push_back({std::stoull(dev.substr(0, colon)), std::stoull(dev.substr(colon + 1)), op, v});
+    for (auto& line : lines(read_file_if_exists(path).value_or(""))) {
+        std::vector<std::string> f = words(line);  // "8:0 Read 4096"; "Total 4096" has no device
+        auto v = f.size() == 3 ? parse_uint(f[2]) : std::nullopt;
+        auto colon = f.empty() ? std::string::npos : f[0].find(':');
+        if (!v || colon == std::string::npos) continue;
+        out.push_back({std::stoull(f[0].substr(0, colon)), std::stoull(f[0].substr(colon + 1)), f[1], *v});
     }
     return out;
 }
@@ -246,15 +242,13 @@ void blkio_v1(JsonWriter& w, const std::string& dir) {
 void io_v2(JsonWriter& w, const std::string& dir) {
     // io.stat: "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0"
     BlkioList bytes, ios;
-    std::istringstream in(read_file_if_exists(dir + "/io.stat").value_or(""));
-    for (std::string line; std::getline(in, line);) {
-        std::istringstream f(line);
-        std::string dev, kv;
-        f >> dev;
-        auto colon = dev.find(':');
+    for (auto& line : lines(read_file_if_exists(dir + "/io.stat").value_or(""))) {
+        std::vector<std::string> f = words(line);
+        auto colon = f.empty() ? std::string::npos : f[0].find(':');
         if (colon == std::string::npos) continue;
-        uint64_t major = std::stoull(dev.substr(0, colon)), minor = std::stoull(dev.substr(colon + 1));
-        while (f >> kv) {
+        uint64_t major = std::stoull(f[0].substr(0, colon)), minor = std::stoull(f[0].substr(colon + 1));
+        for (size_t i = 1; i < f.size(); i++) {
+            const std::string& kv = f[i];
             auto eq = kv.find('=');
             if (eq == std::string::npos) continue;
             std::string k = kv.substr(0, eq);

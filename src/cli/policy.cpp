@@ -2,7 +2,6 @@
 // how this build would enforce it on this kernel before any container uses
 // it, and, from a container's audit log, what it would have needed.
 #include <cstdio>
-#include <iostream>
 #include <iterator>
 #include <optional>
 
@@ -24,8 +23,7 @@ namespace {
 
 agent::PolicyDocument read_document(const std::string& file) {
     if (file == "-") {
-        std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-        return {text, "(stdin)", false};
+        return {read_all(0, "(stdin)"), "(stdin)", false};
     }
     auto text = read_file_if_exists(file);
     if (!text) throw Error(file + ": no such file");

@@ -5,13 +5,13 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
-#include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/command.hpp"
 #include "common/error.hpp"
 #include "common/fd.hpp"
+#include "common/files.hpp"
 #include "common/json.hpp"
 #include "container/container.hpp"
 
@@ -54,13 +54,6 @@ std::string run_ps(const std::vector<std::string>& ps_args) {
     return out;
 }
 
-std::vector<std::string> fields(const std::string& line) {
-    std::vector<std::string> out;
-    std::istringstream in(line);
-    for (std::string f; in >> f;) out.push_back(f);
-    return out;
-}
-
 int run_ps_command(const GlobalOptions& global, const Args& args) {
     if (args.positional.empty()) throw Error("ps: requires a container id");
     std::string format = args.get("format", "table");
@@ -85,18 +78,18 @@ int run_ps_command(const GlobalOptions& global, const Args& args) {
     }
     std::vector<std::string> ps_args(args.positional.begin() + 1, args.positional.end());
     if (ps_args.empty()) ps_args = {"-ef"};
-    std::istringstream out(run_ps(ps_args));
-    std::string header;
-    std::getline(out, header);
-    auto names = fields(header);
+    std::vector<std::string> out = lines(run_ps(ps_args));
+    std::string header = out.empty() ? "" : out[0];
+    auto names = words(header);
     size_t pid_index = names.size();
     for (size_t i = 0; i < names.size(); i++)
         if (names[i] == "PID") pid_index = i;
     if (pid_index == names.size()) throw Error("couldn't find PID field in ps output");
     std::printf("%s\n", header.c_str());
-    for (std::string line; std::getline(out, line);) {
+    for (size_t i = 1; i < out.size(); i++) {
+        const std::string& line = out[i];
         if (line.empty()) continue;
-        auto f = fields(line);
+        auto f = words(line);
         if (f.size() <= pid_index) continue;
         pid_t p = 0;
         try {

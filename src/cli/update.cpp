@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
 #include <iterator>
 
 #include "cgroups/resources.hpp"
@@ -152,7 +151,7 @@ int run_update(const GlobalOptions& global, const Args& args) {
         std::string path = args.get("resources");
         std::string text;
         if (path == "-")
-            text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+            text = read_all(0, "resources (stdin)");
         else
             text = read_file(path);
         r = parse_document(text, path == "-" ? "resources" : path);

@@ -142,6 +142,39 @@ std::vector<std::string> split(const std::string& s, char sep) {
     }
 }
 
+std::vector<std::string> lines(const std::string& text) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < text.size();) {
+        size_t j = text.find('\n', i);
+        if (j == std::string::npos) j = text.size();
+        out.push_back(text.substr(i, j - i));
+        i = j + 1;
+    }
+    return out;
+}
+
+std::vector<std::string> words(const std::string& line) {
+    std::vector<std::string> out;
+    for (size_t i = line.find_first_not_of(" \t"); i != std::string::npos; i = line.find_first_not_of(" \t", i)) {
+        size_t j = line.find_first_of(" \t", i);
+        out.push_back(line.substr(i, j == std::string::npos ? std::string::npos : j - i));
+        i = j;
+    }
+    return out;
+}
+
+std::optional<uint64_t> parse_uint(const std::string& s) {
+    if (s.empty() || s.size() > 20) return std::nullopt;
+    uint64_t v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return std::nullopt;
+        uint64_t next = v * 10 + static_cast<uint64_t>(c - '0');
+        if (next / 10 != v) return std::nullopt;  // overflow
+        v = next;
+    }
+    return v;
+}
+
 std::string current_dir() {
     char buf[4096];
     if (!::getcwd(buf, sizeof buf)) throw_errno("getcwd");

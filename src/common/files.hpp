@@ -1,5 +1,6 @@
 // Small file helpers used across the runtime.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <sys/types.h>
@@ -28,6 +29,15 @@ std::string trim(const std::string& s);
 bool starts_with(const std::string& s, const std::string& prefix);
 // "a,,b" -> {"a", "", "b"}: every field, empty ones too ("" -> {""}).
 std::vector<std::string> split(const std::string& s, char sep);
+// The lines of a text, without their "\n" (a last one without it too), as
+// getline reads them: "a\n\nb\n" -> {"a", "", "b"}. No iostreams: their
+// locale set-up alone costs a command most of a megabyte of memory.
+std::vector<std::string> lines(const std::string& text);
+// The words of a line, split on spaces and tabs: " a  b\t" -> {"a", "b"}.
+std::vector<std::string> words(const std::string& line);
+// A decimal number that is the whole of S ("12", not "12x" or ""); nullopt
+// otherwise.
+std::optional<uint64_t> parse_uint(const std::string& s);
 // Absolute, lexically normalised path ("a/../b" -> "/b"); relative inputs are
 // resolved against `base`.
 std::string absolute_path(const std::string& path, const std::string& base);

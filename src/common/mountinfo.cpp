@@ -1,6 +1,5 @@
 #include "common/mountinfo.hpp"
 
-#include <sstream>
 
 #include "common/files.hpp"
 
@@ -28,25 +27,24 @@ std::string unescape(const std::string& field) {
 
 std::vector<MountInfo> parse_mountinfo(const std::string& text) {
     std::vector<MountInfo> out;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        std::istringstream f(line);
+    for (auto& line : lines(text)) {
+        // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER-OPTIONS
+        std::vector<std::string> f = words(line);
+        size_t dash = 6;
+        while (dash < f.size() && f[dash] != "-") dash++;
+        if (dash + 3 >= f.size()) continue;  // no "-" with three fields after it
+        auto id = parse_uint(f[0]), parent = parse_uint(f[1]);
+        if (!id || !parent) continue;
         MountInfo m;
-        std::string dev, root, mountpoint, tok;
-        if (!(f >> m.id >> m.parent >> dev >> root >> mountpoint >> m.options)) continue;
-        bool separator = false;
-        while (f >> tok) {
-            if (tok == "-") {
-                separator = true;
-                break;
-            }
-            m.optional.push_back(tok);
-        }
-        std::string source;
-        if (!separator || !(f >> m.fstype >> source >> m.super_options)) continue;
-        m.root = unescape(root);
-        m.mountpoint = unescape(mountpoint);
-        m.source = unescape(source);
+        m.id = static_cast<int>(*id);
+        m.parent = static_cast<int>(*parent);
+        m.root = unescape(f[3]);
+        m.mountpoint = unescape(f[4]);
+        m.options = f[5];
+        m.optional.assign(f.begin() + 6, f.begin() + static_cast<long>(dash));
+        m.fstype = f[dash + 1];
+        m.source = unescape(f[dash + 2]);
+        m.super_options = f[dash + 3];
         out.push_back(std::move(m));
     }
     return out;

@@ -7,7 +7,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
-#include <fstream>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -65,8 +64,7 @@ std::vector<std::string> process_env(const oci::Process& process) {
     std::vector<std::string> env = process.env;
     if (!env_value(env, "HOME").empty()) return env;
     std::string home = "/";
-    std::ifstream passwd("/etc/passwd");
-    for (std::string line; std::getline(passwd, line);) {
+    for (auto& line : lines(read_file_if_exists("/etc/passwd").value_or(""))) {
         std::vector<std::string> f = split(line, ':');  // name:x:uid:gid:gecos:home:shell
         if (f.size() >= 6 && f[2] == std::to_string(process.user.uid)) {
             home = f[5];

@@ -5,9 +5,9 @@
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
-#include <sstream>
 
 #include "common/error.hpp"
+#include "common/files.hpp"
 
 namespace runac::monitor {
 
@@ -109,11 +109,10 @@ std::string ask(const Upstream& server, std::string_view query, bool tcp) {
 
 std::vector<Upstream> upstreams_of(const std::string& resolv_conf) {
     std::vector<Upstream> out;
-    std::istringstream in(resolv_conf);
-    for (std::string line; std::getline(in, line);) {
-        std::istringstream words(line);
-        std::string key, address;
-        if (!(words >> key >> address) || key != "nameserver") continue;
+    for (auto& line : lines(resolv_conf)) {
+        std::vector<std::string> w = words(line);
+        if (w.size() < 2 || w[0] != "nameserver") continue;
+        std::string address = w[1];
         address = address.substr(0, address.find('%'));  // fe80::1%eth0: the zone is not kept
         Upstream u;
         auto* v4 = reinterpret_cast<sockaddr_in*>(&u.addr);
