@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "common/error.hpp"
-#include "common/mountinfo.hpp"
 #include "linux/sync.hpp"
 
 using namespace runac;
@@ -73,24 +72,4 @@ TEST_CASE("a datagram that is not a header is refused") {
     Pair p;
     REQUIRE(::send(p.a.get(), "go", 2, 0) == 2);
     CHECK_THROWS_WITH(Channel(p.b.get()).receive(), "sync: a malformed message header");
-}
-
-TEST_CASE("mountinfo: optional fields, octal escapes and the fields after the separator") {
-    auto mounts = parse_mountinfo(
-        "36 35 98:0 /mnt1 /mnt\\040with\\040space rw,noatime master:1 shared:7 - ext3 /dev/root rw,errors=continue\n"
-        "40 36 0:5 / /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 rw\n"
-        "garbage\n"
-        "41 36 0:6 / /back\\134slash rw - tmpfs tmpfs rw\n");
-    REQUIRE(mounts.size() == 3);
-    CHECK(mounts[0].id == 36);
-    CHECK(mounts[0].parent == 35);
-    CHECK(mounts[0].root == "/mnt1");
-    CHECK(mounts[0].mountpoint == "/mnt with space");
-    CHECK(mounts[0].optional == std::vector<std::string>{"master:1", "shared:7"});
-    CHECK(mounts[0].fstype == "ext3");
-    CHECK(mounts[0].source == "/dev/root");
-    CHECK(mounts[0].super_options == "rw,errors=continue");
-    CHECK(mounts[1].optional.empty());
-    CHECK(mounts[1].fstype == "cgroup2");
-    CHECK(mounts[2].mountpoint == "/back\\slash");
 }
