@@ -1,6 +1,7 @@
 #include "container/lifecycle.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <cerrno>
 #include <optional>
 #include <csignal>
@@ -68,10 +69,11 @@ void check_request(const oci::Config& config, const CreateOptions& options) {
 // The parent's side of the init's conversation (linux/init.hpp) until it
 // is ready: the hooks of runac's namespaces, its terminal's master, its
 // seccomp listener fd. Each message says how far the init got, so an init
-// that dies without a word is reported with its step and its end. Returns
-// what Ready carries (the executables shell.commands allows, or "").
+// that dies without a word is reported with its step and its end. MEANWHILE
+// runs once the init has its go, beside the init's own setup. Returns what
+// Ready carries (the executables shell.commands allows, or "").
 std::string serve_init(const linux::Channel& init, const oci::Config& config, const CreateOptions& options, pid_t pid,
-                const oci::State& state) {
+                const oci::State& state, const std::function<void()>& meanwhile) {
     std::string step = "after runac sent it go";
     auto died = [&]() -> Error {
         return Error("container init exited before it was ready (" + linux::how_child_ended(pid) + "), " + step);
@@ -81,6 +83,7 @@ std::string serve_init(const linux::Channel& init, const oci::Config& config, co
     } catch (const Error&) {
         throw died();
     }
+    meanwhile();
     for (;;) {
         auto m = init.receive();
         if (!m) throw died();
@@ -204,14 +207,10 @@ Container create(const std::string& root, const CreateOptions& options) {
     cgroups::apply_device_rules(cgroup, config);
     delegate_cgroup(cgroup, config);
     st.cgroup_paths = cgroup.paths();
-    // The egress programs decide from the init's first socket on.
-    std::optional<enforce::EgressFilter> egress;
-    if (plan && plan->egress.filtered) {
-        if (cgroup.unified_path().empty())
-            throw Error("agent policy: network.egress: cgroup-bpf needs the container's cgroup v2 directory, and this "
-                        "host has no cgroup2 hierarchy");
-        egress.emplace(enforce::EgressFilter::attach(plan->egress, cgroup.unified_path()));
-    }
+    bool egress_filtered = plan && plan->egress.filtered;
+    if (egress_filtered && cgroup.unified_path().empty())
+        throw Error("agent policy: network.egress: cgroup-bpf needs the container's cgroup v2 directory, and this "
+                    "host has no cgroup2 hierarchy");
 
     // Held open read-write by the init alone: `start` can open it for
     // writing without blocking exactly while the init waits on it.
@@ -255,8 +254,16 @@ Container create(const std::string& root, const CreateOptions& options) {
     st.pid = init_pid;
     st.pid_start_time = stat->start_time;
     st.created = now_rfc3339nano();
-    std::string executables =
-        serve_init(linux::Channel(parent_end.get()), config, options, init_pid, oci_state(st, Status::Creating));
+    // The egress programs are loaded (the verifier's milliseconds) and
+    // attached while the init sets up: in place before it reports ready, so
+    // before the container's program is started. The init itself opens no
+    // socket.
+    std::optional<enforce::EgressFilter> egress;
+    auto attach_egress = [&] {
+        if (egress_filtered) egress.emplace(enforce::EgressFilter::attach(plan->egress, cgroup.unified_path()));
+    };
+    std::string executables = serve_init(linux::Channel(parent_end.get()), config, options, init_pid,
+                                         oci_state(st, Status::Creating), attach_egress);
     if (plan && !executables.empty()) {
         for (auto& name : linux::keep_executables(executables, *plan))
             log::info("agent policy: shell.commands: " + name + " is not in the container's PATH; nothing to allow");
