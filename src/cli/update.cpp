@@ -5,7 +5,6 @@
 // before it, so a failed update changes nothing.
 #include <cctype>
 #include <cerrno>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <iterator>
@@ -60,7 +59,7 @@ std::string parse_size(const std::string& flag, const std::string& text) {
         const std::string prefixes = "kmgtp";
         auto p = prefixes.find(static_cast<char>(std::tolower(static_cast<unsigned char>(unit[0]))));
         if (p != std::string::npos) {
-            mult = std::pow(1024.0, static_cast<double>(p + 1));
+            for (size_t k = 0; k <= p; k++) mult *= 1024;
             unit.erase(0, 1);
         }
         if (!unit.empty() && (unit[0] == 'i' || unit[0] == 'I')) unit.erase(0, 1);
