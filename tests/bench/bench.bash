@@ -216,6 +216,18 @@ bench_ratios() {
 	done
 }
 
+# bench_report TITLE NAME PAIR...: what a benchmark prints at its end: TITLE,
+# the table, the ratios of each PAIR and the summary line of NAME.
+bench_report() {
+	local title=$1 name=$2
+	shift 2
+	echo "$title"
+	[[ -z $stop ]] || echo "(interrupted: partial results)"
+	bench_table
+	bench_ratios "$@"
+	bench_summary "$name"
+}
+
 # bench_summary NAME: the one line every benchmark ends with,
 # "bench: NAME runac/crun time X.XXx rss Y.YYx".
 bench_summary() {

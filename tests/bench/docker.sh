@@ -56,9 +56,5 @@ iteration() {
 }
 bench_rounds "$n" iteration
 
-echo "docker: 'docker run --rm' of 'true', $n runs each, interleaved"
-[[ -z $stop ]] || echo "(interrupted: partial results)"
-bench_table
-bench_ratios runac/runc runac/crun
-bench_summary docker
+bench_report "docker: 'docker run --rm' of 'true', $n runs each, interleaved" docker runac/runc runac/crun
 [[ -z $stop ]] || exit 130

@@ -44,9 +44,5 @@ iteration() {
 }
 bench_rounds "$n" iteration
 
-echo "exec: 'true' into a running container, $n execs each, interleaved"
-[[ -z $stop ]] || echo "(interrupted: partial results)"
-bench_table
-bench_ratios runac/runc runac/crun
-bench_summary exec
+bench_report "exec: 'true' into a running container, $n execs each, interleaved" exec runac/runc runac/crun
 [[ -z $stop ]] || exit 130

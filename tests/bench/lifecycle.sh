@@ -89,14 +89,11 @@ bench_active
 
 bench_rounds "$n" iteration
 
-echo "lifecycle: create + start + wait + delete of 'true', $n iterations each, interleaved$( ((seccomp)) && echo ", default seccomp profile")$([[ -n $policy ]] && echo ", runac+p: runac with the policy $(basename "$policy")")"
-[[ -z $stop ]] || echo "(interrupted: partial results)"
-bench_table
-bench_ratios runac/runc runac/crun runac+p/runac runac+p/crun
 # One summary line per comparison, the same shape in every benchmark.
 name=lifecycle
 ((seccomp)) && name=lifecycle-seccomp
-bench_summary "$name"
+bench_report "lifecycle: create + start + wait + delete of 'true', $n iterations each, interleaved$( ((seccomp)) && echo ", default seccomp profile")$([[ -n $policy ]] && echo ", runac+p: runac with the policy $(basename "$policy")")" \
+	"$name" runac/runc runac/crun runac+p/runac runac+p/crun
 if [[ -n ${med[runac+p]:-} && -n ${med[runac]:-} ]]; then
 	awk -v name="$name-policy" -v a="${med[runac+p]}" -v b="${med[runac]}" 'BEGIN {
 		printf "bench: %s runac+p/runac time %.2fx (%+.2f ms)\n", name, a / b, a - b }'

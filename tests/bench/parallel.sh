@@ -67,12 +67,9 @@ round() {
 }
 bench_rounds "$rounds" round
 
-echo "parallel: $count containers of 'true' per round, $jobs at a time, $rounds rounds each, interleaved"
-[[ -z $stop ]] || echo "(interrupted: partial results)"
-bench_table
+bench_report "parallel: $count containers of 'true' per round, $jobs at a time, $rounds rounds each, interleaved" \
+	parallel runac/runc runac/crun
 for rt in "${names[@]}"; do
 	[[ -n ${med[$rt]:-} ]] && awk -v rt="$rt" -v n="$count" -v ms="${med[$rt]}" 'BEGIN { printf "%s: %.1f containers/s\n", rt, n * 1000 / ms }'
 done
-bench_ratios runac/runc runac/crun
-bench_summary parallel
 [[ -z $stop ]] || exit 130

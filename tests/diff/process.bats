@@ -111,13 +111,20 @@ under_terminal() {
 	script -qec "$(printf %q "$bin") --root $(printf %q "$root")$args" /dev/null | tr -d '\r\0' | sed 's/\^@//g'
 }
 
-@test "a terminal container sees the same tty and console under a foreground run" {
-	update_config '.process.terminal = true'
-	set_cmd 'tty; stat -c "%t:%T %a" /dev/console; ls -l /proc/self/fd/0 | sed "s/.*-> //"'
+# run_under_terminal: `run` of the current $BUNDLE (a copy per side) on
+# both sides under_terminal; runc's output in $a, runac's in $b.
+run_under_terminal() {
 	cp -a "$BUNDLE" "$BATS_TEST_TMPDIR/bundle-ta"
 	cp -a "$BUNDLE" "$BATS_TEST_TMPDIR/bundle-tb"
 	a=$(under_terminal a run --bundle "$BATS_TEST_TMPDIR/bundle-ta" @ID@)
 	b=$(under_terminal b run --bundle "$BATS_TEST_TMPDIR/bundle-tb" @ID@)
+	rm -rf "$BATS_TEST_TMPDIR/bundle-ta" "$BATS_TEST_TMPDIR/bundle-tb"
+}
+
+@test "a terminal container sees the same tty and console under a foreground run" {
+	update_config '.process.terminal = true'
+	set_cmd 'tty; stat -c "%t:%T %a" /dev/console; ls -l /proc/self/fd/0 | sed "s/.*-> //"'
+	run_under_terminal
 	echo "runc:  $a"
 	echo "runac: $b"
 	[[ "$a" == *"/dev/pts/0"* ]]
@@ -130,10 +137,7 @@ under_terminal() {
 	local probe='stat -c "%u:%g %a" $(tty); stty -a 2>/dev/null | tr " ;" "\n\n" | grep -x -- "-\?onlcr"'
 	update_config '.process.terminal = true | .process.user = {"uid": 1000, "gid": 1000}'
 	set_cmd "$probe"
-	cp -a "$BUNDLE" "$BATS_TEST_TMPDIR/bundle-ta"
-	cp -a "$BUNDLE" "$BATS_TEST_TMPDIR/bundle-tb"
-	a=$(under_terminal a run --bundle "$BATS_TEST_TMPDIR/bundle-ta" @ID@)
-	b=$(under_terminal b run --bundle "$BATS_TEST_TMPDIR/bundle-tb" @ID@)
+	run_under_terminal
 	echo "run, runc:  $a"
 	echo "run, runac: $b"
 	[ "$a" = "$(printf '1000:5 620\n-onlcr')" ]
