@@ -2,7 +2,6 @@
 // how this build would enforce it on this kernel before any container uses
 // it, and, from a container's audit log, what it would have needed.
 #include <cstdio>
-#include <iterator>
 #include <optional>
 
 #include "agent/enforcement.hpp"

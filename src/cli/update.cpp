@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <iterator>
 
 #include "cgroups/resources.hpp"
 #include "cli/command.hpp"

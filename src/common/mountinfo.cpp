@@ -1,6 +1,5 @@
 #include "common/mountinfo.hpp"
 
-
 #include "common/files.hpp"
 
 namespace runac {

@@ -109,9 +109,9 @@ std::string serve_init(const linux::Channel& init, const oci::Config& config, co
                 break;
             case linux::Msg::MountSource: {
                 step = "after it asked for mounts[" + m->payload + "]'s source";
-                size_t index = std::strtoul(m->payload.c_str(), nullptr, 10);
-                if (index >= config.mounts.size()) throw Error("container init: asked for no mount's source");
-                UniqueFd source = linux::open_bind_source(pid, absolute_path(config.mounts[index].source, state.bundle));
+                auto index = parse_uint(m->payload);
+                if (!index || *index >= config.mounts.size()) throw Error("container init: asked for no mount's source");
+                UniqueFd source = linux::open_bind_source(pid, absolute_path(config.mounts[*index].source, state.bundle));
                 try {
                     init.send(linux::Msg::MountSource, "", source.get());
                 } catch (const Error&) {

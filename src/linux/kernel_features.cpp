@@ -133,13 +133,13 @@ bool cached_bpf(KernelFeature& cgroup_bpf, KernelFeature& bpf_lsm) {
     auto text = read_file_if_exists(kBpfCache);
     std::string id = boot_id();
     if (!text || id.empty()) return false;
-    auto lines = split(*text, '\n');
-    if (lines[0] != id) return false;
+    auto rows = lines(*text);
+    if (rows.empty() || rows[0] != id) return false;
     int seen = 0;
-    for (size_t i = 1; i < lines.size(); i++) {
-        auto fields = split(lines[i], ' ');
-        if (fields.size() < 2) continue;  // the empty line after the last "\n"
-        KernelFeature value{fields[1] == "1", lines[i].substr(std::min(lines[i].size(), fields[0].size() + 3))};
+    for (size_t i = 1; i < rows.size(); i++) {
+        auto fields = split(rows[i], ' ');
+        if (fields.size() < 2) continue;
+        KernelFeature value{fields[1] == "1", rows[i].substr(std::min(rows[i].size(), fields[0].size() + 3))};
         if (fields[0] == "cgroup-bpf") cgroup_bpf = value, seen |= 1;
         if (fields[0] == "bpf-lsm") bpf_lsm = value, seen |= 2;
     }

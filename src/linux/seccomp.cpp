@@ -51,13 +51,6 @@ scmp_compare op_of(const std::string& name) {
     return ops.at(name);
 }
 
-// "SCMP_ARCH_X86_64" -> libseccomp's token; 0 when it does not know it.
-uint32_t arch_token(const std::string& arch) {
-    std::string name = arch.substr(std::strlen("SCMP_ARCH_"));
-    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return seccomp_arch_resolve_name(name.c_str());
-}
-
 // The flags runac can pass to seccomp(2), by name.
 const std::pair<const char*, unsigned> kFlags[] = {
     {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
@@ -78,7 +71,7 @@ std::string compile(const oci::Seccomp& config) {
     if (!ctx) throw Error("linux.seccomp: cannot initialise the filter");
     std::unique_ptr<void, void (*)(void*)> owner(ctx, [](void* c) { seccomp_release(c); });
     for (auto& arch : config.architectures) {
-        uint32_t token = arch_token(arch);
+        uint32_t token = seccomp_arch_token(arch);
         if (token == 0) throw Error("linux.seccomp.architectures: \"" + arch + "\" is unknown to libseccomp");
         int rc = seccomp_arch_add(ctx, token);
         if (rc != -EEXIST) check(rc, "add architecture " + arch);
@@ -131,6 +124,13 @@ std::string cache_key(const oci::Seccomp& c) {
 }
 
 }  // namespace
+
+// "SCMP_ARCH_X86_64" -> libseccomp's token; 0 when it does not know it.
+uint32_t seccomp_arch_token(const std::string& arch) {
+    std::string name = arch.substr(std::strlen("SCMP_ARCH_"));
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return seccomp_arch_resolve_name(name.c_str());
+}
 
 SeccompFilter::SeccompFilter(const oci::Seccomp& config, const std::string& cache_dir) {
     for (auto& flag : config.flags) {
@@ -196,7 +196,7 @@ std::vector<std::string> seccomp_architectures() {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     if (!ctx) return out;
     for (const char* arch : candidates) {
-        uint32_t token = arch_token(arch);
+        uint32_t token = seccomp_arch_token(arch);
         int rc = token ? seccomp_arch_add(ctx, token) : -EINVAL;
         if (rc == 0 || rc == -EEXIST) out.push_back(arch);
     }

@@ -36,6 +36,9 @@ private:
     bool from_cache_ = false;
 };
 
+// "SCMP_ARCH_X86_64" -> libseccomp's token; 0 when it does not know it.
+uint32_t seccomp_arch_token(const std::string& arch);
+
 // For `runac features`: the filter flags runac passes that this kernel
 // accepts, and the architectures libseccomp can build one filter for here.
 std::vector<std::string> seccomp_supported_flags();

@@ -2,15 +2,15 @@
 
 #include <cerrno>
 #include <algorithm>
-#include <cctype>
 #include <cstddef>
-#include <cstring>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <map>
 #include <seccomp.h>
 #include <vector>
+
+#include "linux/seccomp.hpp"
 
 namespace runac::linux {
 
@@ -76,11 +76,8 @@ std::string enosys_stub(const oci::Seccomp& config) {
     // even when the list omits it (an engine's profile may), as in runc.
     std::map<uint32_t, std::map<uint32_t, uint32_t>> highest;  // audit arch -> token -> number
     std::vector<uint32_t> tokens = {seccomp_arch_native()};
-    for (auto& name : config.architectures) {
-        std::string lower = name.substr(std::strlen("SCMP_ARCH_"));
-        for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        if (uint32_t token = seccomp_arch_resolve_name(lower.c_str())) tokens.push_back(token);
-    }
+    for (auto& name : config.architectures)
+        if (uint32_t token = seccomp_arch_token(name)) tokens.push_back(token);
     for (uint32_t token : tokens)
         highest[token == SCMP_ARCH_X32 ? AUDIT_ARCH_X86_64 : token][token] = highest_named(config, token);
 
