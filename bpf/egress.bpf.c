@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 // network.egress and network.deny, decided in the kernel for every socket
-// of one container: attached to its cgroup-v2 directory before its first
-// process exists, one instance (programs and maps) per container.
+// of a container: attached to its cgroup-v2 directory before its first
+// process exists. The programs are loaded once per boot and shared by every
+// container (the verifier's milliseconds are paid once); each container's
+// rules are maps of its own, found through the outer maps below by the key
+// its attachment's cgroup storage holds (runac_settings).
 //
 // Order of the decision, for a TCP connect, a connected or unconnected UDP
 // datagram: a denied network refuses; a listener the container's own
@@ -52,27 +55,66 @@ struct net6_key {
 	__u32 addr[4];
 };
 
-#define NETS(name, key_type)                                 \
+// Each container's maps, by its key. The inner maps' shapes are here (and
+// in src/enforce/egress.cpp, which makes them for each container), their
+// keys and values given by size: clang leaves types reached only through
+// them as forward declarations.
+#define PER_CONTAINER(name, inner)                           \
 	struct {                                                 \
-		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                 \
-		__type(key, struct key_type);                        \
-		__type(value, __u8);                                 \
-		__uint(max_entries, 4096);                           \
+		__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);             \
+		__type(key, __u64);                                  \
+		__uint(max_entries, 65536);                          \
 		__uint(map_flags, BPF_F_NO_PREALLOC);                \
+		__array(values, struct inner);                       \
 	} name SEC(".maps")
 
-NETS(runac_allow4, net4_key);
-NETS(runac_allow6, net6_key);
-NETS(runac_deny4, net4_key);
-NETS(runac_deny6, net6_key);
+struct nets4 {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(key_size, sizeof(struct net4_key));
+	__uint(value_size, sizeof(__u8));
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+};
 
-// Marks the sockets the container's processes bound: a connection to a
-// listener that carries the mark stays inside the container's own work.
+struct nets6 {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(key_size, sizeof(struct net6_key));
+	__uint(value_size, sizeof(__u8));
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+};
+
+PER_CONTAINER(runac_allow4, nets4);
+PER_CONTAINER(runac_allow6, nets6);
+PER_CONTAINER(runac_deny4, nets4);
+PER_CONTAINER(runac_deny6, nets6);
+
+// What differs between containers besides their maps, in the storage of
+// the attachment (the container's cgroup, shared by its programs): its key
+// (0 until runac has set it: everything is refused then) and its policy's
+// switches.
+struct settings {
+	__u64 key;
+	__u8 egress_open;     // no egress list, only network.deny
+	__u8 follow_dns;      // the policy names hosts: port 53 goes to the resolver
+	__u8 report_denials;  // the monitor records refusals
+	__u8 pad[5];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_STORAGE);
+	__type(key, __u64);
+	__type(value, struct settings);
+} runac_settings SEC(".maps");
+
+// Marks the sockets a container's processes bound with its key: a
+// connection to a listener that carries its own key stays inside the
+// container's own work.
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, __u8);
+	__type(value, __u64);
 } runac_own SEC(".maps");
 
 // The addresses the monitor's resolver answered for an allowed name, each
@@ -94,21 +136,24 @@ struct name6_key {
 	__u32 addr[4];
 };
 
-struct {
+struct names4 {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, struct name4_key);
-	__type(value, __u64);
+	__uint(key_size, sizeof(struct name4_key));
+	__uint(value_size, sizeof(__u64));
 	__uint(max_entries, 16384);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-} runac_names4 SEC(".maps");
+};
 
-struct {
+struct names6 {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, struct name6_key);
-	__type(value, __u64);
+	__uint(key_size, sizeof(struct name6_key));
+	__uint(value_size, sizeof(__u64));
 	__uint(max_entries, 16384);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-} runac_names6 SEC(".maps");
+};
+
+PER_CONTAINER(runac_names4, names4);
+PER_CONTAINER(runac_names6, names6);
 
 // Where the monitor's resolver listens in the container's network
 // namespace (UDP and TCP, one port): every port-53 destination is sent
@@ -120,12 +165,14 @@ struct resolver {
 	__u16 pad;
 };
 
-struct {
+struct resolver_slot {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, struct resolver);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct resolver));
 	__uint(max_entries, 1);
-} runac_resolver SEC(".maps");
+};
+
+PER_CONTAINER(runac_resolver, resolver_slot);
 
 // A UDP socket's DNS server as the program found it: replies from the
 // resolver are given that source back (resolvers check who answered).
@@ -160,35 +207,46 @@ struct denial {
 #define DENIED_BY_EGRESS 2  // not in network.egress
 #define DENIED_BY_SOCKET 3  // not a TCP or UDP socket
 
-struct {
+struct denials_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
-} runac_denials SEC(".maps");
+};
+
+PER_CONTAINER(runac_denials, denials_ring);
 
 // Reports a full ring could not take: the monitor counts them in the log.
-struct {
+struct lost_count {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, __u64);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u64));
 	__uint(max_entries, 1);
-} runac_lost SEC(".maps");
+};
 
-// Set before load: the policy has no egress list, only network.deny.
-const volatile __u8 egress_open = 0;
-// Set before load: the policy names hosts; port 53 goes to the resolver.
-const volatile __u8 follow_dns = 0;
-// Set before load: the monitor records refusals.
-const volatile __u8 report_denials = 0;
+PER_CONTAINER(runac_lost, lost_count);
+
+// The settings of the container whose attachment runs the program; 0 when
+// runac has not finished setting it up (the caller refuses).
+static __always_inline struct settings *container(void)
+{
+	struct settings *s = bpf_get_local_storage(&runac_settings, 0);
+	return s->key ? s : 0;
+}
 
 // A full ring drops the report, never the refusal.
-static __always_inline int refuse(__u8 rule, __u8 family, __u8 protocol, __u16 port, const __u32 *addr6, __u32 addr4)
+static __always_inline int refuse(const struct settings *s, __u8 rule, __u8 family, __u8 protocol, __u16 port,
+				  const __u32 *addr6, __u32 addr4)
 {
-	if (!report_denials)
+	if (!s->report_denials)
 		return REFUSE;
-	struct denial *d = bpf_ringbuf_reserve(&runac_denials, sizeof(*d), 0);
+	__u64 key = s->key;
+	void *ring = bpf_map_lookup_elem(&runac_denials, &key);
+	if (!ring)
+		return REFUSE;
+	struct denial *d = bpf_ringbuf_reserve(ring, sizeof(*d), 0);
 	if (!d) {
 		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&runac_lost, &zero);
+		void *count = bpf_map_lookup_elem(&runac_lost, &key);
+		__u64 *lost = count ? bpf_map_lookup_elem(count, &zero) : 0;
 		if (lost)
 			__sync_fetch_and_add(lost, 1);
 		return REFUSE;
@@ -247,20 +305,21 @@ static __always_inline int answered(void *names, void *key, __u16 *port)
 	return until && *until > now;
 }
 
-static __always_inline int resolved4(__u8 protocol, __u16 port, __u32 addr)
+static __always_inline int resolved4(void *names, __u8 protocol, __u16 port, __u32 addr)
 {
 	struct name4_key k = {.protocol = protocol, .port = port, .addr = addr};
-	return answered(&runac_names4, &k, &k.port);
+	return answered(names, &k, &k.port);
 }
 
-static __always_inline int resolved6(__u8 protocol, __u16 port, const __u32 *addr)
+static __always_inline int resolved6(void *names, __u8 protocol, __u16 port, const __u32 *addr)
 {
 	struct name6_key k = {.protocol = protocol, .port = port};
 	__builtin_memcpy(k.addr, addr, 16);
-	return answered(&runac_names6, &k, &k.port);
+	return answered(names, &k, &k.port);
 }
 
-static __always_inline int own_listener(struct bpf_sock_addr *ctx, struct bpf_sock_tuple *t, __u32 size)
+static __always_inline int own_listener(const struct settings *s, struct bpf_sock_addr *ctx, struct bpf_sock_tuple *t,
+					__u32 size)
 {
 	struct bpf_sock *sk;
 	if (ctx->protocol == IPPROTO_TCP)
@@ -269,32 +328,49 @@ static __always_inline int own_listener(struct bpf_sock_addr *ctx, struct bpf_so
 		sk = bpf_sk_lookup_udp(ctx, t, size, BPF_F_CURRENT_NETNS, 0);
 	if (!sk)
 		return 0;
-	int own = bpf_sk_storage_get(&runac_own, sk, 0, 0) != 0;
+	__u64 *owner = bpf_sk_storage_get(&runac_own, sk, 0, 0);
+	int own = owner && *owner == s->key;
 	bpf_sk_release(sk);
 	return own;
 }
 
-static __always_inline int decide4(struct bpf_sock_addr *ctx, __u32 addr, __u16 port)
+// A container whose maps are missing (being set up or taken down) is
+// refused everything.
+static __always_inline int decide4(struct bpf_sock_addr *ctx, const struct settings *s, __u32 addr, __u16 port)
 {
+	__u64 key = s->key;
+	void *deny = bpf_map_lookup_elem(&runac_deny4, &key);
+	void *allow = bpf_map_lookup_elem(&runac_allow4, &key);
+	void *names = bpf_map_lookup_elem(&runac_names4, &key);
+	if (!deny || !allow || !names)
+		return REFUSE;
 	__u8 protocol = ctx->protocol;
-	if (in_nets4(&runac_deny4, 0, 0, addr))
-		return refuse(DENIED_BY_DENY, AF_INET, protocol, port, 0, addr);
+	if (in_nets4(deny, 0, 0, addr))
+		return refuse(s, DENIED_BY_DENY, AF_INET, protocol, port, 0, addr);
 	struct bpf_sock_tuple t = {};
 	t.ipv4.daddr = addr;
 	t.ipv4.dport = port;
-	if (own_listener(ctx, &t, sizeof(t.ipv4)))
+	if (own_listener(s, ctx, &t, sizeof(t.ipv4)))
 		return ALLOW;
-	if (egress_open || in_nets4(&runac_allow4, protocol, port, addr) || resolved4(protocol, port, addr))
+	if (s->egress_open || in_nets4(allow, protocol, port, addr) || resolved4(names, protocol, port, addr))
 		return ALLOW;
-	return refuse(DENIED_BY_EGRESS, AF_INET, protocol, port, 0, addr);
+	return refuse(s, DENIED_BY_EGRESS, AF_INET, protocol, port, 0, addr);
+}
+
+// The container's resolver, if it is up.
+static __always_inline struct resolver *resolver_of(const struct settings *s)
+{
+	__u64 key = s->key;
+	__u32 zero = 0;
+	void *slot = bpf_map_lookup_elem(&runac_resolver, &key);
+	return slot ? bpf_map_lookup_elem(slot, &zero) : 0;
 }
 
 // Port 53 anywhere goes to the resolver (which refuses names the policy
 // does not allow): no query leaves the container on its own.
-static __always_inline int to_resolver4(struct bpf_sock_addr *ctx)
+static __always_inline int to_resolver4(struct bpf_sock_addr *ctx, const struct settings *s)
 {
-	__u32 zero = 0;
-	struct resolver *r = bpf_map_lookup_elem(&runac_resolver, &zero);
+	struct resolver *r = resolver_of(s);
 	if (!r || !r->port)
 		return REFUSE;
 	if (ctx->protocol == IPPROTO_UDP) {
@@ -310,28 +386,33 @@ static __always_inline int to_resolver4(struct bpf_sock_addr *ctx)
 }
 
 // An IPv4 address in IPv6 form (::ffff:a.b.c.d) is decided as IPv4.
-static __always_inline int decide6(struct bpf_sock_addr *ctx)
+static __always_inline int decide6(struct bpf_sock_addr *ctx, const struct settings *s)
 {
 	__u32 addr[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
 	__u16 port = (__u16)ctx->user_port;
 	if (addr[0] == 0 && addr[1] == 0 && addr[2] == bpf_htonl(0xffff))
-		return decide4(ctx, addr[3], port);
-	if (in_nets6(&runac_deny6, 0, 0, addr))
-		return refuse(DENIED_BY_DENY, AF_INET6, ctx->protocol, port, addr, 0);
+		return decide4(ctx, s, addr[3], port);
+	__u64 key = s->key;
+	void *deny = bpf_map_lookup_elem(&runac_deny6, &key);
+	void *allow = bpf_map_lookup_elem(&runac_allow6, &key);
+	void *names = bpf_map_lookup_elem(&runac_names6, &key);
+	if (!deny || !allow || !names)
+		return REFUSE;
+	if (in_nets6(deny, 0, 0, addr))
+		return refuse(s, DENIED_BY_DENY, AF_INET6, ctx->protocol, port, addr, 0);
 	struct bpf_sock_tuple t = {};
 	__builtin_memcpy(t.ipv6.daddr, addr, sizeof(addr));
 	t.ipv6.dport = port;
-	if (own_listener(ctx, &t, sizeof(t.ipv6)))
+	if (own_listener(s, ctx, &t, sizeof(t.ipv6)))
 		return ALLOW;
-	if (egress_open || in_nets6(&runac_allow6, ctx->protocol, port, addr) || resolved6(ctx->protocol, port, addr))
+	if (s->egress_open || in_nets6(allow, ctx->protocol, port, addr) || resolved6(names, ctx->protocol, port, addr))
 		return ALLOW;
-	return refuse(DENIED_BY_EGRESS, AF_INET6, ctx->protocol, port, addr, 0);
+	return refuse(s, DENIED_BY_EGRESS, AF_INET6, ctx->protocol, port, addr, 0);
 }
 
-static __always_inline int to_resolver6(struct bpf_sock_addr *ctx)
+static __always_inline int to_resolver6(struct bpf_sock_addr *ctx, const struct settings *s)
 {
-	__u32 zero = 0;
-	struct resolver *r = bpf_map_lookup_elem(&runac_resolver, &zero);
+	struct resolver *r = resolver_of(s);
 	if (!r || !r->port || !r->addr6[3])
 		return REFUSE;
 	if (ctx->protocol == IPPROTO_UDP) {
@@ -352,50 +433,62 @@ static __always_inline int to_resolver6(struct bpf_sock_addr *ctx)
 	return ALLOW;
 }
 
-static __always_inline int is_dns(struct bpf_sock_addr *ctx)
+static __always_inline int is_dns(struct bpf_sock_addr *ctx, const struct settings *s)
 {
-	return follow_dns && (__u16)ctx->user_port == bpf_htons(53);
+	return s->follow_dns && (__u16)ctx->user_port == bpf_htons(53);
+}
+
+static __always_inline int to4(struct bpf_sock_addr *ctx)
+{
+	struct settings *s = container();
+	if (!s)
+		return REFUSE;
+	if (is_dns(ctx, s))
+		return to_resolver4(ctx, s);
+	return decide4(ctx, s, ctx->user_ip4, (__u16)ctx->user_port);
+}
+
+static __always_inline int to6(struct bpf_sock_addr *ctx)
+{
+	struct settings *s = container();
+	if (!s)
+		return REFUSE;
+	if (is_dns(ctx, s))
+		return to_resolver6(ctx, s);
+	return decide6(ctx, s);
 }
 
 SEC("cgroup/connect4")
 int runac_connect4(struct bpf_sock_addr *ctx)
 {
-	if (is_dns(ctx))
-		return to_resolver4(ctx);
-	return decide4(ctx, ctx->user_ip4, (__u16)ctx->user_port);
+	return to4(ctx);
 }
 
 SEC("cgroup/connect6")
 int runac_connect6(struct bpf_sock_addr *ctx)
 {
-	if (is_dns(ctx))
-		return to_resolver6(ctx);
-	return decide6(ctx);
+	return to6(ctx);
 }
 
 // Unconnected UDP: each datagram's destination.
 SEC("cgroup/sendmsg4")
 int runac_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	if (is_dns(ctx))
-		return to_resolver4(ctx);
-	return decide4(ctx, ctx->user_ip4, (__u16)ctx->user_port);
+	return to4(ctx);
 }
 
 SEC("cgroup/sendmsg6")
 int runac_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	if (is_dns(ctx))
-		return to_resolver6(ctx);
-	return decide6(ctx);
+	return to6(ctx);
 }
 
 // A reply from the resolver carries the address the query was sent to.
 SEC("cgroup/recvmsg4")
 int runac_recvmsg4(struct bpf_sock_addr *ctx)
 {
-	__u32 zero = 0;
-	struct resolver *r = bpf_map_lookup_elem(&runac_resolver, &zero);
+	struct settings *s = container();
+	struct resolver *r = s ? resolver_of(s) : 0;
 	if (!r || ctx->user_ip4 != r->addr4 || (__u16)ctx->user_port != r->port)
 		return ALLOW;
 	struct dns_peer *peer = bpf_sk_storage_get(&runac_dns_peer, ctx->sk, 0, 0);
@@ -409,8 +502,8 @@ int runac_recvmsg4(struct bpf_sock_addr *ctx)
 SEC("cgroup/recvmsg6")
 int runac_recvmsg6(struct bpf_sock_addr *ctx)
 {
-	__u32 zero = 0;
-	struct resolver *r = bpf_map_lookup_elem(&runac_resolver, &zero);
+	struct settings *s = container();
+	struct resolver *r = s ? resolver_of(s) : 0;
 	if (!r || ctx->user_ip6[0] != r->addr6[0] || ctx->user_ip6[1] != r->addr6[1] ||
 	    ctx->user_ip6[2] != r->addr6[2] || ctx->user_ip6[3] != r->addr6[3] || (__u16)ctx->user_port != r->port)
 		return ALLOW;
@@ -430,20 +523,30 @@ int runac_recvmsg6(struct bpf_sock_addr *ctx)
 SEC("cgroup/sock_create")
 int runac_sock(struct bpf_sock *ctx)
 {
+	struct settings *s = container();
+	if (!s)
+		return REFUSE;
 	if (ctx->family != AF_INET && ctx->family != AF_INET6)
 		return ALLOW;
 	if (ctx->type == SOCK_STREAM && ctx->protocol == IPPROTO_TCP)
 		return ALLOW;
 	if (ctx->type == SOCK_DGRAM && ctx->protocol == IPPROTO_UDP)
 		return ALLOW;
-	return refuse(DENIED_BY_SOCKET, 0, ctx->protocol, 0, 0, 0);
+	return refuse(s, DENIED_BY_SOCKET, 0, ctx->protocol, 0, 0, 0);
 }
 
 static __always_inline int mark_own(struct bpf_sock *ctx)
 {
 	// Without the mark a listener is not the container's own: refusing the
 	// bind says so now, rather than a connect refused later.
-	return bpf_sk_storage_get(&runac_own, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE) ? ALLOW : REFUSE;
+	struct settings *s = container();
+	if (!s)
+		return REFUSE;
+	__u64 *owner = bpf_sk_storage_get(&runac_own, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!owner)
+		return REFUSE;
+	*owner = s->key;
+	return ALLOW;
 }
 
 SEC("cgroup/post_bind4")

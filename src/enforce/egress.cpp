@@ -9,8 +9,17 @@
 #include <ctime>
 #include <fcntl.h>
 
+#include <dirent.h>
+#include <optional>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include "bpf/egress.digest.h"
 #include "bpf/egress.skel.h"
 #include "common/error.hpp"
+#include "common/files.hpp"
 #include "common/log.hpp"
 
 namespace runac::enforce {
@@ -108,22 +117,173 @@ void add_net(int map4, int map6, bool deny, const EgressNet& n) {
                     std::strerror(errno));
 }
 
-// Each program and where it attaches.
-std::vector<std::pair<bpf_program*, bpf_attach_type>> hooks(const runac_egress& s) {
-    return {
-        {s.progs.runac_connect4, BPF_CGROUP_INET4_CONNECT}, {s.progs.runac_connect6, BPF_CGROUP_INET6_CONNECT},
-        {s.progs.runac_sendmsg4, BPF_CGROUP_UDP4_SENDMSG},  {s.progs.runac_sendmsg6, BPF_CGROUP_UDP6_SENDMSG},
-        {s.progs.runac_sock, BPF_CGROUP_INET_SOCK_CREATE},  {s.progs.runac_bind4, BPF_CGROUP_INET4_POST_BIND},
-        {s.progs.runac_bind6, BPF_CGROUP_INET6_POST_BIND}, {s.progs.runac_recvmsg4, BPF_CGROUP_UDP4_RECVMSG},
-        {s.progs.runac_recvmsg6, BPF_CGROUP_UDP6_RECVMSG},
-    };
+// The programs, where each attaches, and whether only a policy that
+// follows names needs it (replies need their source restored only when DNS
+// is redirected).
+struct Hook {
+    const char* program;
+    bpf_attach_type type;
+    bool dns_only;
+};
+const Hook kHooks[] = {
+    {"runac_connect4", BPF_CGROUP_INET4_CONNECT, false}, {"runac_connect6", BPF_CGROUP_INET6_CONNECT, false},
+    {"runac_sendmsg4", BPF_CGROUP_UDP4_SENDMSG, false},  {"runac_sendmsg6", BPF_CGROUP_UDP6_SENDMSG, false},
+    {"runac_sock", BPF_CGROUP_INET_SOCK_CREATE, false},  {"runac_bind4", BPF_CGROUP_INET4_POST_BIND, false},
+    {"runac_bind6", BPF_CGROUP_INET6_POST_BIND, false},  {"runac_recvmsg4", BPF_CGROUP_UDP4_RECVMSG, true},
+    {"runac_recvmsg6", BPF_CGROUP_UDP6_RECVMSG, true},
+};
+constexpr size_t kPrograms = std::size(kHooks);
+
+// Each container's own maps, in the order of MonitorMaps' fields below, as
+// bpf/egress.bpf.c shapes them (the kernel refuses a map of another shape
+// into the outer map, so a difference fails every create loudly).
+struct InnerMap {
+    const char* outer;  // the outer map, keyed by the container's key
+    bpf_map_type type;
+    uint32_t key_size, value_size, max_entries, flags;
+};
+const InnerMap kInnerMaps[] = {
+    {"runac_allow4", BPF_MAP_TYPE_LPM_TRIE, sizeof(Net4Key), 1, 4096, BPF_F_NO_PREALLOC},
+    {"runac_allow6", BPF_MAP_TYPE_LPM_TRIE, sizeof(Net6Key), 1, 4096, BPF_F_NO_PREALLOC},
+    {"runac_deny4", BPF_MAP_TYPE_LPM_TRIE, sizeof(Net4Key), 1, 4096, BPF_F_NO_PREALLOC},
+    {"runac_deny6", BPF_MAP_TYPE_LPM_TRIE, sizeof(Net6Key), 1, 4096, BPF_F_NO_PREALLOC},
+    {"runac_names4", BPF_MAP_TYPE_HASH, sizeof(Name4Key), sizeof(uint64_t), 16384, BPF_F_NO_PREALLOC},
+    {"runac_names6", BPF_MAP_TYPE_HASH, sizeof(Name6Key), sizeof(uint64_t), 16384, BPF_F_NO_PREALLOC},
+    {"runac_resolver", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(ResolverValue), 1, 0},
+    {"runac_denials", BPF_MAP_TYPE_RINGBUF, 0, 0, 256 * 1024, 0},
+    {"runac_lost", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(uint64_t), 1, 0},
+};
+enum InnerIndex { kAllow4, kAllow6, kDeny4, kDeny6, kNames4, kNames6, kResolver, kDenials, kLost };
+static_assert(std::size(kInnerMaps) == kLost + 1);
+
+// bpf/egress.bpf.c's struct settings, the storage of a container's
+// attachment.
+struct Settings {
+    uint64_t key;
+    uint8_t egress_open, follow_dns, report_denials, pad[5];
+};
+constexpr const char* kSettingsMap = "runac_settings";
+
+// A bpffs of runac's own, where each build's programs are pinned once per
+// boot, in a directory named by the object's digest.
+constexpr const char* kBpffs = "/run/runac-cache/bpffs";
+constexpr const char* kPinPrefix = "egress-";
+constexpr uint32_t kBpffsMagic = 0xcafe4a11;
+
+// The shared programs and outer maps, opened from their pins.
+struct Shared {
+    UniqueFd programs[kPrograms];
+    UniqueFd outer[std::size(kInnerMaps)];
+    UniqueFd settings;
+};
+
+UniqueFd open_pin(const std::string& path) { return UniqueFd(bpf_obj_get(path.c_str())); }
+
+std::optional<Shared> open_pins(const std::string& dir) {
+    Shared s;
+    for (size_t i = 0; i < kPrograms; i++)
+        if (!(s.programs[i] = open_pin(dir + "/" + kHooks[i].program))) return std::nullopt;
+    for (size_t i = 0; i < std::size(kInnerMaps); i++)
+        if (!(s.outer[i] = open_pin(dir + "/" + kInnerMaps[i].outer))) return std::nullopt;
+    if (!(s.settings = open_pin(dir + "/" + kSettingsMap))) return std::nullopt;
+    return s;
 }
 
-const bpf_attach_type kAttachTypes[] = {
-    BPF_CGROUP_INET4_CONNECT, BPF_CGROUP_INET6_CONNECT,    BPF_CGROUP_UDP4_SENDMSG,    BPF_CGROUP_UDP6_SENDMSG,
-    BPF_CGROUP_INET_SOCK_CREATE, BPF_CGROUP_INET4_POST_BIND, BPF_CGROUP_INET6_POST_BIND, BPF_CGROUP_UDP4_RECVMSG,
-    BPF_CGROUP_UDP6_RECVMSG,
-};
+bool is_bpffs(const char* path) {
+    struct statfs fs;
+    return ::statfs(path, &fs) == 0 && static_cast<uint32_t>(fs.f_type) == kBpffsMagic;
+}
+
+void remove_pins(const std::string& dir) {
+    if (DIR* d = ::opendir(dir.c_str())) {
+        while (auto* e = ::readdir(d))
+            if (e->d_name[0] != '.') ::unlink((dir + "/" + e->d_name).c_str());
+        ::closedir(d);
+    }
+    ::rmdir(dir.c_str());
+}
+
+// Loads the object (the verifier's milliseconds) and pins its programs and
+// the maps runac works with as NAME in the bpffs, whole or not at all.
+void load_and_pin(const std::string& name) {
+    std::string dir = std::string(kBpffs) + "/" + name;
+    auto previous = libbpf_set_print(to_debug_log);
+    runac_egress* skel = runac_egress::open();
+    int rc = skel ? runac_egress::load(skel) : -errno;
+    libbpf_set_print(previous);
+    if (rc != 0) {
+        if (skel) runac_egress::destroy(skel);
+        throw Error("agent policy: network.egress: cgroup-bpf: the egress programs did not load: " +
+                    std::string(std::strerror(-rc)));
+    }
+    // (bpffs reserves names with a dot.)
+    std::string staging = std::string(kBpffs) + "/new-" + name;
+    remove_pins(staging);  // a load that died half-way
+    auto pin = [&](int fd, const std::string& name) {
+        if (bpf_obj_pin(fd, (staging + "/" + name).c_str()) != 0) {
+            int e = errno;
+            runac_egress::destroy(skel);
+            remove_pins(staging);
+            errno = e;
+            throw_errno("agent policy: network.egress: cgroup-bpf: pin " + name + " in " + staging);
+        }
+    };
+    if (::mkdir(staging.c_str(), 0700) != 0) throw_errno("agent policy: network.egress: cgroup-bpf: mkdir " + staging);
+    for (auto& h : kHooks) pin(bpf_program__fd(bpf_object__find_program_by_name(skel->obj, h.program)), h.program);
+    for (auto& m : kInnerMaps) pin(bpf_map__fd(bpf_object__find_map_by_name(skel->obj, m.outer)), m.outer);
+    pin(bpf_map__fd(skel->maps.runac_settings), kSettingsMap);
+    runac_egress::destroy(skel);
+    if (::rename(staging.c_str(), dir.c_str()) != 0) {
+        remove_pins(staging);
+        throw_errno("agent policy: network.egress: cgroup-bpf: rename " + staging);
+    }
+}
+
+// This build's shared programs and maps: the pins of an earlier create of
+// this boot, or made now (under a lock, so that concurrent creates load
+// them once).
+Shared open_shared() {
+    std::string name = std::string(kPinPrefix) + RUNAC_EGRESS_DIGEST, dir = std::string(kBpffs) + "/" + name;
+    if (auto s = open_pins(dir)) return std::move(*s);
+    make_dirs(kBpffs, 0700, "runac cache");
+    UniqueFd lock(::open("/run/runac-cache/bpffs.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!lock || ::flock(lock.get(), LOCK_EX) != 0) throw_errno("agent policy: network.egress: lock /run/runac-cache");
+    if (auto s = open_pins(dir)) return std::move(*s);
+    if (!is_bpffs(kBpffs) && ::mount("bpf", kBpffs, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") != 0)
+        throw_errno(std::string("agent policy: network.egress: cgroup-bpf: mount a bpffs on ") + kBpffs);
+    load_and_pin(name);
+    if (auto s = open_pins(dir)) return std::move(*s);
+    throw Error("agent policy: network.egress: cgroup-bpf: the pins in " + dir + " cannot be opened");
+}
+
+// A container's key: its cgroup's id (the cgroup-v2 directory's inode
+// number), which is also its attachment's storage key.
+uint64_t key_of(int cgroup) {
+    struct stat st;
+    if (::fstat(cgroup, &st) != 0) throw_errno("agent policy: network.egress: stat the container's cgroup");
+    static_assert(sizeof st.st_ino == sizeof(uint64_t));
+    return st.st_ino;
+}
+
+// Takes KEY's maps out of the outer maps of the pins in DIR, and those of
+// every container whose cgroup is gone (its attachment storage went with
+// it) without a delete.
+void forget(const std::string& dir, uint64_t key) {
+    auto s = open_pins(dir);
+    if (!s) return;
+    auto drop = [&](uint64_t k) {
+        for (auto& outer : s->outer) bpf_map_delete_elem(outer.get(), &k);
+    };
+    drop(key);
+    std::vector<uint64_t> stale;
+    uint64_t k = 0, next = 0;
+    Settings settings{};
+    for (void* at = nullptr; bpf_map_get_next_key(s->outer[kAllow4].get(), at, &next) == 0; at = &k) {
+        k = next;
+        if (bpf_map_lookup_elem(s->settings.get(), &k, &settings) != 0 && errno == ENOENT) stale.push_back(k);
+    }
+    for (uint64_t old : stale) drop(old);
+}
 
 }  // namespace
 
@@ -131,55 +291,55 @@ EgressFilter EgressFilter::attach(const Egress& egress, const std::string& cgrou
     EgressFilter f;
     f.cgroup_.reset(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!f.cgroup_) throw_errno("agent policy: network.egress: cgroup-bpf: open " + cgroup_dir);
-    auto previous = libbpf_set_print(to_debug_log);
-    f.skel_ = runac_egress::open();
-    int rc = f.skel_ ? 0 : -errno;
-    if (rc == 0) {
-        f.skel_->rodata->egress_open = egress.open;
-        f.skel_->rodata->follow_dns = egress.follow_dns;
-        f.skel_->rodata->report_denials = egress.report || egress.prompt;
-        rc = runac_egress::load(f.skel_);
+    f.key_ = key_of(f.cgroup_.get());
+    Shared shared = open_shared();
+    for (auto& m : kInnerMaps) {
+        LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = m.flags);
+        UniqueFd fd(bpf_map_create(m.type, m.outer, m.key_size, m.value_size, m.max_entries, &opts));
+        if (!fd) throw_errno(std::string("agent policy: network.egress: cgroup-bpf: create the container's ") + m.outer);
+        f.inner_.push_back(std::move(fd));
     }
-    libbpf_set_print(previous);
-    if (rc != 0)
-        throw Error("agent policy: network.egress: cgroup-bpf: the egress programs did not load: " +
-                    std::string(std::strerror(-rc)));
-    auto& maps = f.skel_->maps;
-    for (auto& n : egress.allow) add_net(bpf_map__fd(maps.runac_allow4), bpf_map__fd(maps.runac_allow6), false, n);
-    for (auto& n : egress.deny) add_net(bpf_map__fd(maps.runac_deny4), bpf_map__fd(maps.runac_deny6), true, n);
-    for (auto [program, type] : hooks(*f.skel_)) {
-        // Replies need their source restored only when DNS is redirected.
-        if (!egress.follow_dns && (type == BPF_CGROUP_UDP4_RECVMSG || type == BPF_CGROUP_UDP6_RECVMSG)) continue;
-        int fd = bpf_program__fd(program);
-        if (bpf_prog_attach(fd, f.cgroup_.get(), type, BPF_F_ALLOW_MULTI) != 0)
-            throw_errno("agent policy: network.egress: cgroup-bpf: attach " + std::string(bpf_program__name(program)) +
-                        " to " + cgroup_dir);
-        f.attached_.emplace_back(fd, type);
+    for (auto& n : egress.allow) add_net(f.inner_[kAllow4].get(), f.inner_[kAllow6].get(), false, n);
+    for (auto& n : egress.deny) add_net(f.inner_[kDeny4].get(), f.inner_[kDeny6].get(), true, n);
+    // Attached first: the programs refuse everything until the settings
+    // say whose they are, and a container's attachment storage is what
+    // tells forget() that its maps are not stale.
+    for (size_t i = 0; i < kPrograms; i++) {
+        if (kHooks[i].dns_only && !egress.follow_dns) continue;
+        if (bpf_prog_attach(shared.programs[i].get(), f.cgroup_.get(), kHooks[i].type, BPF_F_ALLOW_MULTI) != 0)
+            throw_errno("agent policy: network.egress: cgroup-bpf: attach " + std::string(kHooks[i].program) + " to " +
+                        cgroup_dir);
+        f.attached_.emplace_back(std::move(shared.programs[i]), kHooks[i].type);
     }
+    for (size_t i = 0; i < std::size(kInnerMaps); i++) {
+        uint32_t inner = static_cast<uint32_t>(f.inner_[i].get());
+        if (bpf_map_update_elem(shared.outer[i].get(), &f.key_, &inner, BPF_ANY) != 0)
+            throw_errno(std::string("agent policy: network.egress: cgroup-bpf: add the container's ") +
+                        kInnerMaps[i].outer);
+        f.outer_.push_back(std::move(shared.outer[i]));
+    }
+    Settings settings{f.key_, egress.open, egress.follow_dns, static_cast<uint8_t>(egress.report || egress.prompt), {}};
+    if (bpf_map_update_elem(shared.settings.get(), &f.key_, &settings, BPF_ANY) != 0)
+        throw_errno("agent policy: network.egress: cgroup-bpf: set the container's settings");
     return f;
 }
 
-EgressFilter::EgressFilter(EgressFilter&& o) noexcept
-    : skel_(std::exchange(o.skel_, nullptr)), cgroup_(std::move(o.cgroup_)), attached_(std::move(o.attached_)),
-      kept_(o.kept_) {
-    o.attached_.clear();
-}
-
 EgressFilter::~EgressFilter() {
-    if (!kept_)
-        for (auto [fd, type] : attached_) bpf_prog_detach2(fd, cgroup_.get(), static_cast<bpf_attach_type>(type));
-    if (skel_) runac_egress::destroy(skel_);
+    if (kept_) return;
+    for (auto& [program, type] : attached_)
+        bpf_prog_detach2(program.get(), cgroup_.get(), static_cast<bpf_attach_type>(type));
+    for (auto& outer : outer_) bpf_map_delete_elem(outer.get(), &key_);
 }
 
 MonitorMaps EgressFilter::monitor_maps() const {
     MonitorMaps m;
-    m.names4 = bpf_map__fd(skel_->maps.runac_names4);
-    m.names6 = bpf_map__fd(skel_->maps.runac_names6);
-    m.resolver = bpf_map__fd(skel_->maps.runac_resolver);
-    m.allow4 = bpf_map__fd(skel_->maps.runac_allow4);
-    m.allow6 = bpf_map__fd(skel_->maps.runac_allow6);
-    m.denials = bpf_map__fd(skel_->maps.runac_denials);
-    m.lost = bpf_map__fd(skel_->maps.runac_lost);
+    m.names4 = inner_[kNames4].get();
+    m.names6 = inner_[kNames6].get();
+    m.resolver = inner_[kResolver].get();
+    m.allow4 = inner_[kAllow4].get();
+    m.allow6 = inner_[kAllow6].get();
+    m.denials = inner_[kDenials].get();
+    m.lost = inner_[kLost].get();
     return m;
 }
 
@@ -217,16 +377,26 @@ void MonitorMaps::expire() const {
 void detach_egress(const std::string& cgroup_dir) {
     UniqueFd cgroup(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!cgroup) return;
-    for (auto type : kAttachTypes) {
+    for (auto& h : kHooks) {
         uint32_t ids[64], count = 64;
-        if (bpf_prog_query(cgroup.get(), type, 0, nullptr, ids, &count) != 0) continue;
+        if (bpf_prog_query(cgroup.get(), h.type, 0, nullptr, ids, &count) != 0) continue;
         for (uint32_t i = 0; i < count; i++) {
             UniqueFd prog(bpf_prog_get_fd_by_id(ids[i]));
             bpf_prog_info info{};
             uint32_t len = sizeof info;
             if (!prog || bpf_obj_get_info_by_fd(prog.get(), &info, &len) != 0) continue;
-            if (std::strncmp(info.name, "runac_", 6) == 0) bpf_prog_detach2(prog.get(), cgroup.get(), type);
+            if (std::strncmp(info.name, "runac_", 6) == 0) bpf_prog_detach2(prog.get(), cgroup.get(), h.type);
         }
+    }
+    // Every build's pins: the container may be an older runac's.
+    uint64_t key = key_of(cgroup.get());
+    if (DIR* d = ::opendir(kBpffs)) {
+        while (auto* e = ::readdir(d)) {
+            std::string name = e->d_name;
+            if (name.rfind(kPinPrefix, 0) == 0)
+                forget(std::string(kBpffs) + "/" + name, key);
+        }
+        ::closedir(d);
     }
 }
 

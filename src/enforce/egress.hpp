@@ -1,9 +1,11 @@
-// network.egress and network.deny in the kernel: one instance of the
-// programs of bpf/egress.bpf.c per container, its maps filled from the plan,
-// attached to the container's cgroup-v2 directory with BPF_PROG_ATTACH
+// network.egress and network.deny in the kernel: the programs of
+// bpf/egress.bpf.c, loaded once per boot and pinned in a bpffs of runac's
+// own (/run/runac-cache/bpffs, mounted by the first create that needs it),
+// attached to each container's cgroup-v2 directory with BPF_PROG_ATTACH
 // (BPF_F_ALLOW_MULTI: a sub-cgroup inherits them and cannot replace them).
-// Attached so, they live with the cgroup and no runac process needs to stay
-// alive; nothing is pinned, so the host needs no bpffs.
+// Each container has maps of its own, filled from its plan and found by the
+// programs through outer maps keyed by its cgroup's id. Attached so, they
+// live with the cgroup and no runac process needs to stay alive.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -13,8 +15,6 @@
 #include "common/fd.hpp"
 #include "enforce/coverage.hpp"
 #include "enforce/plan.hpp"
-
-struct runac_egress;
 
 namespace runac::enforce {
 
@@ -29,8 +29,8 @@ inline const std::vector<Covers>& egress_covers() {
     return covers;
 }
 
-// The maps the monitor works with, by the fds its process inherits from
-// create (nothing is pinned: no one else can open them): the resolver's
+// The container's maps the monitor works with, by the fds its process
+// inherits from create (only the outer maps are pinned): the resolver's
 // answers, the refusals it reports, the networks an approval adds.
 struct MonitorMaps {
     int names4 = -1, names6 = -1, resolver = -1;
@@ -60,7 +60,7 @@ class EgressFilter {
 public:
     // Loads, fills and attaches; throws an Error naming the layer.
     static EgressFilter attach(const Egress& egress, const std::string& cgroup_dir);
-    EgressFilter(EgressFilter&& other) noexcept;
+    EgressFilter(EgressFilter&& other) noexcept = default;
     EgressFilter& operator=(EgressFilter&&) = delete;
     ~EgressFilter();
     // From now on the programs live with the cgroup.
@@ -69,14 +69,18 @@ public:
 
 private:
     EgressFilter() = default;
-    runac_egress* skel_ = nullptr;
     UniqueFd cgroup_;
-    std::vector<std::pair<int, int>> attached_;  // (program fd, attach type)
+    uint64_t key_ = 0;
+    std::vector<UniqueFd> inner_;                     // the container's maps
+    std::vector<UniqueFd> outer_;                     // where they were added
+    std::vector<std::pair<UniqueFd, int>> attached_;  // (program, attach type)
     bool kept_ = false;
 };
 
 // `delete`: takes runac's egress programs off a cgroup directory (they would
-// go with the cgroup, but a cgroup runac did not make outlives the container).
+// go with the cgroup, but a cgroup runac did not make outlives the container)
+// and the container's maps out of the shared ones, with those of any
+// container whose cgroup went without a delete.
 void detach_egress(const std::string& cgroup_dir);
 
 }  // namespace runac::enforce

@@ -82,6 +82,33 @@ expect_reached() { expect_logged "$LOG" "$@"; }
 	runac delete --force "$CID"
 }
 
+@test "two containers share the programs and keep their own rules and listeners" {
+	# In one network namespace, as in a pod: A may reach 192.0.2.1:8080, B
+	# 192.0.2.2:8080; A's listener is its own, not B's.
+	POLICY='{"capabilities": {"network": {"egress": [{"host": "192.0.2.1", "port": 8080}]}}, "policy": {"auditLog": false}}'
+	with_policy
+	set_cmd 'escape serve 127.0.0.1 3000 >/dev/null; sleep 30'
+	runac create "$CID"
+	runac start "$CID"
+	POLICY='{"capabilities": {"network": {"egress": [{"host": "192.0.2.2", "port": 8080}]}}, "policy": {"auditLog": false}}'
+	with_policy
+	set_cmd 'sleep 30'
+	runac create "$CID-b"
+	runac start "$CID-b"
+	local try='escape tcp 192.0.2.1 8080; escape tcp 192.0.2.2 8080; escape tcp 127.0.0.1 3000'
+	run runac exec "$CID" sh -c "$try"
+	expect_lines "tcp: ALLOWED" "tcp: refused (EPERM)" "tcp: ALLOWED"
+	run runac exec "$CID-b" sh -c "$try"
+	expect_lines "tcp: refused (EPERM)" "tcp: ALLOWED" "tcp: refused (EPERM)"
+	expect_reached "tcp 192.0.2.1 8080" "tcp 192.0.2.2 8080"
+	runac delete --force "$CID-b"
+	# A keeps its rules once B's maps are gone.
+	run runac exec "$CID" sh -c "$try"
+	expect_lines "tcp: ALLOWED" "tcp: refused (EPERM)" "tcp: ALLOWED"
+	runac delete --force "$CID"
+	no_egress_objects
+}
+
 @test "the programs are attached to the container's cgroup before its process runs, and go at delete" {
 	with_policy
 	set_cmd 'sleep 30'

@@ -48,16 +48,32 @@ with_policy() {
 # whoever reaps orphans, which here may leave it a zombie).
 alive() { [[ -r /proc/$1/stat && $(cut -d' ' -f3 /proc/"$1"/stat) != Z ]]; }
 
-# No egress program or map is left, nor a monitor; the kernel frees a
-# detached program's maps a moment later, so this waits up to a second.
+# No egress program or map of a container is left, nor a monitor: besides
+# what runac shares per boot (the programs and the outer maps pinned in
+# /run/runac-cache/bpffs), no runac program or map, and no entry in the
+# outer maps (tests run one at a time). The kernel frees a detached
+# program's maps a moment later, so this waits up to a second.
 no_egress_objects() {
-	local n=20
-	while bpftool prog list | grep -qE "runac_(connect|sendmsg|recvmsg|sock|bind)" ||
-		bpftool map list | grep -qE "runac_(allow|deny|own|names|resolv|dns_p|eg)" ||
-		ps -C runac-monitor -o stat= | grep -qv '^Z'; do
-		((n-- > 0)) || { bpftool prog list; bpftool map list; ps -C runac-monitor -o pid=,stat=; return 1; }
+	local n=20 shared
+	until shared=$(_lg_shared_bpf) &&
+		! bpftool prog list -j | jq -e --argjson s "$shared" \
+			'.[] | select((.name // "") | test("^runac_(connect|sendmsg|recvmsg|sock|bind)")) | select(.id as $i | $s.progs | index($i) | not)' >/dev/null &&
+		! bpftool map list -j | jq -e --argjson s "$shared" \
+			'.[] | select((.name // "") | startswith("runac_")) | select(.id as $i | $s.maps | index($i) | not)' >/dev/null &&
+		! outer_entries | grep -q . &&
+		! ps -C runac-monitor -o stat= | grep -qv '^Z'; do
+		((n-- > 0)) || { bpftool prog list; bpftool map list; outer_entries; ps -C runac-monitor -o pid=,stat=; return 1; }
 		sleep 0.05
 	done
+}
+
+# outer_entries: the keys in the shared outer maps, one line each.
+outer_entries() {
+	local pin
+	for pin in /run/runac-cache/bpffs/egress-*/runac_{allow,deny,names}{4,6} /run/runac-cache/bpffs/egress-*/runac_{resolver,denials,lost}; do
+		[[ -e $pin ]] && bpftool map dump pinned "$pin" -j | jq -r --arg pin "$pin" '.[] | "\($pin) \(.key)"'
+	done
+	return 0
 }
 
 # expect_lines WANT...: $output is exactly these lines.

@@ -126,7 +126,7 @@ bench_rounds() {
 			if ((_rc)) && [[ -z $stop ]]; then
 				failed[$_rt]="round $_i, exit $_rc: $(head -c 300 "$tmp/err")"
 			fi
-			((_i == 0)) && rm -f "$tmp/$_rt.dat"
+			((_i == 0)) && rm -f "$tmp/$_rt.dat" "$tmp/$_rt.steps"
 		done
 	done
 	return 0
@@ -170,8 +170,6 @@ wait_exit() {
 	done
 }
 
-# now_us: the wall clock in microseconds, without a fork.
-now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
 
 # stats FILE: "median_ms p90_ms median_rss" of its "microseconds rss" lines
 # (nearest-rank percentiles).

@@ -74,15 +74,20 @@ if [[ -n $policy ]]; then
 fi
 
 # iteration RT I: one timed lifecycle; appends "ms rss" to $tmp/RT.dat.
+# Each step's microseconds go to $tmp/RT.steps ("create start wait delete").
 iteration() {
-	local rt=$1 id=bench-$tag-$1-$2 t0 t1 pid
-	t0=$EPOCHREALTIME
-	rt_cmd "$rt" create create --bundle "${bundle[$rt]}" --pid-file "$tmp/pid" "$id" &&
-		rt_cmd "$rt" start start "$id" &&
-		{ read -r pid <"$tmp/pid" || [[ -n $pid ]]; } && wait_exit "$pid" &&
-		rt_cmd "$rt" delete delete "$id" || return
-	t1=$EPOCHREALTIME
-	echo "$((${t1/./} - ${t0/./})) $(peak_rss create start delete)" >>"$tmp/$rt.dat"
+	local rt=$1 id=bench-$tag-$1-$2 t0 t1 t2 t3 t4 pid
+	t0=${EPOCHREALTIME/./}
+	rt_cmd "$rt" create create --bundle "${bundle[$rt]}" --pid-file "$tmp/pid" "$id" || return
+	t1=${EPOCHREALTIME/./}
+	rt_cmd "$rt" start start "$id" || return
+	t2=${EPOCHREALTIME/./}
+	{ read -r pid <"$tmp/pid" || [[ -n $pid ]]; } && wait_exit "$pid" || return
+	t3=${EPOCHREALTIME/./}
+	rt_cmd "$rt" delete delete "$id" || return
+	t4=${EPOCHREALTIME/./}
+	echo "$((t4 - t0)) $(peak_rss create start delete)" >>"$tmp/$rt.dat"
+	echo "$((t1 - t0)) $((t2 - t1)) $((t3 - t2)) $((t4 - t3))" >>"$tmp/$rt.steps"
 }
 
 bench_active
@@ -94,6 +99,16 @@ name=lifecycle
 ((seccomp)) && name=lifecycle-seccomp
 bench_report "lifecycle: create + start + wait + delete of 'true', $n iterations each, interleaved$( ((seccomp)) && echo ", default seccomp profile")$([[ -n $policy ]] && echo ", runac+p: runac with the policy $(basename "$policy")")" \
 	"$name" runac/runc runac/crun runac+p/runac runac+p/crun
+# Where the time goes: each step's median.
+printf '%-7s %10s %10s %10s %10s\n' "step ms" create start wait delete
+for rt in "${names[@]}"; do
+	[[ -s $tmp/$rt.steps && -z ${failed[$rt]:-} ]] || continue
+	printf '%-7s' "$rt"
+	for col in 1 2 3 4; do
+		awk -v c=$col '{ print $c }' "$tmp/$rt.steps" | sort -n | awk '{ v[NR] = $1 } END { printf " %10.2f", v[int((NR + 1) / 2)] / 1000 }'
+	done
+	echo
+done
 if [[ -n ${med[runac+p]:-} && -n ${med[runac]:-} ]]; then
 	awk -v name="$name-policy" -v a="${med[runac+p]}" -v b="${med[runac]}" 'BEGIN {
 		printf "bench: %s runac+p/runac time %.2fx (%+.2f ms)\n", name, a / b, a - b }'

@@ -148,7 +148,9 @@ _lg_own_cgroups() {
 
 _lg_mounts() {
 	# mountpoint + fstype: ids, devices and peer groups change legitimately.
-	awk '{ for (i = 7; $i != "-"; i++); print "mount " $5 " " $(i + 1) }' /proc/self/mountinfo | sort
+	# runac's bpffs for the programs it shares per boot is a cache.
+	awk '{ for (i = 7; $i != "-"; i++); print "mount " $5 " " $(i + 1) }' /proc/self/mountinfo |
+		grep -vx 'mount /run/runac-cache/bpffs bpf' | sort
 }
 
 _lg_cgroups() {
@@ -175,15 +177,37 @@ _lg_devices() {
 _lg_bpf() {
 	# Programs that confine containers; a leaked one keeps enforcing forever.
 	command -v bpftool >/dev/null || return 0
+	# The egress programs and outer maps runac pins once per boot for every
+	# container (/run/runac-cache/bpffs), with the maps those programs use,
+	# are a cache, not a leak; each container's own maps are.
+	local shared
+	shared=$(_lg_shared_bpf)
 	bpftool prog list -j 2>/dev/null |
-		jq -r '.[] | select(.type | test("^(cgroup|lsm|tracing)")) | "bpf-prog \(.id) \(.type) \(.name // "")"' 2>/dev/null
-	# Maps: the egress programs' own (runac_allow4, ..., runac_eg.rodata).
+		jq -r --argjson shared "$shared" '.[] | select(.type | test("^(cgroup|lsm|tracing)")) |
+			select(.id as $id | $shared.progs | index($id) | not) | "bpf-prog \(.id) \(.type) \(.name // "")"' 2>/dev/null
+	# Maps: the egress programs' own (runac_allow4, ..., a container's runac_denials).
 	bpftool map list -j 2>/dev/null |
-		jq -r '.[] | select((.name // "") | startswith("runac")) | "bpf-map \(.id) \(.type) \(.name)"' 2>/dev/null
+		jq -r --argjson shared "$shared" '.[] | select((.name // "") | startswith("runac")) |
+			select(.id as $id | $shared.maps | index($id) | not) | "bpf-map \(.id) \(.type) \(.name)"' 2>/dev/null
 	# Pinned links and maps (runac pins LSM links under /sys/fs/bpf/runac).
 	if [[ $(stat -f -c %T /sys/fs/bpf 2>/dev/null) == bpf_fs ]]; then
 		find /sys/fs/bpf -mindepth 1 -printf 'bpf-pin /sys/fs/bpf/%P\n' 2>/dev/null | sort
 	fi
+}
+
+# {"progs": [ids], "maps": [ids]}: what runac's per-boot pins hold.
+_lg_shared_bpf() {
+	local pin progs=() maps=()
+	for pin in /run/runac-cache/bpffs/egress-*/*; do
+		[[ -e $pin ]] || continue
+		if [[ ${pin##*/} == runac_@(connect|sendmsg|recvmsg|sock|bind)* ]]; then
+			progs+=("$(bpftool prog show pinned "$pin" -j 2>/dev/null)")
+		else
+			maps+=("$(bpftool map show pinned "$pin" -j 2>/dev/null | jq .id)")
+		fi
+	done
+	jq -cn --argjson progs "[$(IFS=,; echo "${progs[*]}")]" --argjson maps "[$(IFS=,; echo "${maps[*]}")]" \
+		'{progs: [$progs[].id], maps: ($maps + [$progs[].map_ids[]] | unique)}'
 }
 
 _lg_state() {
