@@ -117,12 +117,14 @@ struct {
 	__type(value, __u64);
 } runac_own SEC(".maps");
 
-// The addresses the monitor's resolver answered for an allowed name, each
-// with the protocol and port of the egress rule that names it (port 0:
-// any), valid until `bpf_ktime_get_boot_ns()` passes the value. Only the
-// monitor writes them (the programs read), so nothing is preallocated:
-// 16384 preallocated entries cost every create milliseconds of map setup.
+// The addresses the monitors' resolvers answered for an allowed name, each
+// with its container's key and the protocol and port of the egress rule
+// that names it (port 0: any), valid until `bpf_ktime_get_boot_ns()`
+// passes the value. One map for every container (a hash map's buckets
+// cost milliseconds to set up: once per boot, not per create); each
+// monitor writes only its container's entries, at most 16384 of them.
 struct name4_key {
+	__u64 container;
 	__u8 protocol;
 	__u8 pad;
 	__u16 port;
@@ -130,30 +132,29 @@ struct name4_key {
 };
 
 struct name6_key {
+	__u64 container;
 	__u8 protocol;
 	__u8 pad;
 	__u16 port;
 	__u32 addr[4];
+	__u32 pad2;
 };
 
-struct names4 {
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(key_size, sizeof(struct name4_key));
-	__uint(value_size, sizeof(__u64));
-	__uint(max_entries, 16384);
+	__type(key, struct name4_key);
+	__type(value, __u64);
+	__uint(max_entries, 131072);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-};
+} runac_names4 SEC(".maps");
 
-struct names6 {
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(key_size, sizeof(struct name6_key));
-	__uint(value_size, sizeof(__u64));
-	__uint(max_entries, 16384);
+	__type(key, struct name6_key);
+	__type(value, __u64);
+	__uint(max_entries, 131072);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-};
-
-PER_CONTAINER(runac_names4, names4);
-PER_CONTAINER(runac_names6, names6);
+} runac_names6 SEC(".maps");
 
 // Where the monitor's resolver listens in the container's network
 // namespace (UDP and TCP, one port): every port-53 destination is sent
@@ -305,17 +306,17 @@ static __always_inline int answered(void *names, void *key, __u16 *port)
 	return until && *until > now;
 }
 
-static __always_inline int resolved4(void *names, __u8 protocol, __u16 port, __u32 addr)
+static __always_inline int resolved4(const struct settings *s, __u8 protocol, __u16 port, __u32 addr)
 {
-	struct name4_key k = {.protocol = protocol, .port = port, .addr = addr};
-	return answered(names, &k, &k.port);
+	struct name4_key k = {.container = s->key, .protocol = protocol, .port = port, .addr = addr};
+	return answered(&runac_names4, &k, &k.port);
 }
 
-static __always_inline int resolved6(void *names, __u8 protocol, __u16 port, const __u32 *addr)
+static __always_inline int resolved6(const struct settings *s, __u8 protocol, __u16 port, const __u32 *addr)
 {
-	struct name6_key k = {.protocol = protocol, .port = port};
+	struct name6_key k = {.container = s->key, .protocol = protocol, .port = port};
 	__builtin_memcpy(k.addr, addr, 16);
-	return answered(names, &k, &k.port);
+	return answered(&runac_names6, &k, &k.port);
 }
 
 static __always_inline int own_listener(const struct settings *s, struct bpf_sock_addr *ctx, struct bpf_sock_tuple *t,
@@ -341,8 +342,7 @@ static __always_inline int decide4(struct bpf_sock_addr *ctx, const struct setti
 	__u64 key = s->key;
 	void *deny = bpf_map_lookup_elem(&runac_deny4, &key);
 	void *allow = bpf_map_lookup_elem(&runac_allow4, &key);
-	void *names = bpf_map_lookup_elem(&runac_names4, &key);
-	if (!deny || !allow || !names)
+	if (!deny || !allow)
 		return REFUSE;
 	__u8 protocol = ctx->protocol;
 	if (in_nets4(deny, 0, 0, addr))
@@ -352,7 +352,7 @@ static __always_inline int decide4(struct bpf_sock_addr *ctx, const struct setti
 	t.ipv4.dport = port;
 	if (own_listener(s, ctx, &t, sizeof(t.ipv4)))
 		return ALLOW;
-	if (s->egress_open || in_nets4(allow, protocol, port, addr) || resolved4(names, protocol, port, addr))
+	if (s->egress_open || in_nets4(allow, protocol, port, addr) || resolved4(s, protocol, port, addr))
 		return ALLOW;
 	return refuse(s, DENIED_BY_EGRESS, AF_INET, protocol, port, 0, addr);
 }
@@ -395,8 +395,7 @@ static __always_inline int decide6(struct bpf_sock_addr *ctx, const struct setti
 	__u64 key = s->key;
 	void *deny = bpf_map_lookup_elem(&runac_deny6, &key);
 	void *allow = bpf_map_lookup_elem(&runac_allow6, &key);
-	void *names = bpf_map_lookup_elem(&runac_names6, &key);
-	if (!deny || !allow || !names)
+	if (!deny || !allow)
 		return REFUSE;
 	if (in_nets6(deny, 0, 0, addr))
 		return refuse(s, DENIED_BY_DENY, AF_INET6, ctx->protocol, port, addr, 0);
@@ -405,7 +404,7 @@ static __always_inline int decide6(struct bpf_sock_addr *ctx, const struct setti
 	t.ipv6.dport = port;
 	if (own_listener(s, ctx, &t, sizeof(t.ipv6)))
 		return ALLOW;
-	if (s->egress_open || in_nets6(allow, ctx->protocol, port, addr) || resolved6(names, ctx->protocol, port, addr))
+	if (s->egress_open || in_nets6(allow, ctx->protocol, port, addr) || resolved6(s, ctx->protocol, port, addr))
 		return ALLOW;
 	return refuse(s, DENIED_BY_EGRESS, AF_INET6, ctx->protocol, port, addr, 0);
 }

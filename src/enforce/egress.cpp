@@ -10,11 +10,13 @@
 #include <fcntl.h>
 
 #include <dirent.h>
+#include <algorithm>
 #include <optional>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 
 #include "bpf/egress.digest.h"
 #include "bpf/egress.skel.h"
@@ -41,17 +43,25 @@ struct Net6Key {
     uint8_t addr[16];
 };
 
-// The keys and values of bpf/egress.bpf.c's name maps.
+// The keys and values of bpf/egress.bpf.c's name maps (shared: each key
+// names its container).
 struct Name4Key {
+    uint64_t container;
     uint8_t protocol, pad;
     uint16_t port;
     uint8_t addr[4];
 };
 struct Name6Key {
+    uint64_t container;
     uint8_t protocol, pad;
     uint16_t port;
     uint8_t addr[16];
+    uint32_t pad2;
 };
+static_assert(sizeof(Name4Key) == 16 && sizeof(Name6Key) == 32);
+
+// What one container may hold in the shared name maps.
+constexpr uint32_t kNamesPerContainer = 16384;
 struct ResolverValue {
     uint32_t addr4;
     uint8_t addr6[16];
@@ -65,23 +75,43 @@ uint64_t boot_ns() {
     return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+// HELD counts the container's entries: a new one past the cap is refused.
 template <typename Key>
-bool allow_key(int map, const Key& key, uint64_t until) {
+bool allow_key(int map, const Key& key, uint64_t until, uint32_t& held) {
     uint64_t current = 0;
-    if (bpf_map_lookup_elem(map, &key, &current) == 0 && current >= until) return true;
-    return bpf_map_update_elem(map, &key, &until, BPF_ANY) == 0;
+    bool known = bpf_map_lookup_elem(map, &key, &current) == 0;
+    if (known && current >= until) return true;
+    if (!known && held >= kNamesPerContainer) return false;
+    if (bpf_map_update_elem(map, &key, &until, BPF_ANY) != 0) return false;
+    if (!known) held++;
+    return true;
 }
 
-template <typename Key>
-void expire_keys(int map) {
-    uint64_t now = boot_ns(), until = 0;
-    std::vector<Key> expired;
+// Takes out the entries of the shared map MAP that DROP says to, in two
+// passes (a key deleted while walking would restart the walk).
+template <typename Key, typename Drop>
+void drop_keys(int map, Drop drop) {
+    std::vector<Key> dropped;
     Key key{}, next{};
     for (void* at = nullptr; bpf_map_get_next_key(map, at, &next) == 0; at = &key) {
         key = next;
-        if (bpf_map_lookup_elem(map, &key, &until) == 0 && until <= now) expired.push_back(key);
+        if (drop(key)) dropped.push_back(key);
     }
-    for (auto& k : expired) bpf_map_delete_elem(map, &k);
+    for (auto& k : dropped) bpf_map_delete_elem(map, &k);
+}
+
+// The container's entries whose time has passed; returns how many it keeps.
+template <typename Key>
+uint32_t expire_keys(int map, uint64_t container) {
+    uint64_t now = boot_ns(), until = 0;
+    uint32_t kept = 0;
+    drop_keys<Key>(map, [&](const Key& k) {
+        if (k.container != container) return false;
+        bool gone = bpf_map_lookup_elem(map, &k, &until) == 0 && until <= now;
+        if (!gone) kept++;
+        return gone;
+    });
+    return kept;
 }
 
 // libbpf's own account of a failed load (the verifier's log) goes to the
@@ -147,13 +177,11 @@ const InnerMap kInnerMaps[] = {
     {"runac_allow6", BPF_MAP_TYPE_LPM_TRIE, sizeof(Net6Key), 1, 4096, BPF_F_NO_PREALLOC},
     {"runac_deny4", BPF_MAP_TYPE_LPM_TRIE, sizeof(Net4Key), 1, 4096, BPF_F_NO_PREALLOC},
     {"runac_deny6", BPF_MAP_TYPE_LPM_TRIE, sizeof(Net6Key), 1, 4096, BPF_F_NO_PREALLOC},
-    {"runac_names4", BPF_MAP_TYPE_HASH, sizeof(Name4Key), sizeof(uint64_t), 16384, BPF_F_NO_PREALLOC},
-    {"runac_names6", BPF_MAP_TYPE_HASH, sizeof(Name6Key), sizeof(uint64_t), 16384, BPF_F_NO_PREALLOC},
     {"runac_resolver", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(ResolverValue), 1, 0},
     {"runac_denials", BPF_MAP_TYPE_RINGBUF, 0, 0, 256 * 1024, 0},
     {"runac_lost", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(uint64_t), 1, 0},
 };
-enum InnerIndex { kAllow4, kAllow6, kDeny4, kDeny6, kNames4, kNames6, kResolver, kDenials, kLost };
+enum InnerIndex { kAllow4, kAllow6, kDeny4, kDeny6, kResolver, kDenials, kLost };
 static_assert(std::size(kInnerMaps) == kLost + 1);
 
 // bpf/egress.bpf.c's struct settings, the storage of a container's
@@ -163,6 +191,9 @@ struct Settings {
     uint8_t egress_open, follow_dns, report_denials, pad[5];
 };
 constexpr const char* kSettingsMap = "runac_settings";
+// The maps every container's entries share.
+constexpr const char* kNames4Map = "runac_names4";
+constexpr const char* kNames6Map = "runac_names6";
 
 // A bpffs of runac's own, where each build's programs are pinned once per
 // boot, in a directory named by the object's digest.
@@ -174,7 +205,7 @@ constexpr uint32_t kBpffsMagic = 0xcafe4a11;
 struct Shared {
     UniqueFd programs[kPrograms];
     UniqueFd outer[std::size(kInnerMaps)];
-    UniqueFd settings;
+    UniqueFd settings, names4, names6;
 };
 
 UniqueFd open_pin(const std::string& path) { return UniqueFd(bpf_obj_get(path.c_str())); }
@@ -185,7 +216,9 @@ std::optional<Shared> open_pins(const std::string& dir) {
         if (!(s.programs[i] = open_pin(dir + "/" + kHooks[i].program))) return std::nullopt;
     for (size_t i = 0; i < std::size(kInnerMaps); i++)
         if (!(s.outer[i] = open_pin(dir + "/" + kInnerMaps[i].outer))) return std::nullopt;
-    if (!(s.settings = open_pin(dir + "/" + kSettingsMap))) return std::nullopt;
+    if (!(s.settings = open_pin(dir + "/" + kSettingsMap)) || !(s.names4 = open_pin(dir + "/" + kNames4Map)) ||
+        !(s.names6 = open_pin(dir + "/" + kNames6Map)))
+        return std::nullopt;
     return s;
 }
 
@@ -232,6 +265,8 @@ void load_and_pin(const std::string& name) {
     for (auto& h : kHooks) pin(bpf_program__fd(bpf_object__find_program_by_name(skel->obj, h.program)), h.program);
     for (auto& m : kInnerMaps) pin(bpf_map__fd(bpf_object__find_map_by_name(skel->obj, m.outer)), m.outer);
     pin(bpf_map__fd(skel->maps.runac_settings), kSettingsMap);
+    pin(bpf_map__fd(skel->maps.runac_names4), kNames4Map);
+    pin(bpf_map__fd(skel->maps.runac_names6), kNames6Map);
     runac_egress::destroy(skel);
     if (::rename(staging.c_str(), dir.c_str()) != 0) {
         remove_pins(staging);
@@ -256,6 +291,22 @@ Shared open_shared() {
     throw Error("agent policy: network.egress: cgroup-bpf: the pins in " + dir + " cannot be opened");
 }
 
+// One of a container's maps. Not libbpf's bpf_map_create: its first call
+// in a process loads a probe program to decide whether RLIMIT_MEMLOCK needs
+// raising, a fraction of a millisecond of every create; the kernels runac
+// supports account BPF memory to the cgroup instead.
+UniqueFd create_map(const InnerMap& m) {
+    union bpf_attr attr;
+    std::memset(&attr, 0, sizeof attr);
+    attr.map_type = m.type;
+    attr.key_size = m.key_size;
+    attr.value_size = m.value_size;
+    attr.max_entries = m.max_entries;
+    attr.map_flags = m.flags;
+    std::strncpy(attr.map_name, m.outer, sizeof attr.map_name - 1);
+    return UniqueFd(static_cast<int>(::syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof attr)));
+}
+
 // A container's key: its cgroup's id (the cgroup-v2 directory's inode
 // number), which is also its attachment's storage key.
 uint64_t key_of(int cgroup) {
@@ -271,18 +322,19 @@ uint64_t key_of(int cgroup) {
 void forget(const std::string& dir, uint64_t key) {
     auto s = open_pins(dir);
     if (!s) return;
-    auto drop = [&](uint64_t k) {
-        for (auto& outer : s->outer) bpf_map_delete_elem(outer.get(), &k);
-    };
-    drop(key);
-    std::vector<uint64_t> stale;
+    std::vector<uint64_t> gone{key};
     uint64_t k = 0, next = 0;
     Settings settings{};
     for (void* at = nullptr; bpf_map_get_next_key(s->outer[kAllow4].get(), at, &next) == 0; at = &k) {
         k = next;
-        if (bpf_map_lookup_elem(s->settings.get(), &k, &settings) != 0 && errno == ENOENT) stale.push_back(k);
+        if (k != key && bpf_map_lookup_elem(s->settings.get(), &k, &settings) != 0 && errno == ENOENT)
+            gone.push_back(k);
     }
-    for (uint64_t old : stale) drop(old);
+    for (uint64_t old : gone)
+        for (auto& outer : s->outer) bpf_map_delete_elem(outer.get(), &old);
+    auto of_gone = [&](const auto& name) { return std::find(gone.begin(), gone.end(), name.container) != gone.end(); };
+    drop_keys<Name4Key>(s->names4.get(), of_gone);
+    drop_keys<Name6Key>(s->names6.get(), of_gone);
 }
 
 }  // namespace
@@ -294,8 +346,7 @@ EgressFilter EgressFilter::attach(const Egress& egress, const std::string& cgrou
     f.key_ = key_of(f.cgroup_.get());
     Shared shared = open_shared();
     for (auto& m : kInnerMaps) {
-        LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = m.flags);
-        UniqueFd fd(bpf_map_create(m.type, m.outer, m.key_size, m.value_size, m.max_entries, &opts));
+        UniqueFd fd = create_map(m);
         if (!fd) throw_errno(std::string("agent policy: network.egress: cgroup-bpf: create the container's ") + m.outer);
         f.inner_.push_back(std::move(fd));
     }
@@ -318,6 +369,8 @@ EgressFilter EgressFilter::attach(const Egress& egress, const std::string& cgrou
                         kInnerMaps[i].outer);
         f.outer_.push_back(std::move(shared.outer[i]));
     }
+    f.names4_ = std::move(shared.names4);
+    f.names6_ = std::move(shared.names6);
     Settings settings{f.key_, egress.open, egress.follow_dns, static_cast<uint8_t>(egress.report || egress.prompt), {}};
     if (bpf_map_update_elem(shared.settings.get(), &f.key_, &settings, BPF_ANY) != 0)
         throw_errno("agent policy: network.egress: cgroup-bpf: set the container's settings");
@@ -329,12 +382,17 @@ EgressFilter::~EgressFilter() {
     for (auto& [program, type] : attached_)
         bpf_prog_detach2(program.get(), cgroup_.get(), static_cast<bpf_attach_type>(type));
     for (auto& outer : outer_) bpf_map_delete_elem(outer.get(), &key_);
+    // A monitor started before the create failed may have answered names.
+    auto own = [this](const auto& name) { return name.container == key_; };
+    if (names4_) drop_keys<Name4Key>(names4_.get(), own);
+    if (names6_) drop_keys<Name6Key>(names6_.get(), own);
 }
 
 MonitorMaps EgressFilter::monitor_maps() const {
     MonitorMaps m;
-    m.names4 = inner_[kNames4].get();
-    m.names6 = inner_[kNames6].get();
+    m.container = key_;
+    m.names4 = names4_.get();
+    m.names6 = names6_.get();
     m.resolver = inner_[kResolver].get();
     m.allow4 = inner_[kAllow4].get();
     m.allow6 = inner_[kAllow6].get();
@@ -354,10 +412,10 @@ void MonitorMaps::set_resolver(uint32_t addr4, const uint8_t (&addr6)[16], uint1
 
 bool MonitorMaps::allow(const std::string& address, uint16_t port, uint8_t protocol, uint32_t seconds) const {
     uint64_t until = boot_ns() + uint64_t{seconds} * 1000000000ull;
-    if (Name4Key k{protocol, 0, htons(port), {}}; ::inet_pton(AF_INET, address.c_str(), k.addr) == 1)
-        return allow_key(names4, k, until);
-    Name6Key k6{protocol, 0, htons(port), {}};
-    return ::inet_pton(AF_INET6, address.c_str(), k6.addr) == 1 && allow_key(names6, k6, until);
+    if (Name4Key k{container, protocol, 0, htons(port), {}}; ::inet_pton(AF_INET, address.c_str(), k.addr) == 1)
+        return allow_key(names4, k, until, *names_held);
+    Name6Key k6{container, protocol, 0, htons(port), {}, 0};
+    return ::inet_pton(AF_INET6, address.c_str(), k6.addr) == 1 && allow_key(names6, k6, until, *names_held);
 }
 
 uint64_t MonitorMaps::take_lost() const {
@@ -370,8 +428,7 @@ uint64_t MonitorMaps::take_lost() const {
 }
 
 void MonitorMaps::expire() const {
-    expire_keys<Name4Key>(names4);
-    expire_keys<Name6Key>(names6);
+    *names_held = expire_keys<Name4Key>(names4, container) + expire_keys<Name6Key>(names6, container);
 }
 
 void detach_egress(const std::string& cgroup_dir) {

@@ -8,6 +8,7 @@
 // live with the cgroup and no runac process needs to stay alive.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,7 +34,10 @@ inline const std::vector<Covers>& egress_covers() {
 // inherits from create (only the outer maps are pinned): the resolver's
 // answers, the refusals it reports, the networks an approval adds.
 struct MonitorMaps {
-    int names4 = -1, names6 = -1, resolver = -1;
+    uint64_t container = 0;  // the container's key in the shared maps
+    int names4 = -1, names6 = -1, resolver = -1;  // the name maps are shared
+    // The container's entries in them (shared by the copies of this value).
+    std::shared_ptr<uint32_t> names_held = std::make_shared<uint32_t>(0);
     int allow4 = -1, allow6 = -1;
     int denials = -1;  // the ring buffer of refusals (policy.auditLog)
     int lost = -1;     // ... and the count of those it had no room for
@@ -43,7 +47,8 @@ struct MonitorMaps {
     // and port in network order).
     void set_resolver(uint32_t addr4, const uint8_t (&addr6)[16], uint16_t port) const;
     // An answered address, allowed for `seconds` from now (a later expiry
-    // already there is kept). False when the map is full.
+    // already there is kept). False when the map is full or the container
+    // holds as many as it may.
     bool allow(const std::string& address, uint16_t port, uint8_t protocol, uint32_t seconds) const;
     // Takes out the entries whose time has passed (the programs already
     // ignore them).
@@ -74,6 +79,7 @@ private:
     std::vector<UniqueFd> inner_;                     // the container's maps
     std::vector<UniqueFd> outer_;                     // where they were added
     std::vector<std::pair<UniqueFd, int>> attached_;  // (program, attach type)
+    UniqueFd names4_, names6_;                        // the shared name maps
     bool kept_ = false;
 };
 

@@ -98,6 +98,27 @@ monitor_pid() { jq -r '.monitorPid // empty' "$RUNAC_ROOT/$CID/state.json"; }
 	runac delete --force "$CID"
 }
 
+@test "an address answered for one container is not allowed to another" {
+	# Both in one network namespace: A may name api.test, B other.test only.
+	with_policy
+	set_cmd 'sleep 30'
+	runac create "$CID"
+	runac start "$CID"
+	POLICY='{"capabilities": {"network": {"egress": [{"host": "other.test", "port": 8080}]}}, "policy": {"auditLog": false}}'
+	with_policy
+	runac create "$CID-b"
+	runac start "$CID-b"
+	run runac exec "$CID" sh -c 'escape dns 192.0.2.53 api.test; escape tcp 192.0.2.10 8080'
+	expect_lines "dns api.test: 192.0.2.10" "tcp: ALLOWED"
+	run runac exec "$CID-b" sh -c 'escape tcp 192.0.2.10 8080; escape dns 192.0.2.53 other.test; escape tcp 192.0.2.11 8080'
+	expect_lines "tcp: refused (EPERM)" "dns other.test: 192.0.2.11" "tcp: ALLOWED"
+	run runac exec "$CID" sh -c 'escape tcp 192.0.2.11 8080'
+	expect_lines "tcp: refused (EPERM)"
+	runac delete --force "$CID-b"
+	runac delete --force "$CID"
+	no_egress_objects
+}
+
 @test "an answered address is refused once its TTL (at least the 5 s floor) has run out" {
 	with_policy
 	set_cmd 'escape dns 192.0.2.53 short.test; escape tcp 192.0.2.14 8080; sleep 6; escape tcp 192.0.2.14 8080

@@ -1,5 +1,5 @@
 #!/bin/bash
-# lifecycle.sh [-n N] [-R] [-s] [-p POLICY]: latency and peak memory of one
+# lifecycle.sh [-n N] [-R] [-s] [-p POLICY [-w]]: latency and peak memory of one
 # container lifecycle (create + start + wait for exit + delete, running
 # `true`) for runac, runc and crun, in the same run, on the same bundle.
 #
@@ -10,6 +10,10 @@
 #   -p F   also time runac with the agent policy in F (JSON or JSONC with
 #          whole-line comments) as the container's annotation, in best-effort
 #          mode (rules not enforced yet are skipped, not refused): "runac+p"
+#   -w     with -p: another container with the same policy runs throughout,
+#          as on a node that already runs an agent (the kernel's switches
+#          for cgroup-BPF hooks are on already; the first container turns
+#          them on and the last one off, each a few hundred microseconds)
 # Env: RUNAC (runtime under test), RUNC (default runc), CRUN (default crun).
 # A runtime whose binary is missing is reported as skipped.
 #
@@ -18,14 +22,15 @@
 # load, thermal) hits all runtimes equally.
 set -euo pipefail
 
-n=50 rss=1 seccomp=0 policy=
-while getopts n:Rsp:h opt; do
+n=50 rss=1 seccomp=0 policy= warm=0
+while getopts n:Rsp:wh opt; do
 	case $opt in
 	n) n=$OPTARG ;;
 	R) rss=0 ;;
 	s) seccomp=1 ;;
 	p) policy=$(realpath "$OPTARG") ;;
-	*) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	w) warm=1 ;;
+	*) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -35,6 +40,7 @@ inner=(-n "$n")
 ((rss)) || inner+=(-R)
 ((seccomp)) && inner+=(-s)
 [[ -n $policy ]] && inner+=(-p "$policy")
+((warm)) && inner+=(-w)
 bench_enter "${inner[@]}"
 
 # --- inside the private mount + pid namespace --------------------------------
@@ -71,6 +77,12 @@ if [[ -n $policy ]]; then
 	jq --arg p "$doc" --arg root "$tmp/bundle/rootfs" --argjson envs "$envs" '.root = {path: $root, readonly: false} |
 		.process.env += $envs | .annotations["org.agentcontainers.agent"] = $p' "$tmp/bundle/config.json" >"$tmp/bundle-policy/config.json"
 	bundle[runac+p]=$tmp/bundle-policy
+	if ((warm)); then
+		mkdir -p "$tmp/bundle-warm"
+		jq '.process.args = ["sleep", "3600"]' "$tmp/bundle-policy/config.json" >"$tmp/bundle-warm/config.json"
+		mkdir -p "$tmp/root-runac+p"
+		rt_cmd runac+p warm run -d --bundle "$tmp/bundle-warm" "bench-$tag-warm" </dev/null >/dev/null
+	fi
 fi
 
 # iteration RT I: one timed lifecycle; appends "ms rss" to $tmp/RT.dat.
@@ -97,7 +109,7 @@ bench_rounds "$n" iteration
 # One summary line per comparison, the same shape in every benchmark.
 name=lifecycle
 ((seccomp)) && name=lifecycle-seccomp
-bench_report "lifecycle: create + start + wait + delete of 'true', $n iterations each, interleaved$( ((seccomp)) && echo ", default seccomp profile")$([[ -n $policy ]] && echo ", runac+p: runac with the policy $(basename "$policy")")" \
+bench_report "lifecycle: create + start + wait + delete of 'true', $n iterations each, interleaved$( ((seccomp)) && echo ", default seccomp profile")$([[ -n $policy ]] && echo ", runac+p: runac with the policy $(basename "$policy")")$( ((warm)) && echo ", another policy container running")" \
 	"$name" runac/runc runac/crun runac+p/runac runac+p/crun
 # Where the time goes: each step's median.
 printf '%-7s %10s %10s %10s %10s\n' "step ms" create start wait delete
