@@ -169,13 +169,18 @@ void Container::audit(const std::string& event, const std::function<void(JsonWri
 void Container::save() const { write_file_atomic(dir_ + "/state.json", serialize(state_), 0600); }
 
 void Container::remove_dir() const {
-    for (const char* f : {"state.json", "exec.fifo", "config.json", "plan.json", "deny", "approvals.sock"})
+    for (const char* f : {"state.json", "exec.fifo", "config.json", "plan.json", "deny", "approvals.sock", "monitor.status"})
         if (::unlink((dir_ + "/" + f).c_str()) != 0 && errno != ENOENT) throw_errno("remove " + dir_ + "/" + f);
     if (::rmdir(dir_.c_str()) != 0 && errno != ENOENT) throw_errno("remove " + dir_);
 }
 
 namespace {
 constexpr int kMonitorGraceMs = 300;
+}
+
+bool Container::await_monitor() const {
+    if (state_.monitor_pid <= 0) return true;
+    return monitor::await_monitor(monitor_status_path(), state_.monitor_pid, state_.monitor_start_time);
 }
 
 void Container::destroy() {

@@ -50,6 +50,11 @@ public:
     // mode-000 file its deny over-mounts bind.
     std::string plan_path() const { return dir_ + "/plan.json"; }
     std::string deny_file_path() const { return dir_ + "/deny"; }
+    // Where its monitor says it is ready (monitor::await_monitor).
+    std::string monitor_status_path() const { return dir_ + "/monitor.status"; }
+    // Waits for the monitor, if the container has one, to be ready; false
+    // when names do not resolve. Throws an Error naming what failed.
+    bool await_monitor() const;
     // The plan `runac exec` applies too; nullopt for a container without a policy.
     std::optional<enforce::Plan> plan() const;
 

@@ -165,6 +165,7 @@ pid_t exec(const Container& c, const ExecOptions& options) {
             throw;
         }
         c.audit("exec", [&](JsonWriter& w) { w.key("argv").strings(process.args); });
+        c.await_monitor();
         agent::apply_process_baseline(process);
         // An engine passes the container's environment again (docker exec):
         // a secret stays a file, never a variable.

@@ -294,6 +294,7 @@ Container create(const std::string& root, const CreateOptions& options) {
         settings.approval_timeout = options.agent.approval_timeout;
         settings.kernel_denials = kernel_denials;
         settings.plan = &*plan;
+        settings.status_path = c.monitor_status_path();
         monitor.emplace(monitor::Monitor::start(settings, init_pid));
         st.monitor_pid = monitor->pid();
         st.monitor_start_time = monitor->start_time();
@@ -327,6 +328,11 @@ void start(Container& c) {
         if (errno == ENXIO) throw Error("cannot start a container that has stopped");
         throw_errno("open exec fifo");
     }
+    // The container's program starts once its monitor is ready (its
+    // resolver published, its approvals socket bound).
+    if (!c.await_monitor())
+        log::warn("agent policy: network names: the container's network namespace has no loopback address; "
+                  "names do not resolve");
     if (::write(fifo.get(), "0", 1) != 1) throw_errno("write exec fifo");
     if (::unlink(c.fifo_path().c_str()) != 0) throw_errno("remove exec fifo");
     c.audit("start");

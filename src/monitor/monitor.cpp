@@ -10,7 +10,6 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -219,10 +218,19 @@ bool in_cgroup(uint32_t pid, const std::string& base) {
     }
 }
 
+// The monitor's word on its start, for await_monitor().
+void report_status(const std::string& path, const std::string& message) {
+    try {
+        write_file_atomic(path, message, 0600);
+    } catch (const Error&) {
+        // The container is being deleted: nobody waits for the word.
+    }
+}
+
 // In the child: joins the container's network namespace, binds the
-// resolver, tells create it is ready (or what failed) and runs as the monitor.
+// resolver, says it is ready (or what failed) and runs as the monitor.
 [[noreturn]] void start_child(const MonitorSettings& s, int netns, int init, std::vector<Upstream> upstreams,
-                              const std::string& cgroup, int report) {
+                              const std::string& cgroup) {
     std::string message;
     try {
         Held h;
@@ -264,19 +272,14 @@ bool in_cgroup(uint32_t pid, const std::string& base) {
         if (control)
             h.approver.emplace(s.approval_timeout, std::move(control), s.maps, h.resolver ? &*h.resolver : nullptr,
                                *h.reporter);
-        // Ready: create reads this, sees the pipe close and goes on, while
-        // this process becomes the monitor. One fork only: each fork of a
-        // process this size costs create milliseconds of copied pages.
-        message = std::string("ready") + (no_loopback ? " no-loopback" : "");
-        ssize_t ignored = ::write(report, message.data(), message.size());
-        (void)ignored;
-        ::close(report);
+        // Ready: start (or exec) reads this while this process becomes the
+        // monitor.
+        report_status(s.status_path, std::string("ready") + (no_loopback ? " no-loopback" : ""));
         run(h);
     } catch (const std::exception& e) {
         message = e.what();
     }
-    ssize_t ignored = ::write(report, message.data(), message.size());
-    (void)ignored;
+    report_status(s.status_path, message);
     ::_exit(0);
 }
 
@@ -292,28 +295,38 @@ Monitor Monitor::start(const MonitorSettings& settings, pid_t init_pid) {
     if (!netns) throw_errno("monitor: open " + proc + "/ns/net");
     UniqueFd init(static_cast<int>(::syscall(SYS_pidfd_open, init_pid, 0)));
     if (!init) throw_errno("monitor: pidfd_open " + std::to_string(init_pid));
-    int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw_errno("monitor: pipe");
-    UniqueFd from_child(pipe_fds[0]), to_parent(pipe_fds[1]);
+    ::unlink(settings.status_path.c_str());
+    // One fork only, and nobody waits for the child's setup here: each fork
+    // of a process this size costs milliseconds of copied pages, paid now
+    // beside the rest of create and the engine's next command.
     pid_t child = ::fork();
     if (child < 0) throw_errno("monitor: fork");
-    if (child == 0) start_child(settings, netns.get(), init.get(), std::move(upstreams), cgroup, to_parent.get());
-    to_parent.reset();
-    std::string message = read_all(from_child.get(), "monitor: its report");
-    if (message.rfind("ready", 0) != 0) {
-        while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
-        }
-        throw Error("agent policy: monitor: " + message);
-    }
+    if (child == 0) start_child(settings, netns.get(), init.get(), std::move(upstreams), cgroup);
     Monitor m;
     m.pid_ = child;
+    // A zombie still has its start time: a child that failed at once is
+    // reported by await_monitor().
     auto stat = linux::read_proc_stat(m.pid_);
     if (!stat) throw Error("agent policy: monitor: it exited as it started");
     m.start_time_ = stat->start_time;
-    if (message.find("no-loopback") != std::string::npos)
-        log::warn("agent policy: network names: the container's network namespace has no loopback address; "
-                  "names do not resolve");
     return m;
+}
+
+bool await_monitor(const std::string& status_path, pid_t pid, uint64_t start_time) {
+    constexpr int kTimeoutMs = 10000;
+    for (int waited_us = 0;; waited_us += 200) {
+        if (auto status = read_file_if_exists(status_path); status && !status->empty()) {
+            if (status->rfind("ready", 0) != 0) throw Error("agent policy: monitor: " + *status);
+            return status->find("no-loopback") == std::string::npos;
+        }
+        if (!linux::is_alive(pid, start_time)) {
+            // It may have written its word as it exited.
+            if (auto status = read_file_if_exists(status_path); status && !status->empty()) continue;
+            throw Error("agent policy: monitor: it exited as it started");
+        }
+        if (waited_us >= kTimeoutMs * 1000) throw Error("agent policy: monitor: not ready after 10 s");
+        ::usleep(200);
+    }
 }
 
 Monitor::Monitor(Monitor&& o) noexcept

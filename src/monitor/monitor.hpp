@@ -11,6 +11,7 @@
 // command on an expired container ends its session.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <sys/types.h>
 #include <vector>
 
@@ -49,6 +50,9 @@ struct MonitorSettings {
     // seccomp filter's refusals go in it too, named by the plan's rules.
     bool kernel_denials = false;
     const enforce::Plan* plan = nullptr;
+    // Where the monitor says whether it is ready: "ready", "ready
+    // no-loopback" or what failed (await_monitor reads it).
+    std::string status_path;
 };
 
 // Killed unless kept: a create that fails after it started leaves no
@@ -56,7 +60,8 @@ struct MonitorSettings {
 class Monitor {
 public:
     // Starts the monitor of the container whose init (`init_pid`, in its
-    // namespaces, its root pivoted) waits to be started. Throws an Error.
+    // namespaces, its root pivoted) waits to be started, without waiting
+    // for it to be ready (see await_monitor). Throws an Error.
     static Monitor start(const MonitorSettings& settings, pid_t init_pid);
     Monitor(Monitor&& other) noexcept;
     Monitor& operator=(Monitor&&) = delete;
@@ -71,6 +76,11 @@ private:
     uint64_t start_time_ = 0;
     bool kept_ = false;
 };
+
+// `start` and `exec`: waits until the monitor is ready (up to 10 s).
+// Returns false when names do not resolve (the container's network
+// namespace has no loopback address); throws an Error naming what failed.
+bool await_monitor(const std::string& status_path, pid_t pid, uint64_t start_time);
 
 // `delete`: ends a container's monitor, if it is still that process. Once
 // the init is gone the monitor ends by itself, after the log's last

@@ -160,3 +160,17 @@ approve_refused() {
 	arunac delete --force "$CID"
 	no_egress_objects
 }
+
+@test "a monitor that cannot start is reported by start, which starts nothing; delete leaves nothing" {
+	# The control socket's path is longer than a unix socket address holds.
+	local root=$BATS_TEST_TMPDIR/$(printf 'r%.0s' {1..100})
+	LEAK_GUARD_ROOTS+=("$RUNAC"$'\t'"$root")
+	"$RUNAC" --root "$root" --config "$BATS_TEST_TMPDIR/runac.conf" create "$CID"
+	run "$RUNAC" --root "$root" --config "$BATS_TEST_TMPDIR/runac.conf" start "$CID"
+	[ "$status" -ne 0 ]
+	[[ $output == *"agent policy: monitor: policy.escalation: "* ]]
+	run "$RUNAC" --root "$root" state "$CID"
+	[[ $output == *'"status": "created"'* ]]
+	"$RUNAC" --root "$root" delete --force "$CID"
+	no_egress_objects
+}
