@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <sys/file.h>
 #include <sys/mount.h>
@@ -241,33 +242,29 @@ void remove_pins(const std::string& dir) {
 void load_and_pin(const std::string& name) {
     std::string dir = std::string(kBpffs) + "/" + name;
     auto previous = libbpf_set_print(to_debug_log);
-    runac_egress* skel = runac_egress::open();
-    int rc = skel ? runac_egress::load(skel) : -errno;
+    std::unique_ptr<runac_egress, void (*)(runac_egress*)> skel(runac_egress::open(), runac_egress::destroy);
+    int rc = skel ? runac_egress::load(skel.get()) : -errno;
     libbpf_set_print(previous);
-    if (rc != 0) {
-        if (skel) runac_egress::destroy(skel);
+    if (rc != 0)
         throw Error("agent policy: network.egress: cgroup-bpf: the egress programs did not load: " +
                     std::string(std::strerror(-rc)));
-    }
     // (bpffs reserves names with a dot.)
     std::string staging = std::string(kBpffs) + "/new-" + name;
     remove_pins(staging);  // a load that died half-way
-    auto pin = [&](int fd, const std::string& name) {
-        if (bpf_obj_pin(fd, (staging + "/" + name).c_str()) != 0) {
+    if (::mkdir(staging.c_str(), 0700) != 0) throw_errno("agent policy: network.egress: cgroup-bpf: mkdir " + staging);
+    auto pin = [&](int fd, const std::string& pin_name) {
+        if (bpf_obj_pin(fd, (staging + "/" + pin_name).c_str()) != 0) {
             int e = errno;
-            runac_egress::destroy(skel);
             remove_pins(staging);
             errno = e;
-            throw_errno("agent policy: network.egress: cgroup-bpf: pin " + name + " in " + staging);
+            throw_errno("agent policy: network.egress: cgroup-bpf: pin " + pin_name + " in " + staging);
         }
     };
-    if (::mkdir(staging.c_str(), 0700) != 0) throw_errno("agent policy: network.egress: cgroup-bpf: mkdir " + staging);
-    for (auto& h : kHooks) pin(bpf_program__fd(bpf_object__find_program_by_name(skel->obj, h.program)), h.program);
-    for (auto& m : kInnerMaps) pin(bpf_map__fd(bpf_object__find_map_by_name(skel->obj, m.outer)), m.outer);
-    pin(bpf_map__fd(skel->maps.runac_settings), kSettingsMap);
-    pin(bpf_map__fd(skel->maps.runac_names4), kNames4Map);
-    pin(bpf_map__fd(skel->maps.runac_names6), kNames6Map);
-    runac_egress::destroy(skel);
+    bpf_object* obj = skel->obj;
+    for (auto& h : kHooks) pin(bpf_program__fd(bpf_object__find_program_by_name(obj, h.program)), h.program);
+    for (auto& m : kInnerMaps) pin(bpf_map__fd(bpf_object__find_map_by_name(obj, m.outer)), m.outer);
+    for (const char* map : {kSettingsMap, kNames4Map, kNames6Map})
+        pin(bpf_map__fd(bpf_object__find_map_by_name(obj, map)), map);
     if (::rename(staging.c_str(), dir.c_str()) != 0) {
         remove_pins(staging);
         throw_errno("agent policy: network.egress: cgroup-bpf: rename " + staging);
