@@ -1,6 +1,7 @@
 // runac delete: remove a stopped (or created) container and all it holds.
 #include "cli/command.hpp"
 #include "common/error.hpp"
+#include "common/log.hpp"
 #include "container/lifecycle.hpp"
 
 namespace runac::cli {
@@ -13,9 +14,15 @@ int run_delete(const GlobalOptions& global, const Args& args) {
         auto c = container::Container::load(global.root, id);
         container::remove(c, force);
     } catch (const container::NoSuchContainer&) {
-        // Engines delete with --force to make sure a container is gone; one
-        // that never existed (or is already gone) is not an error then.
+        // As runc: a directory without a state (a create killed on the way)
+        // is removed. Engines delete with --force to make sure a container
+        // is gone; one that never existed is not an error then.
+        container::Container::remove_remains(global.root, id);
         if (!force) throw;
+    } catch (const container::UnreadableState& e) {
+        if (!force) throw;
+        log::warn(std::string(e.what()) + "; removing what its create recorded");
+        container::Container::remove_remains(global.root, id);
     }
     return 0;
 }

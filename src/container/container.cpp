@@ -63,7 +63,11 @@ Container Container::load(const std::string& root, const std::string& id, bool e
     if (lock) text = read_file_if_exists(dir + "/state.json");
     if (!text) throw NoSuchContainer();
     Container c(dir, std::move(lock));
-    c.state_ = deserialize(*text);
+    try {
+        c.state_ = deserialize(*text);
+    } catch (const Error& e) {
+        throw UnreadableState("container " + id + ": its state cannot be read (" + e.what() + ")");
+    }
     c.end_expired_session();
     return c;
 }
@@ -168,10 +172,33 @@ void Container::audit(const std::string& event, const std::function<void(JsonWri
 
 void Container::save() const { write_file_atomic(dir_ + "/state.json", serialize(state_), 0600); }
 
+// Every file in it is runac's (a write cut short leaves a temporary).
 void Container::remove_dir() const {
-    for (const char* f : {"state.json", "exec.fifo", "config.json", "plan.json", "deny", "approvals.sock", "monitor.status"})
+    std::vector<std::string> files;
+    if (DIR* d = ::opendir(dir_.c_str())) {
+        while (struct dirent* e = ::readdir(d))
+            if (e->d_type != DT_DIR) files.push_back(e->d_name);
+        ::closedir(d);
+    }
+    for (auto& f : files)
         if (::unlink((dir_ + "/" + f).c_str()) != 0 && errno != ENOENT) throw_errno("remove " + dir_ + "/" + f);
     if (::rmdir(dir_.c_str()) != 0 && errno != ENOENT) throw_errno("remove " + dir_);
+}
+
+void Container::remove_remains(const std::string& root, const std::string& id) {
+    validate_id(id);
+    std::string dir = root + "/" + id;
+    UniqueFd lock = lock_dir(dir, true);
+    if (!lock) return;
+    Container c(dir, std::move(lock));
+    if (auto text = read_file_if_exists(c.cgroup_record_path())) {
+        auto cg = cgroups::Cgroup::from_paths(lines(*text));
+        // The init (parked, or waiting for a word that never comes) and
+        // whatever it started; its monitor ends with it.
+        if (!cg.unified_path().empty()) enforce::detach_egress(cg.unified_path());
+        cg.destroy();
+    }
+    c.remove_dir();
 }
 
 namespace {

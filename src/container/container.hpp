@@ -24,6 +24,13 @@ public:
     NoSuchContainer() : Error("container does not exist") {}
 };
 
+// What Container::load throws for a state.json it cannot read (cut short,
+// not JSON, another program's): `delete --force` still removes the container.
+class UnreadableState : public Error {
+public:
+    using Error::Error;
+};
+
 // runc's rule for ids; anything else could escape the state root.
 void validate_id(const std::string& id);
 
@@ -37,6 +44,11 @@ public:
     static Container reserve(const std::string& root, const std::string& id);
     // Ids of every container under root.
     static std::vector<std::string> list(const std::string& root);
+    // `delete` of a directory without a readable state (a create killed on
+    // the way, a state.json cut short): the processes and directories of
+    // the cgroup its create recorded are killed and removed, then the
+    // directory. Nothing when there is no directory.
+    static void remove_remains(const std::string& root, const std::string& id);
 
     Container(Container&&) noexcept;
     Container& operator=(Container&&) = delete;
@@ -46,6 +58,9 @@ public:
     const ContainerState& state() const { return state_; }
     const std::string& dir() const { return dir_; }
     std::string fifo_path() const { return dir_ + "/exec.fifo"; }
+    // The cgroup directories create made, one a line, recorded before the
+    // init exists (the state, written last, has them too).
+    std::string cgroup_record_path() const { return dir_ + "/cgroups"; }
     // With an agent policy: its enforcement plan (root-only), and the empty
     // mode-000 file its deny over-mounts bind.
     std::string plan_path() const { return dir_ + "/plan.json"; }

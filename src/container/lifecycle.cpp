@@ -201,6 +201,10 @@ Container create(const std::string& root, const CreateOptions& options) {
     if (::mkfifo(c.fifo_path().c_str(), 0600) != 0) throw_errno("create exec fifo");
 
     cgroups::Cgroup cgroup = cgroups::Cgroup::create(config.linux.cgroups_path, options.id);
+    // What delete removes if this create is killed before the state exists.
+    std::string recorded;
+    for (auto& p : cgroup.paths()) recorded += p + "\n";
+    write_file_atomic(c.cgroup_record_path(), recorded, 0600);
     // Limits are in force before the init exists: it is born into (v2) or
     // moved into (v1) a cgroup that already enforces them.
     cgroups::apply_resources(cgroup, config.linux.resources, "linux.resources.");

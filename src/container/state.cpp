@@ -36,13 +36,16 @@ ContainerState deserialize(const std::string& json) {
         auto v = root.get(key);
         return v ? v->as_string() : std::string();
     };
+    // What every state runac writes has: another program's JSON, or one
+    // from which they are gone, is not a state to act on.
     s.oci_version = str("ociVersion");
-    s.id = str("id");
-    if (auto v = root.get("pid")) s.pid = static_cast<int>(v->as_int());
-    if (auto v = root.get("pidStartTime")) s.pid_start_time = v->as_uint();
-    s.bundle = str("bundle");
+    s.id = root.required("id").as_string();
+    s.pid = static_cast<int>(root.required("pid").as_int());
+    s.pid_start_time = root.required("pidStartTime").as_uint();
+    s.bundle = root.required("bundle").as_string();
     s.rootfs = str("rootfs");
-    s.created = str("created");
+    s.created = root.required("created").as_string();
+    root.required("cgroupPaths");
     if (auto a = root.get("annotations"))
         a->for_each([&](const std::string& k, const JsonValue& v) { s.annotations[k] = v.as_string(); });
     if (auto c = root.get("cgroupPaths")) s.cgroup_paths = c->string_list();
