@@ -181,15 +181,23 @@ std::string current_dir() {
     return buf;
 }
 
-std::vector<std::string> subdirectories(const std::string& dir) {
+namespace {
+// DIR's entries that are directories (or those that are not), without
+// "." and "..".
+std::vector<std::string> entries(const std::string& dir, bool directories) {
     std::vector<std::string> out;
     std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
     if (!d) return out;
     while (struct dirent* e = ::readdir(d.get())) {
         std::string name = e->d_name;
-        if (e->d_type == DT_DIR && name != "." && name != "..") out.push_back(name);
+        if ((e->d_type == DT_DIR) == directories && name != "." && name != "..") out.push_back(name);
     }
     return out;
 }
+}  // namespace
+
+std::vector<std::string> subdirectories(const std::string& dir) { return entries(dir, true); }
+
+std::vector<std::string> files_in(const std::string& dir) { return entries(dir, false); }
 
 }  // namespace runac

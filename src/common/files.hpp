@@ -43,6 +43,8 @@ std::optional<uint64_t> parse_uint(const std::string& s);
 std::string absolute_path(const std::string& path, const std::string& base);
 // The names of DIR's subdirectories (none if DIR cannot be read).
 std::vector<std::string> subdirectories(const std::string& dir);
+// ... and of its other entries (files, sockets, fifos, pins).
+std::vector<std::string> files_in(const std::string& dir);
 // getcwd(3), as a string.
 std::string current_dir();
 

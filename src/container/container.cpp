@@ -174,13 +174,7 @@ void Container::save() const { write_file_atomic(dir_ + "/state.json", serialize
 
 // Every file in it is runac's (a write cut short leaves a temporary).
 void Container::remove_dir() const {
-    std::vector<std::string> files;
-    if (DIR* d = ::opendir(dir_.c_str())) {
-        while (struct dirent* e = ::readdir(d))
-            if (e->d_type != DT_DIR) files.push_back(e->d_name);
-        ::closedir(d);
-    }
-    for (auto& f : files)
+    for (auto& f : files_in(dir_))
         if (::unlink((dir_ + "/" + f).c_str()) != 0 && errno != ENOENT) throw_errno("remove " + dir_ + "/" + f);
     if (::rmdir(dir_.c_str()) != 0 && errno != ENOENT) throw_errno("remove " + dir_);
 }

@@ -9,7 +9,6 @@
 #include <ctime>
 #include <fcntl.h>
 
-#include <dirent.h>
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -229,11 +228,7 @@ bool is_bpffs(const char* path) {
 }
 
 void remove_pins(const std::string& dir) {
-    if (DIR* d = ::opendir(dir.c_str())) {
-        while (auto* e = ::readdir(d))
-            if (e->d_name[0] != '.') ::unlink((dir + "/" + e->d_name).c_str());
-        ::closedir(d);
-    }
+    for (auto& pin : files_in(dir)) ::unlink((dir + "/" + pin).c_str());
     ::rmdir(dir.c_str());
 }
 
@@ -444,14 +439,8 @@ void detach_egress(const std::string& cgroup_dir) {
     }
     // Every build's pins: the container may be an older runac's.
     uint64_t key = key_of(cgroup.get());
-    if (DIR* d = ::opendir(kBpffs)) {
-        while (auto* e = ::readdir(d)) {
-            std::string name = e->d_name;
-            if (name.rfind(kPinPrefix, 0) == 0)
-                forget(std::string(kBpffs) + "/" + name, key);
-        }
-        ::closedir(d);
-    }
+    for (auto& name : subdirectories(kBpffs))
+        if (name.rfind(kPinPrefix, 0) == 0) forget(std::string(kBpffs) + "/" + name, key);
 }
 
 }  // namespace runac::enforce
