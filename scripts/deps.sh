@@ -11,6 +11,8 @@ packages=(
   clang llvm bpftool
   # tests: busybox rootfs fixture, the reference runtimes, the test runner
   busybox-static runc crun bats jq iproute2 python3 time
+  # HTTPS stand-ins of the secret stores and their test CA; openssl(1) for signatures
+  python3-cryptography openssl
   # engines driving runac (tests/engines)
   docker.io containerd podman catatonit
   # a CRI client of the tests' own (tests/engines/cri): kubelet's side of containerd

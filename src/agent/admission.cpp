@@ -43,7 +43,7 @@ Admission admit(const std::map<std::string, std::string>& annotations, const Set
     Policy& policy = *resolved.policy;
     // What a human approved for this container before (its engine restarts
     // it under the same ID) widens the policy it was approved under.
-    if (policy.escalation == Escalation::Prompt && !policy_pinned(annotations)) {
+    if (policy.escalation == Escalation::Prompt && !resolved.fixed) {
         out.grant_file = grant_path(settings.grant_dir, id);
         out.grants = read_grants(out.grant_file);
         if (policy.egress)

@@ -1,7 +1,9 @@
 #include "agent/explain.hpp"
 
 #include "agent/admission.hpp"
+#include "agent/secret_refs.hpp"
 #include "common/error.hpp"
+#include "enforce/plan.hpp"
 
 namespace runac::agent {
 
@@ -57,6 +59,14 @@ std::string explain(const Policy& policy, const std::string& source, const Asses
         for (auto& l : r.layers)
             out += "    " + std::string(mechanism_name(l.mechanism)) + " (" + layer_tags(l) + "): " + l.does + "\n";
         for (auto& w : r.weaknesses) out += "    weakness: " + w + "\n";
+    }
+    // Where each value comes from and where it goes; never the value.
+    for (auto& s : policy.secrets) {
+        std::string how = s.provider == SecretProvider::Env    ? "moved out of the environment by create"
+                          : s.provider == SecretProvider::File ? "read on the host by create"
+                                                               : "fetched over HTTPS on the host by create";
+        out += "secret " + s.name + ": " + secret_uri(s) + " -> " + enforce::kSecretsDir + "/" + s.name + " (" + how +
+               ")\n";
     }
     if (!a.outside_runtime.empty()) {
         out += "enforced nowhere (outside a runtime):";

@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include "agent/parse.hpp"
-#include "agent/sources.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "common/json.hpp"
@@ -13,10 +12,6 @@
 namespace runac::agent {
 
 std::string grant_path(const std::string& dir, const std::string& id) { return dir + "/" + id + ".json"; }
-
-bool policy_pinned(const std::map<std::string, std::string>& annotations) {
-    return annotations.count(kPinAnnotation) != 0;
-}
 
 void write_egress_rule(JsonWriter& w, const EgressRule& rule) {
     w.begin_object().key("host").value(rule.host);

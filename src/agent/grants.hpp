@@ -1,8 +1,8 @@
 // Grants a human approved with `runac approve --persist`: egress rules kept
 // per container ID in the grant directory (runac.conf `grant-dir`), added
 // to that container's effective policy at every later create with the same
-// ID (an engine's restart). A policy pinned by sha256 takes none: its
-// document is the whole of what it allows.
+// ID (an engine's restart). A policy pinned by sha256 or signed takes
+// none: its document is the whole of what it allows.
 //
 //   /var/lib/runac/grants/ID.json: [{"host": "pypi.org", "port": 443}, ...]
 #pragma once
@@ -17,9 +17,6 @@ namespace runac::agent {
 
 // Where the grants of container `id` are kept: DIR/ID.json.
 std::string grant_path(const std::string& dir, const std::string& id);
-
-// Whether the container's annotations pin its policy by sha256.
-bool policy_pinned(const std::map<std::string, std::string>& annotations);
 
 // The rule as a policy document writes it: {"host": "pypi.org", "port": 443}
 // (no port: any; protocol only when udp).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "agent/secret_refs.hpp"
 #include "agent/values.hpp"
 #include "common/error.hpp"
 
@@ -123,15 +124,15 @@ void narrow_commands(const Narrowing& n, const Policy& floor, const Policy& own,
     out.commands = effective;
 }
 
-// File secrets bring host data in: the floor must provide each one. env://
-// secrets only move what the container already has.
+// File and store secrets bring the host's data in: the floor must provide
+// each one. env:// secrets only move what the container already has.
 void narrow_secrets(const Narrowing& n, const Policy& floor, const Policy& own, Policy& out) {
     out.secrets = floor.secrets;
     for (auto& s : own.secrets) {
         std::string path = "secrets." + s.name;
         auto f = std::find_if(out.secrets.begin(), out.secrets.end(), [&](auto& x) { return x.name == s.name; });
         if (f == out.secrets.end()) {
-            if (s.provider == SecretProvider::File) n.widens(path, "the file secret " + s.source);
+            if (s.provider != SecretProvider::Env) n.widens(path, "the secret " + secret_uri(s));
             out.secrets.push_back(s);
             continue;
         }

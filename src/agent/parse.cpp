@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <utility>
 
+#include "agent/secret_refs.hpp"
 #include "agent/values.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
@@ -174,12 +175,10 @@ void parse_capabilities(const JsonValue& v, Policy& p) {
     }
 }
 
-[[noreturn]] void not_supported(const JsonValue& v, const std::string& provider) {
-    v.fail("secret provider " + provider + " is not supported yet");
-}
-
-bool unsupported_provider(const std::string& p) {
-    return p == "vault" || p == "op" || p == "infisical" || p == "oidc";
+// oidc is no store: a token for workload identity is signed by an issuer
+// the relying party trusts, and runac is none.
+[[noreturn]] void oidc_refused(const JsonValue& v) {
+    v.fail("secret provider oidc is not supported (runac is no OIDC issuer: nothing would trust its tokens)");
 }
 
 void check_file_secret(const JsonValue& v, const std::string& path, const std::string& secrets_dir) {
@@ -193,16 +192,16 @@ void check_env_name(const JsonValue& v, const std::string& name) {
         v.fail("\"" + name + "\" is not an environment variable name");
 }
 
-// "env://NAME", "file:///etc/runac/secrets/x"; vault://, op://,
-// infisical://, oidc:// are recognised and refused.
-Secret secret_uri(const JsonValue& v, const std::string& secrets_dir) {
+// "env://NAME", "file:///etc/runac/secrets/x", a store's URI
+// (agent/secret_stores.hpp); oidc is recognised and refused.
+Secret parse_secret_uri(const JsonValue& v, const std::string& secrets_dir) {
     std::string uri = v.as_string();
     Secret s;
     auto sep = uri.find("://");
     std::string scheme = sep == std::string::npos ? uri : uri.substr(0, sep);
     std::string rest = sep == std::string::npos ? "" : uri.substr(sep + 3);
-    if (unsupported_provider(scheme)) not_supported(v, scheme);
-    if (sep == std::string::npos) v.fail("\"" + uri + "\" is not a secret URI (env://NAME, file:///PATH)");
+    if (scheme == "oidc") oidc_refused(v);
+    if (sep == std::string::npos) v.fail("\"" + uri + "\" is not a secret URI (env://NAME, file:///PATH, vault://, op://, infisical://)");
     if (scheme == "env") {
         check_env_name(v, rest);
         s.provider = SecretProvider::Env;
@@ -211,6 +210,10 @@ Secret secret_uri(const JsonValue& v, const std::string& secrets_dir) {
         check_file_secret(v, rest, secrets_dir);
         s.provider = SecretProvider::File;
         s.source = rest;
+    } else if (auto store = store_of_scheme(scheme)) {
+        if (auto problem = store_ref_problem(*store, rest); !problem.empty()) v.fail(uri + ": " + problem);
+        s.provider = *store;
+        s.source = rest;
     } else {
         v.fail("unknown secret provider \"" + scheme + "\"");
     }
@@ -218,14 +221,14 @@ Secret secret_uri(const JsonValue& v, const std::string& secrets_dir) {
 }
 
 Secret secret_object(const std::string& name, const JsonValue& v, const std::string& secrets_dir) {
-    // The provider first: a provider not supported yet has keys of its own.
+    // The provider first: oidc has keys of its own.
     std::optional<JsonValue> provider;
     v.for_each([&](const std::string& k, const JsonValue& m) {
         if (k == "provider") provider = m;
     });
     if (!provider) v.fail("provider: must be set");
     std::string kind = provider->as_string();
-    if (unsupported_provider(kind)) not_supported(*provider, kind);
+    if (kind == "oidc") oidc_refused(*provider);
     Secret s;
     if (kind == "file") {
         Members m(v, {"provider", "path", "allowedTools"});
@@ -244,8 +247,16 @@ Secret secret_object(const std::string& name, const JsonValue& v, const std::str
             check_env_name(*n, s.source);
         }
         if (auto t = m.get("allowedTools")) s.allowed_tools = binaries(*t);
+    } else if (auto store = store_of_scheme(kind)) {
+        // {"provider": "vault", "uri": "vault://..."}: the URI's scheme is the provider's.
+        Members m(v, {"provider", "uri", "allowedTools"});
+        auto uri = m.get("uri");
+        if (!uri) v.fail("uri: must be set");
+        s = parse_secret_uri(*uri, secrets_dir);
+        if (s.provider != *store) uri->fail("\"" + uri->as_string() + "\" is not a " + kind + ":// URI");
+        if (auto t = m.get("allowedTools")) s.allowed_tools = binaries(*t);
     } else {
-        provider->fail("unknown secret provider \"" + kind + "\" (file, env)");
+        provider->fail("unknown secret provider \"" + kind + "\" (file, env, vault, op, infisical)");
     }
     return s;
 }
@@ -256,7 +267,7 @@ void parse_secrets(const JsonValue& v, Policy& p, const std::string& secrets_dir
         for (auto& seen : p.secrets)
             if (seen.name == name) s.fail("duplicate key");
         if (!s.is_string() && !s.is_object()) s.fail("expected a secret URI (string) or an object");
-        Secret secret = s.is_string() ? secret_uri(s, secrets_dir) : secret_object(name, s, secrets_dir);
+        Secret secret = s.is_string() ? parse_secret_uri(s, secrets_dir) : secret_object(name, s, secrets_dir);
         secret.name = name;
         p.secrets.push_back(secret);
     });

@@ -29,12 +29,16 @@ struct Command {
     bool operator==(const Command&) const = default;
 };
 
-enum class SecretProvider { File, Env };
+// File and the stores (Vault, 1Password Connect, Infisical) bring the
+// host's data in; Env moves what the container's process already has.
+enum class SecretProvider { File, Env, Vault, OnePassword, Infisical };
 
 struct Secret {
     std::string name;  // also its file name under /run/secrets
     SecretProvider provider = SecretProvider::Env;
-    std::string source;  // file: the host path; env: the variable in process.env
+    // file: the host path; env: the variable in process.env; a store: the
+    // URI after "scheme://" (agent/secret_stores.hpp)
+    std::string source;
     std::optional<std::vector<std::string>> allowed_tools;  // absent: any process of the container
     bool operator==(const Secret&) const = default;
 };

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "agent/secret_stores.hpp"
 #include "common/error.hpp"
 #include "common/fd.hpp"
 #include "common/files.hpp"
@@ -58,11 +59,13 @@ std::string read_file_secret(const Secret& s, const std::string& secrets_dir) {
 
 }  // namespace
 
-std::vector<enforce::SecretFile> take_secrets(const Policy& policy, oci::Process& process,
-                                              const std::string& secrets_dir) {
+std::vector<enforce::SecretFile> take_secrets(const Policy& policy, oci::Process& process, const Settings& settings) {
     std::vector<enforce::SecretFile> out;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(settings.store_timeout);
     for (auto& s : policy.secrets) {
-        std::string value = s.provider == SecretProvider::Env ? take_env(s, process) : read_file_secret(s, secrets_dir);
+        std::string value = s.provider == SecretProvider::Env    ? take_env(s, process)
+                            : s.provider == SecretProvider::File ? read_file_secret(s, settings.secrets_dir)
+                                                                 : fetch_store_secret(s, settings, deadline);
         if (value.size() > kMaxSecretBytes)
             throw Error("agent policy: secrets." + s.name + ": larger than " + std::to_string(kMaxSecretBytes / 1024) +
                         " KiB");

@@ -1,5 +1,6 @@
 #include "agent/settings.hpp"
 
+#include "agent/secret_refs.hpp"
 #include "agent/values.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
@@ -25,7 +26,7 @@ bool boolean(const std::string& v, const std::string& where) {
     throw Error(where + ": expected true or false, got \"" + v + "\"");
 }
 
-std::string directory(const std::string& v, const std::string& where) {
+std::string absolute(const std::string& v, const std::string& where) {
     if (auto problem = path_problem(v); !problem.empty()) throw Error(where + ": " + problem);
     return v;
 }
@@ -35,6 +36,29 @@ int64_t duration(const std::string& v, const std::string& where) {
     auto seconds = parse_duration(v, problem);
     if (!seconds) throw Error(where + ": " + problem);
     return *seconds;
+}
+
+// A secret store's address: https://HOST[:PORT][/PATH], kept without a
+// trailing slash.
+std::string https_url(const std::string& v, const std::string& where) {
+    const std::string scheme = "https://";
+    if (v.compare(0, scheme.size(), scheme) != 0 || v.size() == scheme.size())
+        throw Error(where + ": expected an https:// URL, got \"" + v + "\"");
+    std::string url = v;
+    while (url.back() == '/') url.pop_back();
+    return url;
+}
+
+std::vector<std::string> hosts(const std::string& v, const std::string& where) {
+    std::vector<std::string> out;
+    std::string list = v;
+    for (char& c : list)
+        if (c == ',') c = ' ';
+    for (auto& h : words(list)) {
+        if (auto problem = store_host_problem(h); !problem.empty()) throw Error(where + ": " + problem);
+        out.push_back(h);
+    }
+    return out;
 }
 
 }  // namespace
@@ -56,11 +80,21 @@ Settings parse_settings(const std::string& text, const std::string& origin) {
         std::string value = value_of(line.substr(eq + 1), where);
         if (key == "agent-profile") s.floor_profile = value;
         else if (key == "require-agent-policy") s.require_policy = boolean(value, where);
-        else if (key == "profile-dir") s.profile_dir = directory(value, where);
-        else if (key == "secrets-dir") s.secrets_dir = directory(value, where);
-        else if (key == "audit-dir") s.audit_dir = directory(value, where);
-        else if (key == "grant-dir") s.grant_dir = directory(value, where);
+        else if (key == "profile-dir") s.profile_dir = absolute(value, where);
+        else if (key == "secrets-dir") s.secrets_dir = absolute(value, where);
+        else if (key == "audit-dir") s.audit_dir = absolute(value, where);
+        else if (key == "grant-dir") s.grant_dir = absolute(value, where);
         else if (key == "approval-timeout") s.approval_timeout = duration(value, where);
+        else if (key == "vault-hosts") s.vault_hosts = hosts(value, where);
+        else if (key == "vault-token-file") s.vault_token_file = absolute(value, where);
+        else if (key == "onepassword-connect-url") s.onepassword_url = https_url(value, where);
+        else if (key == "onepassword-token-file") s.onepassword_token_file = absolute(value, where);
+        else if (key == "infisical-url") s.infisical_url = https_url(value, where);
+        else if (key == "infisical-token-file") s.infisical_token_file = absolute(value, where);
+        else if (key == "secret-store-ca-file") s.store_ca_file = absolute(value, where);
+        else if (key == "secret-store-timeout") s.store_timeout = duration(value, where);
+        else if (key == "policy-keys-dir") s.policy_keys_dir = absolute(value, where);
+        else if (key == "require-signed-policy") s.require_signed_policy = boolean(value, where);
         else throw Error(where + ": unknown key \"" + key + "\"");
     }
     return s;

@@ -4,6 +4,7 @@
 
 #include "agent/narrow.hpp"
 #include "agent/parse.hpp"
+#include "agent/signatures.hpp"
 #include "common/digest.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
@@ -29,12 +30,17 @@ const std::string* annotation(const std::map<std::string, std::string>& a, const
     return it == a.end() ? nullptr : &it->second;
 }
 
+std::string signed_note(const PolicyDocument& doc) {
+    return doc.signed_by.empty() ? "" : " (signed by key " + doc.signed_by + ")";
+}
+
 ResolvedPolicy under_floor(std::optional<Policy> own, std::string source, const Settings& settings) {
     ResolvedPolicy r;
     if (!settings.floor_profile.empty()) {
         PolicyDocument floor_doc = read_profile(settings, settings.floor_profile, "agent-profile");
+        check_signature(floor_doc, nullptr, settings);
         Policy floor = parse_document(floor_doc, settings);
-        std::string floor_source = "floor profile " + settings.floor_profile;
+        std::string floor_source = "floor profile " + settings.floor_profile + signed_note(floor_doc);
         if (own) {
             r.policy = narrow(floor, *own, settings.floor_profile);
             r.source = source + ", narrowing the " + floor_source;
@@ -61,7 +67,7 @@ PolicyDocument read_profile(const Settings& settings, const std::string& name, c
     std::string path = profile_path(settings, name, who);
     auto text = read_file_if_exists(path);
     if (!text) throw Error(who + ": no profile \"" + name + "\" (" + path + " does not exist)");
-    return {*text, "profile " + name + " (" + path + ")", true};
+    return {*text, "profile " + name + " (" + path + ")", true, path + ".sig", ""};
 }
 
 void check_pin(const PolicyDocument& doc, const std::string& pin) {
@@ -73,6 +79,29 @@ void check_pin(const PolicyDocument& doc, const std::string& pin) {
     if (got != want)
         throw Error(std::string(kPinAnnotation) + ": mismatch: " + doc.origin + " has sha256 " + got +
                     ", the pin is " + want);
+}
+
+void check_signature(PolicyDocument& doc, const std::string* given, const Settings& settings,
+                     const std::string& given_name) {
+    std::optional<std::string> signature;
+    std::string where = given_name;
+    if (given) {
+        signature = *given;
+    } else if (!doc.signature_file.empty()) {
+        signature = read_file_if_exists(doc.signature_file);
+        where = doc.signature_file;
+    }
+    if (!signature) {
+        if (settings.require_signed_policy)
+            throw Error("require-signed-policy: " + doc.origin + " is not signed (no " + kSignatureAnnotation +
+                        (doc.signature_file.empty() ? "" : " and no " + doc.signature_file) + ")");
+        return;
+    }
+    try {
+        doc.signed_by = verify_document(doc.text, *signature, settings.policy_keys_dir);
+    } catch (const Error& e) {
+        throw Error(where + ": the signature of " + doc.origin + ": " + e.what());
+    }
 }
 
 Policy parse_document(const PolicyDocument& doc, const Settings& settings) {
@@ -97,13 +126,17 @@ ResolvedPolicy resolve_policy(const std::map<std::string, std::string>& annotati
     auto inline_doc = annotation(annotations, kPolicyAnnotation);
     auto profile = annotation(annotations, kProfileAnnotation);
     auto pin = annotation(annotations, kPinAnnotation);
+    auto signature = annotation(annotations, kSignatureAnnotation);
     if (inline_doc && profile)
         throw Error(std::string(kProfileAnnotation) + ": set together with " + kPolicyAnnotation + "; use one of them");
     std::optional<PolicyDocument> doc;
-    if (inline_doc) doc = PolicyDocument{*inline_doc, kPolicyAnnotation, false};
+    if (inline_doc) doc = PolicyDocument{*inline_doc, kPolicyAnnotation, false, "", ""};
     if (profile) doc = read_profile(settings, *profile, kProfileAnnotation);
     if (pin && !doc) throw Error(std::string(kPinAnnotation) + ": set, but the container has no policy document");
+    if (signature && !doc)
+        throw Error(std::string(kSignatureAnnotation) + ": set, but the container has no policy document");
     if (pin) check_pin(*doc, *pin);
+    if (doc) check_signature(*doc, signature, settings);
 
     std::optional<Policy> own;
     std::string source;
@@ -111,17 +144,23 @@ ResolvedPolicy resolve_policy(const std::map<std::string, std::string>& annotati
         own = parse_document(*doc, settings);
         source = inline_doc ? std::string("annotation ") + kPolicyAnnotation : doc->origin;
         if (pin) source += " (sha256-pinned)";
+        source += signed_note(*doc);
     }
     ResolvedPolicy r = under_floor(std::move(own), source, settings);
-    if (doc) r.document = doc->text;
+    if (doc) {
+        r.document = doc->text;
+        r.fixed = pin || !doc->signed_by.empty();
+    }
     if (!r.policy && settings.require_policy)
         throw Error("no agent policy: this runtime requires one (require-agent-policy); set the " +
                     std::string(kPolicyAnnotation) + " or " + kProfileAnnotation + " annotation");
     return r;
 }
 
-ResolvedPolicy resolve_document(const PolicyDocument& doc, const Settings& settings) {
-    return under_floor(parse_document(doc, settings), doc.origin, settings);
+ResolvedPolicy resolve_document(const PolicyDocument& document, const Settings& settings) {
+    PolicyDocument doc = document;
+    check_signature(doc, nullptr, settings);
+    return under_floor(parse_document(doc, settings), doc.origin + signed_note(doc), settings);
 }
 
 }  // namespace runac::agent

@@ -186,7 +186,7 @@ Suggestion suggest(const std::string& log, const Settings& settings) {
     for (auto& a : c.additions) {
         kept.push_back(&a);
         try {
-            resolve_document({merged(document, kept), "the suggestion", false}, settings);
+            resolve_document({merged(document, kept), "the suggestion", false, "", ""}, settings);
             out.added.push_back(a.array + ": " + a.shown);
         } catch (const Error& e) {
             kept.pop_back();

@@ -7,7 +7,6 @@
 
 #include "agent/grants.hpp"
 #include "agent/parse.hpp"
-#include "agent/sources.hpp"
 #include "cli/command.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
@@ -86,9 +85,10 @@ int run_approve(const GlobalOptions& global, const Args& args) {
     auto c = container::Container::load(global.root, args.positional[0], false);
     bool persist = args.flag("persist");
     // Checked before the monitor grants anything.
-    if (persist && agent::policy_pinned(c.state().annotations))
-        throw Error(std::string("approve --persist: the container's policy is pinned by sha256 (") +
-                    agent::kPinAnnotation + "): a grant cannot outlive the session");
+    // create names no grant file for a policy pinned by sha256 or signed.
+    if (persist && c.state().grant_file.empty())
+        throw Error("approve --persist: the container's policy is pinned by sha256 or signed: a grant cannot outlive "
+                    "the session");
     JsonDocument doc = ask(c, std::string(R"({"approve": )") + std::to_string(n) +
                                   (persist ? R"(, "persist": true})" : "}"));
     JsonValue r = doc.root().required("request");

@@ -1,11 +1,13 @@
-// runac policy validate|explain|suggest: check an agent policy document, say
-// how this build would enforce it on this kernel before any container uses
-// it, and, from a container's audit log, what it would have needed.
+// runac policy validate|explain|suggest|sign|verify: check an agent policy
+// document, say how this build would enforce it on this kernel before any
+// container uses it, from a container's audit log what it would have
+// needed, and sign a document or check its signature.
 #include <cstdio>
 #include <optional>
 
 #include "agent/enforcement.hpp"
 #include "agent/explain.hpp"
+#include "agent/signatures.hpp"
 #include "agent/sources.hpp"
 #include "agent/suggest.hpp"
 #include "audit/audit_log.hpp"
@@ -22,11 +24,11 @@ namespace {
 
 agent::PolicyDocument read_document(const std::string& file) {
     if (file == "-") {
-        return {read_all(0, "(stdin)"), "(stdin)", false};
+        return {read_all(0, "(stdin)"), "(stdin)", false, "", ""};
     }
     auto text = read_file_if_exists(file);
     if (!text) throw Error(file + ": no such file");
-    return {*text, file, false};
+    return {*text, file, false, file + ".sig", ""};
 }
 
 std::string one_file(const Args& args, const std::string& what) {
@@ -38,7 +40,9 @@ const char* kUsage =
     "Usage: runac policy validate FILE|-\n"
     "       runac policy explain FILE|-\n"
     "       runac policy explain --container ID\n"
-    "       runac policy suggest LOG|ID\n\n"
+    "       runac policy suggest LOG|ID\n"
+    "       runac policy sign --key KEY FILE|-\n"
+    "       runac policy verify [--signature BASE64] FILE|-\n\n"
     "validate checks an agent policy document (the `agent` object of an\n"
     "agentcontainer.json, JSON with comments) and, when a floor profile is\n"
     "configured, that it only narrows it; exit status 1 with one line naming\n"
@@ -49,6 +53,11 @@ const char* kUsage =
     "suggest reads a container's audit log (a file, or the log of container ID\n"
     "in the audit directory) and prints its policy document widened just enough\n"
     "to allow what was refused; what stays refused, and why, goes to stderr.\n"
+    "sign prints the base64 signature of the document's exact bytes by KEY (a\n"
+    "PEM Ed25519 or ECDSA P-256 private key), for the annotation\n"
+    "org.agentcontainers.agent.sig or a FILE.sig beside a profile.\n"
+    "verify checks a signature (--signature, else FILE.sig) against the keys\n"
+    "of policy-keys-dir and names the key that made it.\n"
     "See runac-policy(5).\n";
 
 const Flag kHelp = {{"help", "h"}, false};
@@ -59,7 +68,8 @@ int print_usage() {
 }
 
 int run_policy(const GlobalOptions& global, const Args& outer) {
-    if (outer.positional.empty()) throw Error("policy: requires a subcommand: validate, explain or suggest");
+    if (outer.positional.empty())
+        throw Error("policy: requires a subcommand: validate, explain, suggest, sign or verify");
     std::string sub = outer.positional[0];
     std::vector<std::string> rest(outer.positional.begin(), outer.positional.end());
     agent::Settings settings = agent_settings(global);
@@ -112,13 +122,32 @@ int run_policy(const GlobalOptions& global, const Args& outer) {
         for (auto& l : s.left) std::fprintf(stderr, "left %s\n", l.c_str());
         return 0;
     }
-    throw Error("policy: unknown subcommand \"" + sub + "\" (validate, explain or suggest)");
+    if (sub == "sign") {
+        Args args = parse_args({{{"key"}, true}, kHelp}, rest, 1, "policy sign", false);
+        if (args.flag("help")) return print_usage();
+        if (!args.has("key")) throw Error("policy sign: requires --key KEY (a PEM private key)");
+        auto doc = read_document(one_file(args, "policy sign"));
+        std::printf("%s\n", agent::sign_document(doc.text, args.get("key")).c_str());
+        return 0;
+    }
+    if (sub == "verify") {
+        Args args = parse_args({{{"signature"}, true}, kHelp}, rest, 1, "policy verify", false);
+        if (args.flag("help")) return print_usage();
+        auto doc = read_document(one_file(args, "policy verify"));
+        std::string signature = args.has("signature") ? args.get("signature") : "";
+        settings.require_signed_policy = true;  // no signature is a failure here
+        agent::check_signature(doc, args.has("signature") ? &signature : nullptr, settings, "--signature");
+        std::printf("%s: signed by key %s (%s/%s)\n", doc.origin.c_str(), doc.signed_by.c_str(),
+                    settings.policy_keys_dir.c_str(), doc.signed_by.c_str());
+        return 0;
+    }
+    throw Error("policy: unknown subcommand \"" + sub + "\" (validate, explain, suggest, sign or verify)");
 }
 
 }  // namespace
 
 Command policy_command() {
-    return {"policy", "validate, explain or suggest an agent policy", kUsage, {}, run_policy, true};
+    return {"policy", "validate, explain, suggest, sign or verify an agent policy", kUsage, {}, run_policy, true};
 }
 
 }  // namespace runac::cli

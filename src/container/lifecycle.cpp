@@ -164,7 +164,7 @@ Container create(const std::string& root, const CreateOptions& options) {
     std::optional<enforce::Plan> plan;
     std::vector<enforce::SecretFile> secrets;
     if (agent.policy) {
-        secrets = agent::take_secrets(*agent.policy, config.process, options.agent.secrets_dir);
+        secrets = agent::take_secrets(*agent.policy, config.process, options.agent);
         plan = agent::derive(*agent.policy, config, linux::kernel_features());
     }
     std::optional<linux::SeccompFilter> seccomp;

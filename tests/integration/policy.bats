@@ -26,12 +26,6 @@ teardown() { common_teardown; }
 # prunac ARGS...: runac with this test's runac.conf.
 prunac() { runac --config "$CONF_DIR/runac.conf" "$@"; }
 
-# annotate KEY VALUE: set an annotation in config.json.
-annotate() {
-	local cfg=$BUNDLE/config.json
-	jq --arg k "$1" --arg v "$2" '.annotations[$k] = $v' "$cfg" >"$cfg.new" && mv "$cfg.new" "$cfg"
-}
-
 # create_to_file ARGS...: create with output in a file (a created container
 # would hold bats' pipe), setting status, output and lines.
 create_to_file() {

@@ -79,6 +79,32 @@ set_cmd() {
 	jq --arg s "$1" '.process.args = ["sh", "-c", $s]' "$cfg" >"$cfg.new" && mv "$cfg.new" "$cfg"
 }
 
+# annotate KEY VALUE: set an annotation in $BUNDLE/config.json.
+annotate() {
+	local cfg=$BUNDLE/config.json
+	jq --arg k "$1" --arg v "$2" '.annotations[$k] = $v' "$cfg" >"$cfg.new" && mv "$cfg.new" "$cfg"
+}
+
+# refused_create TEXT [GLOBAL ARGS...]: `create $CID` fails within a minute
+# with one line holding TEXT and leaves no state (the leak guard checks the
+# rest). Its output goes to a file, in `output`: a create that wrongly
+# succeeded would hold bats' pipe.
+refused_create() {
+	local text=$1 rc=0
+	shift
+	timeout 60 "$RUNAC" --root "$RUNAC_ROOT" "$@" create "$CID" >"$BATS_TEST_TMPDIR/create.out" 2>&1 || rc=$?
+	output=$(cat "$BATS_TEST_TMPDIR/create.out")
+	echo "$output"
+	if [ "$rc" -eq 0 ]; then
+		runac "$@" delete --force "$CID"
+		return 1
+	fi
+	[ "$rc" -eq 1 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/create.out")" -eq 1 ]
+	[[ $output == *"$text"* ]]
+	[ -z "$(ls -A "$RUNAC_ROOT" 2>/dev/null)" ]
+}
+
 # reachable_by_all DIR...: o+x on every DIR and its ancestors.
 reachable_by_all() {
 	local d

@@ -145,7 +145,7 @@ TEST_CASE("secrets: file secrets must come from the floor, env secrets move what
     CHECK(*p.secrets[0].allowed_tools == std::vector<std::string>{"git"});
     CHECK(p.secrets[1].name == "NPM_TOKEN");
     CHECK(refusal(R"({"secrets": {"OTHER": "file:///etc/runac/secrets/other"}})") ==
-          "agent.secrets.OTHER: the file secret /etc/runac/secrets/other widens the floor (profile base)");
+          "agent.secrets.OTHER: the secret file:///etc/runac/secrets/other widens the floor (profile base)");
     CHECK(refusal(R"({"secrets": {"GITHUB_TOKEN": "env://GITHUB_TOKEN"}})") ==
           "agent.secrets.GITHUB_TOKEN: a different source for GITHUB_TOKEN widens the floor (profile base)");
     CHECK(refusal(R"({"secrets": {"GITHUB_TOKEN": {"provider": "file", "path": "/etc/runac/secrets/github", "allowedTools": ["curl"]}}})") ==

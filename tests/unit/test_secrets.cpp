@@ -26,6 +26,12 @@ oci::Config with_pid_ns() {
     return c;
 }
 
+Settings in_dir(const std::string& dir) {
+    Settings s;
+    s.secrets_dir = dir;
+    return s;
+}
+
 linux::KernelFeatures landlock7() {
     linux::KernelFeatures k;
     k.landlock = {true, "ABI 7"};
@@ -43,7 +49,7 @@ TEST_CASE("env:// secrets move out of process.env; file secrets are read from th
                             "t", dir.path);
     oci::Process process;
     process.env = {"PATH=/bin", "NPM=npm-value", "NPMX=other", "NPM_OTHER=x"};
-    auto files = take_secrets(p, process, dir.path);
+    auto files = take_secrets(p, process, in_dir(dir.path));
     REQUIRE(files.size() == 2);
     CHECK(files[0].name == "NPM_TOKEN");
     CHECK(files[0].value == "npm-value");
@@ -58,7 +64,7 @@ TEST_CASE("a missing variable, a file that leads outside the directory or is not
         Policy p = parse_policy(json, "t", dir.path);
         oci::Process process;
         process.env = std::move(env);
-        return error_of([&] { take_secrets(p, process, dir.path); });
+        return error_of([&] { take_secrets(p, process, in_dir(dir.path)); });
     };
     CHECK(take(R"({"secrets": {"T": "env://T"}})", {"TT=x"}) ==
           "agent policy: secrets.T: env://T: process.env has no T");
