@@ -13,6 +13,8 @@ packages=(
   busybox-static runc crun bats jq iproute2 python3 time
   # HTTPS stand-ins of the secret stores and their test CA; openssl(1) for signatures
   python3-cryptography openssl
+  # holds runac at a chosen system call (tests/integration/kills.bats)
+  strace
   # engines driving runac (tests/engines)
   docker.io containerd podman catatonit
   # a CRI client of the tests' own (tests/engines/cri): kubelet's side of containerd

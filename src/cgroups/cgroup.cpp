@@ -96,7 +96,8 @@ std::vector<Hierarchy> discover() {
     return out;
 }
 
-Cgroup Cgroup::create(const std::string& cgroups_path, const std::string& id) {
+Cgroup Cgroup::create(const std::string& cgroups_path, const std::string& id,
+                      const std::function<void(const std::vector<std::string>&)>& record_first) {
     std::string rel = cgroups_path.empty() ? id : cgroups_path;
     if (rel.find(':') != std::string::npos && rel[0] != '/')
         throw Error("linux.cgroupsPath: \"" + rel + "\" is a systemd slice path; the systemd cgroup driver is not supported");
@@ -126,7 +127,14 @@ Cgroup Cgroup::create(const std::string& cgroups_path, const std::string& id) {
     Cgroup cg({}, true);
     cg.others_inside_ = others > 0;
     for (auto& h : hierarchies) {
-        std::string base = base_of(h), dir = base + below;
+        cg.paths_.push_back(base_of(h) + below);
+        if (h.unified) cg.unified_ = cg.paths_.back();
+    }
+    if (cg.paths_.empty()) throw Error("cgroup: no cgroup hierarchy is mounted");
+    if (record_first) record_first(cg.paths_);
+    for (size_t i = 0; i < hierarchies.size(); i++) {
+        const Hierarchy& h = hierarchies[i];
+        std::string base = base_of(h), dir = cg.paths_[i];
         // mkdir -p, remembering only the leaf as ours to remove.
         for (size_t pos = base.size() + 1; pos <= dir.size(); pos++) {
             if (pos != dir.size() && dir[pos] != '/') continue;
@@ -136,10 +144,7 @@ Cgroup Cgroup::create(const std::string& cgroups_path, const std::string& id) {
         }
         if (h.controllers.find("cpuset") != std::string::npos && h.controllers.find("name=") == std::string::npos)
             init_cpuset(dir);
-        cg.paths_.push_back(dir);
-        if (h.unified) cg.unified_ = dir;
     }
-    if (cg.paths_.empty()) throw Error("cgroup: no cgroup hierarchy is mounted");
     return cg;
 }
 

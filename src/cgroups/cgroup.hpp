@@ -2,6 +2,7 @@
 // same code serves cgroup v1, v2 and the hybrid layout (v1 controllers plus
 // the unified hierarchy, joined too, as runc does).
 #pragma once
+#include <functional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -26,8 +27,11 @@ class Cgroup {
 public:
     // The directories for config's cgroupsPath: an absolute path is taken
     // under each hierarchy's root, a relative one (or the container id when
-    // empty) under runac's own cgroup, as runc does.
-    static Cgroup create(const std::string& cgroups_path, const std::string& id);
+    // empty) under runac's own cgroup, as runc does. `record_first` gets
+    // the directories before any is made: a create killed half-way leaves
+    // a record of all it may have made.
+    static Cgroup create(const std::string& cgroups_path, const std::string& id,
+                         const std::function<void(const std::vector<std::string>&)>& record_first = {});
     // The directories recorded in a container's state (not owned).
     static Cgroup from_paths(std::vector<std::string> paths);
 

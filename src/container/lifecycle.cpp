@@ -158,6 +158,10 @@ Container create(const std::string& root, const CreateOptions& options) {
     if (config_text.empty()) throw Error("config.json: cannot read " + bundle + "/config.json");
     oci::Config config = oci::parse_config(config_text, bundle);
     check_request(config, options);
+    // The rootfs the init must mount: a root.path swapped afterwards is refused.
+    struct stat rootfs;
+    if (::stat(config.root_path.c_str(), &rootfs) != 0 || !S_ISDIR(rootfs.st_mode))
+        throw Error("root.path: " + config.root_path + " is not a directory");
     // Before anything of the container exists, so that a refusal leaves
     // nothing. The policy edits the config the rest of create executes.
     agent::Admission agent = agent::admit(config.annotations, options.agent, options.id);
@@ -200,11 +204,13 @@ Container create(const std::string& root, const CreateOptions& options) {
     }
     if (::mkfifo(c.fifo_path().c_str(), 0600) != 0) throw_errno("create exec fifo");
 
-    cgroups::Cgroup cgroup = cgroups::Cgroup::create(config.linux.cgroups_path, options.id);
-    // What delete removes if this create is killed before the state exists.
-    std::string recorded;
-    for (auto& p : cgroup.paths()) recorded += p + "\n";
-    write_file_atomic(c.cgroup_record_path(), recorded, 0600);
+    // What delete removes if this create is killed before the state exists,
+    // recorded before the directories are made.
+    cgroups::Cgroup cgroup = cgroups::Cgroup::create(config.linux.cgroups_path, options.id, [&](auto& paths) {
+        std::string recorded;
+        for (auto& p : paths) recorded += p + "\n";
+        write_file_atomic(c.cgroup_record_path(), recorded, 0600);
+    });
     // Limits are in force before the init exists: it is born into (v2) or
     // moved into (v1) a cgroup that already enforces them.
     cgroups::apply_resources(cgroup, config.linux.resources, "linux.resources.");
@@ -233,6 +239,8 @@ Container create(const std::string& root, const CreateOptions& options) {
     for (auto& f : deny_files) request.deny_files.push_back(f.get());
     request.secrets = plan ? &secrets : nullptr;
     request.id = options.id;
+    request.root_dev = rootfs.st_dev;
+    request.root_ino = rootfs.st_ino;
     request.bundle = bundle;
     request.cgroup_paths = cgroup.paths();
     request.sync_fd = child_end.get();

@@ -131,14 +131,17 @@ unsigned long new_namespace_flags(const oci::Linux& linux, bool by_clone) {
                 parent.send(Msg::MountSource, std::to_string(index));
                 return std::move(parent.expect(Msg::MountSource, "container init").fd);
             };
-        mount_rootfs(config, rootfs);
+        rootfs.root_dev = req.root_dev;
+        rootfs.root_ino = req.root_ino;
+        UniqueFd root = mount_rootfs(config, rootfs);
+        const std::string root_path = pinned_path(root);
         if (req.plan) {
             // The policy's own: write binds, deny over-mounts and the
             // secrets' tmpfs on top of the config's mounts (an engine's
             // volume included); and, while
             // "/" is the host's, no executable memfd in this pid namespace.
-            mount_policy_paths(config.root_path, req.plan->mounts, req.deny_files);
-            if (req.secrets) mount_secrets(config.root_path, *req.secrets, config.process.user.uid, config.process.user.gid);
+            mount_policy_paths(root_path, req.plan->mounts, req.deny_files);
+            if (req.secrets) mount_secrets(root_path, *req.secrets, config.process.user.uid, config.process.user.gid);
             if (req.plan->memfd_noexec) forbid_executable_memfds();
         }
         // 11. The namespaces exist and the mounts are in place: prestart and
@@ -149,11 +152,12 @@ unsigned long new_namespace_flags(const oci::Linux& linux, bool by_clone) {
             parent.expect(Msg::HooksDone, "container init");
         }
         // In the rootfs, as runc: a hook's relative paths point into it.
-        if (!config.hooks.create_container.empty() && ::chdir(config.root_path.c_str()) != 0)
+        if (!config.hooks.create_container.empty() && ::chdir(root_path.c_str()) != 0)
             throw_errno("chdir " + config.root_path);
         run_hooks(config.hooks.create_container, "createContainer", state);
         // 12. Into the rootfs; the host's "/" is detached.
-        enter_rootfs(config, req.no_pivot);
+        enter_rootfs(root_path, req.no_pivot);
+        root.reset();
         // 13. The terminal, while /dev is still writable.
         if (config.process.terminal) {
             UniqueFd master = open_container_console(config.process.console_size, Console::Bind);

@@ -20,6 +20,8 @@ struct InitRequest {
     int fifo_fd = -1;  // exec fifo, O_RDWR: one byte from `runac start` releases the init
     bool no_pivot = false;
     bool no_new_keyring = false;
+    dev_t root_dev = 0;  // root.path as create found it (linux/rootfs.hpp)
+    ino_t root_ino = 0;
     std::vector<int> idmapped_trees;  // per config mount: a detached idmapped tree, or -1
     const enforce::Plan* plan = nullptr;  // the agent policy's, or none
     std::vector<int> deny_files;          // with a plan: one per deny path (linux/policy_mounts.hpp)

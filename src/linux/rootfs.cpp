@@ -355,7 +355,7 @@ void write_sysctls(const oci::Config& config) {
 
 }  // namespace
 
-void mount_rootfs(const oci::Config& config, const RootfsOptions& options) {
+UniqueFd mount_rootfs(const oci::Config& config, const RootfsOptions& options) {
     const std::string& rootfs = config.root_path;
     // Mount events must not leak from the container to the host: everything
     // becomes a slave of the host (or what rootfsPropagation asks) first.
@@ -367,6 +367,12 @@ void mount_rootfs(const oci::Config& config, const RootfsOptions& options) {
     do_mount(rootfs, rootfs, "", MS_BIND | MS_REC, "", "rootfs " + rootfs);
     UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("open rootfs " + rootfs);
+    // A bind keeps the directory's identity: anything else means root.path
+    // was swapped (for a symlink elsewhere) after create looked at it.
+    struct stat st;
+    if (::fstat(root.get(), &st) != 0) throw_errno("stat rootfs " + rootfs);
+    if (st.st_dev != options.root_dev || st.st_ino != options.root_ino)
+        throw Error("root.path: " + rootfs + " was replaced while the container was being created");
 
     for (size_t i = 0; i < config.mounts.size(); i++)
         mount_one(root.get(), config.mounts[i], i, options, i < options.idmapped_trees.size() ? options.idmapped_trees[i] : -1);
@@ -379,13 +385,16 @@ void mount_rootfs(const oci::Config& config, const RootfsOptions& options) {
             throw Error("process.cwd: " + std::string(e.what()));
         }
     }
+    return root;
 }
 
-void enter_rootfs(const oci::Config& config, bool no_pivot) {
+std::string pinned_path(const UniqueFd& root) { return "/proc/self/fd/" + std::to_string(root.get()); }
+
+void enter_rootfs(const std::string& rootfs, bool no_pivot) {
     if (no_pivot)
-        move_into(config.root_path);
+        move_into(rootfs);
     else
-        pivot_into(config.root_path);
+        pivot_into(rootfs);
 }
 
 void finish_rootfs(const oci::Config& config) {

@@ -172,3 +172,64 @@ cgroups_gone() {
 			{ cat "$out/late.$i"; return 1; }
 	done
 }
+
+# small_fs DIR OPTIONS: a tmpfs of this test's own at DIR (unmounted by the test).
+small_fs() {
+	mkdir -p "$1"
+	mount -t tmpfs -o "$2" tmpfs "$1"
+}
+
+@test "a read-only state root, or an unwritable --log: one line naming it, and nothing made" {
+	set_cmd 'true'
+	small_fs "$BATS_TEST_TMPDIR/ro" ro,size=64k
+	run "$RUNAC" --root "$BATS_TEST_TMPDIR/ro/state" create "$CID"
+	umount "$BATS_TEST_TMPDIR/ro"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == *"runac create failed: state root: create $BATS_TEST_TMPDIR/ro/state: Read-only file system"* ]]
+	small_fs "$BATS_TEST_TMPDIR/ro" ro,size=64k
+	run runac --log "$BATS_TEST_TMPDIR/ro/log.json" --log-format json create "$CID" 3>&-
+	umount "$BATS_TEST_TMPDIR/ro"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == *"--log $BATS_TEST_TMPDIR/ro/log.json: Failed opening file $BATS_TEST_TMPDIR/ro/log.json for writing: Read-only file system"* ]]
+	[ -z "$(ls -A "$RUNAC_ROOT")" ]
+}
+
+@test "a state root that fills up at any point of create: one line and nothing left, or a whole container" {
+	set_cmd 'true'
+	local root=$BATS_TEST_TMPDIR/small/state free failed=0 made=0
+	# 16 pages of 4 KiB; all but FREE pages taken, then FREE inodes only.
+	for free in 0 1 2 3 4 6 8 12; do
+		for limit in size nr_inodes; do
+			if [ "$limit" = size ]; then
+				small_fs "$BATS_TEST_TMPDIR/small" size=64k
+				dd if=/dev/zero of="$BATS_TEST_TMPDIR/small/fill" bs=4k count=$((16 - free)) 2>/dev/null || true
+			else
+				small_fs "$BATS_TEST_TMPDIR/small" nr_inodes=$((free + 2)),size=1m
+			fi
+			# To a file: a created container would hold bats' pipe.
+			status=0
+			"$RUNAC" --root "$root" create "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 || status=$?
+			mapfile -t lines <"$BATS_TEST_TMPDIR/out"
+			output=$(cat "$BATS_TEST_TMPDIR/out")
+			echo "$limit, $free free: $output"
+			if [ "$status" -eq 0 ]; then
+				made=$((made + 1))
+				[ "$("$RUNAC" --root "$root" state "$CID" | jq -r .status)" = created ]
+				"$RUNAC" --root "$root" delete --force "$CID"
+			else
+				failed=$((failed + 1))
+				[ "${#lines[@]}" -eq 1 ]
+				[[ $output == *"No space left on device"* ]]
+			fi
+			[ -z "$(ls -A "$root" 2>/dev/null)" ]
+			umount "$BATS_TEST_TMPDIR/small"
+		done
+	done
+	# Both ends were reached: creates refused, and creates made.
+	[ "$failed" -ge 4 ]
+	[ "$made" -ge 2 ]
+}

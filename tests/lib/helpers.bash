@@ -7,7 +7,9 @@
 #   RUNAC_LEAK_IGNORE  extended regex; leak-guard lines matching it are ignored
 #   RUNAC_TEST_KEEP    non-empty: keep bundles and state roots after each test
 #   RUNAC_TEST_LOCK    lock serialising test runs (/run/lock/runac-tests.lock)
-#   BATS_TEST_TIMEOUT  seconds per test (default here: 120)
+#   BATS_TEST_TIMEOUT  seconds per test (default here: 120; two hours with
+#                      RUNAC_TEST_LONG)
+#   RUNAC_TEST_LONG    non-empty: the long variants (kills.bats, soak.bats)
 #
 # Every test gets its own state root and bundle under $BATS_TEST_TMPDIR, so
 # nothing here reads or writes /run/runc or /run/runac. The default bundle
@@ -23,6 +25,7 @@ export RUNAC RUNC
 # A classic hang: `run runac create` when create succeeds, since runc's
 # non-terminal create hands its stdout/stderr (here the capture pipe) to the
 # container, and bats reads that pipe until the container closes it.
+if [[ -n ${RUNAC_TEST_LONG:-} ]]; then : "${BATS_TEST_TIMEOUT:=7200}"; fi
 : "${BATS_TEST_TIMEOUT:=120}"
 
 # A command that must fail is written `run ! cmd`: under bats a bare
