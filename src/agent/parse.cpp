@@ -337,8 +337,15 @@ Policy parse_policy(const std::string& text, const std::string& origin, const st
     if (text.find('\0') != std::string::npos) throw Error(origin + ": invalid JSON: NUL byte");
     JsonDocument doc = JsonDocument::parse(text, origin);
     JsonValue root = doc.root_at("agent");
-    Members m(root, {"capabilities", "secrets", "policy", "enforcement", "tools", "provenance", "git"});
+    Members m(root, {"capabilities", "secrets", "policy", "enforcement", "tools", "provenance", "git", "include"});
     Policy p;
+    if (auto include = m.get("include"))
+        for (auto& item : include->items()) {
+            std::string name = item.as_string();
+            if (auto problem = profile_name_problem(name); !problem.empty()) item.fail(problem);
+            if (std::find(p.include.begin(), p.include.end(), name) != p.include.end()) item.fail("included twice");
+            p.include.push_back(name);
+        }
     if (auto c = m.get("capabilities")) parse_capabilities(*c, p);
     if (auto s = m.get("secrets")) parse_secrets(*s, p, secrets_dir);
     bool escalation_set = false;

@@ -69,6 +69,9 @@ struct Policy {
     // Keys accepted but describing things outside a runtime ("tools.mcp",
     // "provenance", ...): enforced nowhere, and said so.
     std::vector<std::string> outside_runtime;
+    // Profiles whose capabilities and secrets this document adds to its own
+    // (agent/compose.hpp), as the document names them.
+    std::vector<std::string> include;
     bool operator==(const Policy&) const = default;
 };
 

@@ -2,9 +2,11 @@
 
 #include <cctype>
 
+#include "agent/compose.hpp"
 #include "agent/narrow.hpp"
 #include "agent/parse.hpp"
 #include "agent/signatures.hpp"
+#include "agent/values.hpp"
 #include "common/digest.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
@@ -12,18 +14,6 @@
 namespace runac::agent {
 
 namespace {
-
-bool valid_profile_name(const std::string& name) {
-    if (name.empty() || name.size() > 200) return false;
-    if (!std::islower(static_cast<unsigned char>(name[0])) && !std::isdigit(static_cast<unsigned char>(name[0])))
-        return false;
-    for (char c : name) {
-        bool ok = std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-                  c == '.' || c == '_' || c == '-';
-        if (!ok) return false;
-    }
-    return true;
-}
 
 const std::string* annotation(const std::map<std::string, std::string>& a, const char* key) {
     auto it = a.find(key);
@@ -34,13 +24,20 @@ std::string signed_note(const PolicyDocument& doc) {
     return doc.signed_by.empty() ? "" : " (signed by key " + doc.signed_by + ")";
 }
 
+std::string included_note(const Policy& p) {
+    std::string names;
+    for (auto& n : p.include) names += (names.empty() ? "" : ", ") + n;
+    return names.empty() ? "" : " (including " + names + ")";
+}
+
 ResolvedPolicy under_floor(std::optional<Policy> own, std::string source, const Settings& settings) {
     ResolvedPolicy r;
     if (!settings.floor_profile.empty()) {
         PolicyDocument floor_doc = read_profile(settings, settings.floor_profile, "agent-profile");
         check_signature(floor_doc, nullptr, settings);
         Policy floor = parse_document(floor_doc, settings);
-        std::string floor_source = "floor profile " + settings.floor_profile + signed_note(floor_doc);
+        std::string floor_source =
+            "floor profile " + settings.floor_profile + included_note(floor) + signed_note(floor_doc);
         if (own) {
             r.policy = narrow(floor, *own, settings.floor_profile);
             r.source = source + ", narrowing the " + floor_source;
@@ -58,8 +55,7 @@ ResolvedPolicy under_floor(std::optional<Policy> own, std::string source, const 
 }  // namespace
 
 std::string profile_path(const Settings& settings, const std::string& name, const std::string& who) {
-    if (!valid_profile_name(name))
-        throw Error(who + ": invalid profile name \"" + name + "\" (must match [a-z0-9][a-z0-9._-]*)");
+    if (auto problem = profile_name_problem(name); !problem.empty()) throw Error(who + ": " + problem);
     return settings.profile_dir + "/" + name + ".json";
 }
 
@@ -106,7 +102,15 @@ void check_signature(PolicyDocument& doc, const std::string* given, const Settin
 
 Policy parse_document(const PolicyDocument& doc, const Settings& settings) {
     try {
-        return parse_policy(doc.text, doc.origin, settings.secrets_dir);
+        Policy own = parse_policy(doc.text, doc.origin, settings.secrets_dir);
+        if (own.include.empty()) return own;
+        return compose(
+            std::move(own),
+            [&](const std::string& name) {
+                PolicyDocument profile = read_profile(settings, name, "include");
+                return IncludedDocument{profile.text, profile.origin};
+            },
+            [&](const IncludedDocument& d) { return parse_policy(d.text, d.origin, settings.secrets_dir); });
     } catch (const Error& e) {
         // Profile errors say which profile; an annotation's JSON path says enough.
         if (doc.is_profile && std::string(e.what()).rfind(doc.origin, 0) != 0)
@@ -143,6 +147,7 @@ ResolvedPolicy resolve_policy(const std::map<std::string, std::string>& annotati
     if (doc) {
         own = parse_document(*doc, settings);
         source = inline_doc ? std::string("annotation ") + kPolicyAnnotation : doc->origin;
+        source += included_note(*own);
         if (pin) source += " (sha256-pinned)";
         source += signed_note(*doc);
     }
@@ -160,7 +165,9 @@ ResolvedPolicy resolve_policy(const std::map<std::string, std::string>& annotati
 ResolvedPolicy resolve_document(const PolicyDocument& document, const Settings& settings) {
     PolicyDocument doc = document;
     check_signature(doc, nullptr, settings);
-    return under_floor(parse_document(doc, settings), doc.origin + signed_note(doc), settings);
+    Policy own = parse_document(doc, settings);
+    std::string source = doc.origin + included_note(own) + signed_note(doc);
+    return under_floor(std::move(own), source, settings);
 }
 
 }  // namespace runac::agent

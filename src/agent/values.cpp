@@ -1,5 +1,6 @@
 #include "agent/values.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cctype>
 #include <cstring>
@@ -205,6 +206,14 @@ std::string binary_problem(const std::string& binary) {
     if (binary.find('/') == std::string::npos) return "";
     if (binary[0] != '/') return "\"" + binary + "\": a binary is a name or an absolute path";
     return path_problem(binary);
+}
+
+std::string profile_name_problem(const std::string& name) {
+    auto lower_or_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+    bool ok = !name.empty() && name.size() <= 200 && lower_or_digit(name[0]) &&
+              std::all_of(name.begin(), name.end(),
+                          [&](char c) { return lower_or_digit(c) || c == '.' || c == '_' || c == '-'; });
+    return ok ? "" : "invalid profile name \"" + name + "\" (must match [a-z0-9][a-z0-9._-]*)";
 }
 
 }  // namespace runac::agent

@@ -39,6 +39,9 @@ std::optional<int64_t> parse_duration(const std::string& text, std::string& prob
 // Secret names become file names under /run/secrets and environment
 // variable names: [A-Za-z_][A-Za-z0-9_]*, at most 128 characters.
 std::string secret_name_problem(const std::string& name);
+// A profile's name: [a-z0-9][a-z0-9._-]*, at most 200 characters, so that
+// it cannot leave the profile directory.
+std::string profile_name_problem(const std::string& name);
 // A binary of shell.commands or allowedTools: a name without '/' or blanks,
 // or an absolute normalised path.
 std::string binary_problem(const std::string& binary);

@@ -39,7 +39,7 @@ std::string one_file(const Args& args, const std::string& what) {
 const char* kUsage =
     "Usage: runac policy validate FILE|-\n"
     "       runac policy explain FILE|-\n"
-    "       runac policy explain --container ID\n"
+    "       runac policy explain --container ID | --profile NAME\n"
     "       runac policy suggest LOG|ID\n"
     "       runac policy sign --key KEY FILE|-\n"
     "       runac policy verify [--signature BASE64] FILE|-\n\n"
@@ -47,7 +47,8 @@ const char* kUsage =
     "agentcontainer.json, JSON with comments) and, when a floor profile is\n"
     "configured, that it only narrows it; exit status 1 with one line naming\n"
     "the JSON path when it does not.\n"
-    "explain says, per rule of the effective policy, which layers enforce it on\n"
+    "explain says, per rule of the effective policy (of a file, a container or\n"
+    "a profile of the profile directory), which layers enforce it on\n"
     "this kernel in this build, what stays unenforced and why, and what create\n"
     "would do with it.\n"
     "suggest reads a container's audit log (a file, or the log of container ID\n"
@@ -82,7 +83,7 @@ int run_policy(const GlobalOptions& global, const Args& outer) {
         return 0;
     }
     if (sub == "explain") {
-        Args args = parse_args({{{"container"}, true}, kHelp}, rest, 1, "policy explain", false);
+        Args args = parse_args({{{"container"}, true}, {{"profile"}, true}, kHelp}, rest, 1, "policy explain", false);
         if (args.flag("help")) return print_usage();
         agent::ResolvedPolicy resolved;
         std::optional<enforce::Plan> plan;
@@ -96,6 +97,9 @@ int run_policy(const GlobalOptions& global, const Args& outer) {
                             resolved.sandbox ? resolved.source.c_str() : "runs as runc would run it");
                 return 0;
             }
+        } else if (args.has("profile")) {
+            if (!args.positional.empty()) throw Error("policy explain: --profile takes no policy file");
+            resolved = agent::resolve_document(agent::read_profile(settings, args.get("profile"), "--profile"), settings);
         } else {
             resolved = agent::resolve_document(read_document(one_file(args, "policy explain")), settings);
         }

@@ -257,3 +257,22 @@ REFUSED="agent policy: not enforceable on this kernel: secrets.allowedTools (nee
 	annotate org.agentcontainers.agent '{"secrets": {"K": {"provider": "file", "path": "/etc/shadow"}}}'
 	expect_refusal "agent.secrets.K.path: /etc/shadow is outside $CONF_DIR/secrets/ (file secrets come only from there)"
 }
+
+@test "the shipped registry presets validate, explain by name, and a container's policy includes them" {
+	local shipped name
+	shipped=$(cd "$BATS_TEST_DIRNAME/../../profiles" && pwd)
+	echo "profile-dir = \"$shipped\"" >>"$CONF_DIR/runac.conf"
+	for name in crates debian github-https github-ssh go-proxy npm pypi; do
+		run prunac policy explain --profile "$name"
+		[ "$status" -eq 0 ]
+		[ "${lines[0]}" = "policy: profile $name ($shipped/$name.json)" ]
+	done
+	annotate org.agentcontainers.agent '{"include": ["npm", "github-https"], "capabilities": {"filesystem": {"write": ["/tmp"]}}}'
+	set_cmd 'sleep 100'
+	prunac run -d "$CID" >/dev/null
+	run prunac policy explain --container "$CID"
+	prunac delete --force "$CID"
+	echo "$output"
+	[ "${lines[0]}" = "policy: annotation org.agentcontainers.agent (including npm, github-https)" ]
+	[[ $output == *"registry.npmjs.org:443/tcp"* && $output == *"api.github.com:443/tcp"* ]]
+}
