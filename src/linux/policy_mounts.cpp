@@ -23,13 +23,18 @@ void mount_or_throw(const std::string& source, const std::string& target, const 
         throw_errno("agent policy: " + what);
 }
 
-void writable_bind(int root, const std::string& path, bool noexec, const char* rule) {
-    std::string what = std::string(rule) + ": " + path;
+void writable_bind(int root, const std::string& path, bool noexec, bool exec_tree) {
+    std::string what = std::string(exec_tree ? "filesystem.exec" : "filesystem.write") + ": " + path;
     // Bound from itself: a symlink would let the image choose what becomes
     // writable (the path below is resolved inside the rootfs, but a
     // symlink there can still name another of its directories).
     UniqueFd dir = open_in_root(root, path, O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
     if (!dir && errno == ELOOP) throw Error("agent policy: " + what + ": a symlink in the image; name its target");
+    // A write path not in this image: nothing to make writable, and nothing
+    // can make it (what holds it is read-only), so a profile can name the
+    // paths of several images (/workspace, /workspaces, /root/...,
+    // /home/node/...). An exec tree must be there (filesystem.exec).
+    if (!dir && errno == ENOENT && !exec_tree) return;
     if (!dir) throw_errno("agent policy: " + what);
     mount_or_throw(fd_path(dir.get()), fd_path(dir.get()), nullptr, MS_BIND | MS_REC, nullptr, what + " (bind)");
     UniqueFd mounted = must_open_in_root(root, path, O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
@@ -129,8 +134,8 @@ void mount_policy_paths(const std::string& rootfs, const std::vector<enforce::Po
     UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("open rootfs " + rootfs);
     for (auto& m : mounts) {
-        if (m.kind == enforce::PolicyMount::Kind::WritableBind) writable_bind(root.get(), m.path, m.noexec, "filesystem.write");
-        if (m.kind == enforce::PolicyMount::Kind::ExecBind) writable_bind(root.get(), m.path, false, "filesystem.exec");
+        if (m.kind == enforce::PolicyMount::Kind::WritableBind) writable_bind(root.get(), m.path, m.noexec, false);
+        if (m.kind == enforce::PolicyMount::Kind::ExecBind) writable_bind(root.get(), m.path, false, true);
     }
     size_t next = 0;
     for (auto& m : mounts)

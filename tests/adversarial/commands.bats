@@ -108,8 +108,5 @@ expect_confined() {
 
 @test "an exec tree that is not a directory of the image is refused naming filesystem.exec" {
 	rmdir rootfs/workspace/bin
-	run runac create "$CID"
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ $output == *"agent policy: filesystem.exec: /workspace/bin"* ]]
+	refused_create "agent policy: filesystem.exec: /workspace/bin"
 }

@@ -258,14 +258,15 @@ REFUSED="agent policy: not enforceable on this kernel: secrets.allowedTools (nee
 	expect_refusal "agent.secrets.K.path: /etc/shadow is outside $CONF_DIR/secrets/ (file secrets come only from there)"
 }
 
-@test "the shipped registry presets validate, explain by name, and a container's policy includes them" {
+@test "the shipped profiles and presets validate, explain by name, and a container's policy includes them" {
 	local shipped name
 	shipped=$(cd "$BATS_TEST_DIRNAME/../../profiles" && pwd)
 	echo "profile-dir = \"$shipped\"" >>"$CONF_DIR/runac.conf"
-	for name in crates debian github-https github-ssh go-proxy npm pypi; do
+	for name in aider claude-code codex gemini-cli crates debian github-https github-ssh go-proxy npm pypi; do
 		run prunac policy explain --profile "$name"
 		[ "$status" -eq 0 ]
-		[ "${lines[0]}" = "policy: profile $name ($shipped/$name.json)" ]
+		[[ ${lines[0]} == "policy: profile $name ($shipped/$name.json)"* ]]
+		[ "${lines[-1]}" = "create: allowed, every rule enforced" ]
 	done
 	annotate org.agentcontainers.agent '{"include": ["npm", "github-https"], "capabilities": {"filesystem": {"write": ["/tmp"]}}}'
 	set_cmd 'sleep 100'
