@@ -86,11 +86,14 @@ sweep() {
 		sys=${step%%:*} ns=${step#*:}
 		if [ -n "${RUNAC_TEST_LONG:-}" ]; then ns=$(seq -s, 1 500); fi
 		for n in ${ns//,/ }; do
+			rm -f "$T/pid"
 			before
 			killed_at "$sys" "$n" "$@"
 			echo "# $* killed at $sys #$n: $killed killed, runac exit $rc" >&3
 			if [ "$rc" -eq 0 ] && [ "$1" = create ]; then
 				[ "$(krunac state "$CID" | jq -r .status)" = created ]
+				# A create that succeeded wrote its pid file whole.
+				[ "$(cat "$T/pid")" = "$(krunac state "$CID" | jq -r .pid)" ]
 			fi
 			aftermath created running stopped paused
 			if [ "$killed" -eq 0 ] && [ -n "${RUNAC_TEST_LONG:-}" ]; then break; fi
@@ -99,15 +102,16 @@ sweep() {
 }
 
 # The steps of create that runac takes (mkdir: the state directory, then
-# the cgroups; rename: config.json, the cgroups record, state.json; write:
+# the cgroups; rename: config.json, the cgroups record, state.json, the pid
+# file; write:
 # cgroup limits and device rules; clone3: the init; sendmsg/recvmsg: the
 # sync with the init) and those its init takes (mount, pivot_root, ...).
-CREATE_STEPS='mkdir:1,2,5,12 rename:1,2,3 flock:1 write:1,12,25 clone3:1 sendmsg:1,2 recvmsg:1
+CREATE_STEPS='mkdir:1,2,5,12 rename:1,2,3,4 flock:1 write:1,12,25 clone3:1 sendmsg:1,2 recvmsg:1
 	mount:1,10,30,55 mkdirat:1 mknodat:1 symlinkat:1 pivot_root:1 sethostname:1 capset:1 setresuid:1'
 
 @test "create killed at each step, runac or its init: unknown or whole, and delete --force leaves nothing" {
 	before() { :; }
-	sweep "$CREATE_STEPS" create "$CID"
+	sweep "$CREATE_STEPS" create --pid-file "$T/pid" "$CID"
 	[ "$KILLS" -ge 25 ]
 }
 
@@ -118,7 +122,7 @@ CREATE_STEPS='mkdir:1,2,5,12 rename:1,2,3 flock:1 write:1,12,25 clone3:1 sendmsg
 	# attaches, and the monitor's own; socket, bind, setns, listen: the
 	# monitor's resolver; landlock_restrict_self, seccomp: the init's.
 	sweep 'bpf:1,5,10,20,30,40 clone:1 clone3:1 socket:1,3,5 bind:1,5 setns:1 listen:2 rename:4
-		landlock_create_ruleset:1 landlock_restrict_self:1 seccomp:1,2 mount:61' create "$CID"
+		landlock_create_ruleset:1 landlock_restrict_self:1 seccomp:1,2 mount:61' create --pid-file "$T/pid" "$CID"
 	[ "$KILLS" -ge 15 ]
 }
 
