@@ -306,9 +306,11 @@ void hide_host_proc_and_sys(const std::string& rootfs_path) {
 }
 
 void move_into(const std::string& rootfs) {
-    hide_host_proc_and_sys(rootfs);
+    // Into it first: `rootfs` may lead through the host's /proc
+    // (pinned_path), which is hidden next.
     if (::chdir(rootfs.c_str()) != 0) throw_errno("chdir " + rootfs);
-    do_mount(rootfs, "/", "", MS_MOVE, "", "rootfs (move)");
+    hide_host_proc_and_sys(rootfs);
+    do_mount(".", "/", "", MS_MOVE, "", "rootfs (move)");
     if (::chroot(".") != 0) throw_errno("chroot " + rootfs);
     if (::chdir("/") != 0) throw_errno("chdir /");
 }
