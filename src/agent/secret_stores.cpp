@@ -48,7 +48,7 @@ public:
         for (auto& h : headers_) OPENSSL_cleanse(h.data(), h.size());
     }
 
-    // nullopt for a 404 (no such thing); `missing` names it in the caller's words.
+    // nullopt for a 404: the caller names what is missing.
     std::optional<JsonDocument> get(const std::string& path) {
         HttpsResponse response;
         https_get(base_ + path, headers_, options_, response);
