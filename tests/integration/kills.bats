@@ -36,26 +36,38 @@ with_policy() {
 	update_config '.root.readonly = false | .process.env += ["TOKEN=t0k3n"]'
 }
 
-# killed_at SYSCALL N ARGS...: `runac ARGS...` under strace, which SIGKILLs
-# every process of its tree entering SYSCALL for the Nth time; sets `rc` to
-# runac's exit status once it is gone, strace detached from what is left,
-# and `killed` to how many processes strace killed.
-killed_at() {
-	local sys=$1 n=$2 pid spid
-	shift 2
-	# Stopped before runac starts, so that strace sees all of it.
+# traced SIGNAL SYSCALL N TRACE ARGS...: `runac ARGS...` in the background,
+# started stopped so that strace (-f, output in TRACE) sees all of it;
+# strace sends SIGNAL to every process of its tree entering SYSCALL for the
+# Nth time (strace counts per process). Sets `pid` (runac) and `spid`.
+traced() {
+	local sig=$1 sys=$2 n=$3 trace=$4
+	shift 4
 	sh -c 'kill -STOP $$; exec "$@"' sh "$RUNAC" --root "$RUNAC_ROOT" --config "$T/runac.conf" "$@" \
 		>"$T/out" 2>&1 3>&- &
 	pid=$!
 	until grep -q '^State:.*(stopped)' "/proc/$pid/status"; do sleep 0.01; done
-	strace -f -q -o "$T/ktrace" -e trace="$sys" -e inject="$sys:signal=KILL:when=$n" -p "$pid" 3>&- &
+	: >"$trace"
+	strace -f -q -o "$trace" -e trace="$sys" -e inject="$sys:signal=$sig:when=$n" -p "$pid" 3>&- &
 	spid=$!
 	until grep -q "^TracerPid:[[:space:]]*$spid\$" "/proc/$pid/status"; do sleep 0.01; done
 	kill -CONT "$pid"
+}
+# finish_traced: `rc` is runac's exit status once it is gone; strace
+# detached from what is left.
+finish_traced() {
 	rc=0
 	wait "$pid" || rc=$?
 	kill -INT "$spid" 2>/dev/null || true
 	wait "$spid" || true
+}
+
+# killed_at SYSCALL N ARGS...: `runac ARGS...` traced, SIGKILLing each
+# process at its Nth SYSCALL; sets `rc` and `killed` (how many processes
+# strace killed).
+killed_at() {
+	traced KILL "$1" "$2" "$T/ktrace" "${@:3}"
+	finish_traced
 	killed=$(grep -c 'killed by SIGKILL' "$T/ktrace" || true)
 	KILLS=$((KILLS + killed))
 }
@@ -144,28 +156,12 @@ CREATE_STEPS='mkdir:1,2,5,12 rename:1,2,3,4 flock:1 write:1,12,25 clone3:1 sendm
 # held_at SYSCALL N ARGS...: `runac ARGS...` in the background under strace,
 # which stops the first process of its tree to finish its Nth SYSCALL; sets
 # `held` to that process (strace's SIGSTOP lands as the call returns) and
-# `pid` to runac's. Resume with `kill -CONT "$held"`, then finish_held.
+# `pid` to runac's. Resume with `kill -CONT "$held"`, then finish_traced.
 held_at() {
-	local sys=$1 n=$2
-	shift 2
-	sh -c 'kill -STOP $$; exec "$@"' sh "$RUNAC" --root "$RUNAC_ROOT" --config "$T/runac.conf" "$@" \
-		>"$T/out" 2>&1 3>&- &
-	pid=$!
-	until grep -q '^State:.*(stopped)' "/proc/$pid/status"; do sleep 0.01; done
-	: >"$T/trace"
-	strace -f -q -o "$T/trace" -e trace="$sys" -e inject="$sys:signal=STOP:when=$n" -p "$pid" 3>&- &
-	spid=$!
-	until grep -q "^TracerPid:[[:space:]]*$spid\$" "/proc/$pid/status"; do sleep 0.01; done
-	kill -CONT "$pid"
+	traced STOP "$1" "$2" "$T/trace" "${@:3}"
 	until held=$(awk '/--- stopped by SIGSTOP ---/ && $1 != '"$pid"' { print $1; exit }' "$T/trace") && [ -n "$held" ]; do
 		sleep 0.01
 	done
-}
-finish_held() {
-	rc=0
-	wait "$pid" || rc=$?
-	kill -INT "$spid" 2>/dev/null || true
-	wait "$spid" || true
 }
 
 # A second root, "decoy", that a swapped root.path would lead to.
@@ -192,7 +188,7 @@ unswap_rootfs() {
 	held_at mount 1 create "$CID"
 	swap_rootfs
 	kill -CONT "$held"
-	finish_held
+	finish_traced
 	cat "$T/out"
 	[ "$rc" -eq 1 ]
 	grep -q "root.path: $BUNDLE/rootfs was replaced while the container was being created" "$T/out"
@@ -204,7 +200,7 @@ unswap_rootfs() {
 	held_at openat2 1 create "$CID"
 	swap_rootfs
 	kill -CONT "$held"
-	finish_held
+	finish_traced
 	cat "$T/out"
 	[ "$rc" -eq 0 ]
 	krunac start "$CID"
