@@ -19,7 +19,7 @@ const std::vector<Command>& commands() {
                                              features_command(), pause_command(), resume_command(),
                                              ps_command(),    update_command(), events_command(),
                                              policy_command(), audit_command(), approvals_command(),
-                                             approve_command(), deny_command()};
+                                             approve_command(), deny_command(), hook_command()};
     return all;
 }
 

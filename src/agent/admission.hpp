@@ -32,9 +32,10 @@ struct Admission {
 // best-effort start logs, one per unenforced rule.
 std::vector<std::string> admission_warnings(const Policy& policy, const Assessment& assessment);
 
-// `id`: the container's, whose persisted grants the policy takes.
+// `id`: the container's, whose persisted grants the policy takes (not
+// under a hook, which applies no approval).
 Admission admit(const std::map<std::string, std::string>& annotations, const Settings& settings,
-                const std::string& id);
+                const std::string& id, Applier applier = Applier::Runtime);
 
 // The audit log's create record: where the policy came from, its digest,
 // and each rule with its status and the layers in force for it.

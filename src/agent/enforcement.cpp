@@ -219,13 +219,16 @@ std::vector<std::pair<Rule, std::string>> rules_of(const Policy& p) {
     return out;
 }
 
-RuleReport assess_rule(const RuleSpec& spec, const std::string& subject, const linux::KernelFeatures& k) {
+RuleReport assess_rule(const RuleSpec& spec, const std::string& subject, const linux::KernelFeatures& k,
+                       Applier applier) {
     RuleReport r{spec.rule, spec.name, subject, RuleStatus::Enforced, "", {}, {}};
     for (auto* w : spec.weaknesses) r.weaknesses.push_back(w);
     bool alternative_chosen = false, has_alternatives = false;
     std::vector<std::string> lacking;
     for (auto& use : spec.uses) {
-        LayerCheck c{use.mechanism, use.role, use.does, built(spec.rule, use.mechanism), true, false, ""};
+        bool applied = built(spec.rule, use.mechanism) &&
+                       (applier == Applier::Runtime || hook_applies(spec.rule, use.mechanism));
+        LayerCheck c{use.mechanism, use.role, use.does, applied, true, false, ""};
         if (auto layer = kernel_layer(use.mechanism)) {
             c.available = layer_feature(k, *layer).available;
             c.detail = layer_feature(k, *layer).detail;
@@ -254,7 +257,9 @@ RuleReport assess_rule(const RuleSpec& spec, const std::string& subject, const l
         return r;
     }
     for (auto& c : r.layers)
-        if (c.used && !c.built) r.status = RuleStatus::NotBuilt;
+        if (c.used && !c.built)
+            r.status = applier == Applier::Hook && built(spec.rule, c.mechanism) ? RuleStatus::NotByHook
+                                                                                  : RuleStatus::NotBuilt;
     return r;
 }
 
@@ -284,11 +289,21 @@ const char* mechanism_name(Mechanism m) {
     }
 }
 
-Assessment assess(const Policy& policy, const linux::KernelFeatures& kernel) {
+bool hook_applies(Rule rule, Mechanism mechanism) {
+    switch (mechanism) {
+        case Mechanism::CgroupBpf:
+        case Mechanism::AuditLog: return true;
+        case Mechanism::Monitor: return rule != Rule::Escalation;
+        default: return false;
+    }
+}
+
+Assessment assess(const Policy& policy, const linux::KernelFeatures& kernel, Applier applier) {
     Assessment a;
+    a.applier = applier;
     for (auto& [rule, subject] : rules_of(policy)) {
         for (auto& spec : table())
-            if (spec.rule == rule) a.rules.push_back(assess_rule(spec, subject, kernel));
+            if (spec.rule == rule) a.rules.push_back(assess_rule(spec, subject, kernel, applier));
     }
     for (Layer layer : policy.require) {
         RequireCheck c{layer, layer_feature(kernel, layer).available, false, layer_feature(kernel, layer).detail};
@@ -315,11 +330,20 @@ std::string Assessment::kernel_lacks() const {
     return join(names);
 }
 
+std::string Assessment::not_by_hook() const {
+    std::vector<std::string> names;
+    for (auto& r : rules)
+        if (r.status == RuleStatus::NotByHook) names.push_back(r.name);
+    return join(names);
+}
+
 std::string Assessment::require_unmet() const {
     std::vector<std::string> out;
     for (auto& c : require) {
         if (!c.available) out.push_back(std::string(layer_name(c.layer)) + " is not available on this kernel (" + c.detail + ")");
-        else if (!c.used) out.push_back(std::string(layer_name(c.layer)) + " is not applied by this build");
+        else if (!c.used)
+            out.push_back(std::string(layer_name(c.layer)) +
+                          (applier == Applier::Hook ? " is not applied by a hook" : " is not applied by this build"));
     }
     return join(out);
 }

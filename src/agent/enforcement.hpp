@@ -23,7 +23,14 @@ enum class Role {
     Extra,        // defence in depth where the kernel has it
 };
 
-enum class RuleStatus { Enforced, NotBuilt, KernelLacks };
+// Who applies the policy: runac as the container's runtime, or `runac hook`
+// beside another runtime (runc, crun), which reaches only what acts from
+// outside the container: the cgroup's programs, the monitor, the log.
+enum class Applier { Runtime, Hook };
+
+// NotByHook: a rule only the container's runtime can apply (mounts,
+// Landlock, seccomp and the rest happen inside its init).
+enum class RuleStatus { Enforced, NotBuilt, KernelLacks, NotByHook };
 
 // What this kernel says of one layer.
 const linux::KernelFeature& layer_feature(const linux::KernelFeatures& k, Layer layer);
@@ -56,6 +63,7 @@ struct RequireCheck {
 };
 
 struct Assessment {
+    Applier applier = Applier::Runtime;
     std::vector<RuleReport> rules;
     std::vector<RequireCheck> require;
     std::vector<std::string> outside_runtime;  // accepted, enforced nowhere
@@ -63,9 +71,15 @@ struct Assessment {
     // Rules a strict create must refuse, as "a, b, c"; "" when none.
     std::string not_built() const;
     std::string kernel_lacks() const;
+    std::string not_by_hook() const;
     std::string require_unmet() const;
 };
 
-Assessment assess(const Policy& policy, const linux::KernelFeatures& kernel);
+Assessment assess(const Policy& policy, const linux::KernelFeatures& kernel, Applier applier = Applier::Runtime);
+
+// A layer `runac hook` applies to another runtime's container: the egress
+// programs on its cgroup, the monitor (its resolver and session timeout;
+// approvals need runac's own state) and the audit log.
+bool hook_applies(Rule rule, Mechanism mechanism);
 
 }  // namespace runac::agent

@@ -23,15 +23,17 @@ std::string status_text(const RuleReport& r) {
             return "not enforced by this build (would be enforced here by: " + layers + ")";
         }
         case RuleStatus::KernelLacks: return "not enforceable on this kernel: needs " + r.lacking;
+        case RuleStatus::NotByHook: return "not applied by a hook (it needs runac as the container's runtime)";
     }
     return "";
 }
 
-std::string layer_tags(const LayerCheck& l) {
+std::string layer_tags(const LayerCheck& l, Applier applier) {
     std::string role = l.role == Role::Required ? "required" : l.role == Role::Extra ? "extra" : "alternative";
     std::string tags = role + ", " + (l.available ? "available here" : "unavailable here");
     if (l.role == Role::Alternative && l.available) tags += l.used ? ", chosen" : ", not needed";
-    tags += l.built ? ", built" : ", not built yet";
+    tags += l.built ? (applier == Applier::Hook ? ", applied by the hook" : ", built")
+                    : (applier == Applier::Hook ? ", not applied by a hook" : ", not built yet");
     return tags;
 }
 
@@ -42,6 +44,7 @@ std::string explain(const Policy& policy, const std::string& source, const Asses
     std::string out;
     out += "policy: " + source + "\n";
     out += std::string("mode: ") + (policy.mode == Mode::Strict ? "strict" : "best-effort") + "\n";
+    if (a.applier == Applier::Hook) out += "applied by: runac hook, beside another runtime (runc, crun)\n";
     out += "kernel: " + k.release + "\n";
     out += "layers on this kernel:\n";
     feature_line(out, "landlock", k.landlock);
@@ -57,7 +60,7 @@ std::string explain(const Policy& policy, const std::string& source, const Asses
     for (auto& r : a.rules) {
         out += "  " + r.name + " [" + r.subject + "]: " + status_text(r) + "\n";
         for (auto& l : r.layers)
-            out += "    " + std::string(mechanism_name(l.mechanism)) + " (" + layer_tags(l) + "): " + l.does + "\n";
+            out += "    " + std::string(mechanism_name(l.mechanism)) + " (" + layer_tags(l, a.applier) + "): " + l.does + "\n";
         for (auto& w : r.weaknesses) out += "    weakness: " + w + "\n";
     }
     // Where each value comes from and where it goes; never the value.
@@ -77,16 +80,18 @@ std::string explain(const Policy& policy, const std::string& source, const Asses
         out += "enforcement.require " + std::string(layer_name(c.layer)) + ": ";
         out += !c.available ? "unavailable on this kernel (" + c.detail + ")"
                : c.used     ? "available and applied"
+                            : a.applier == Applier::Hook ? "available on this kernel, not applied by a hook"
                             : "available on this kernel, not applied by this build yet";
         out += "\n";
     }
+    std::string verdict = a.applier == Applier::Hook ? "hook: " : "create: ";
     try {
         auto warnings = admission_warnings(policy, a);
-        out += warnings.empty() ? "create: allowed, every rule enforced\n"
-                                : "create: allowed (best-effort), " + std::to_string(warnings.size()) +
-                                      " rule(s) not enforced, each logged as a warning\n";
+        out += verdict + (warnings.empty() ? "allowed, every rule enforced\n"
+                                           : "allowed (best-effort), " + std::to_string(warnings.size()) +
+                                                 " rule(s) not enforced, each logged as a warning\n");
     } catch (const Error& e) {
-        out += std::string("create: refused: ") + e.what() + "\n";
+        out += verdict + "refused: " + e.what() + "\n";
     }
     return out;
 }

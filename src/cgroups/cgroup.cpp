@@ -96,6 +96,21 @@ std::vector<Hierarchy> discover() {
     return out;
 }
 
+std::string unified_cgroup_of(pid_t pid) {
+    std::string text = read_file_if_exists("/proc/" + std::to_string(pid) + "/cgroup").value_or("");
+    size_t at = text.rfind("0::");
+    if (at == std::string::npos || (at != 0 && text[at - 1] != '\n')) return "";
+    return text.substr(at + 3, text.find('\n', at) - at - 3);
+}
+
+std::string unified_dir_of(pid_t pid) {
+    std::string path = unified_cgroup_of(pid);
+    if (path.empty()) return "";
+    for (auto& h : discover())
+        if (h.unified) return h.mountpoint + (path == "/" ? "" : path);
+    return "";
+}
+
 Cgroup Cgroup::create(const std::string& cgroups_path, const std::string& id,
                       const std::function<void(const std::vector<std::string>&)>& record_first) {
     std::string rel = cgroups_path.empty() ? id : cgroups_path;

@@ -21,6 +21,12 @@ struct Hierarchy {
 // Mounted hierarchies, read from /proc/self/mountinfo and /proc/self/cgroup.
 std::vector<Hierarchy> discover();
 
+// A process's cgroup-v2 path as /proc/PID/cgroup names it ("0::/path"); ""
+// when it has none (or is gone).
+std::string unified_cgroup_of(pid_t pid);
+// ... and its directory: the mounted hierarchy's path to it.
+std::string unified_dir_of(pid_t pid);
+
 // Owns the container's cgroup directories; removes them on destruction
 // unless released (the success path of `create`).
 class Cgroup {

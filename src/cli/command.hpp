@@ -66,4 +66,5 @@ Command audit_command();
 Command approvals_command();
 Command approve_command();
 Command deny_command();
+Command hook_command();
 }  // namespace runac::cli

@@ -40,6 +40,7 @@ const char* kUsage =
     "Usage: runac policy validate FILE|-\n"
     "       runac policy explain FILE|-\n"
     "       runac policy explain --container ID | --profile NAME\n"
+    "       runac policy explain --hook FILE|- | --profile NAME\n"
     "       runac policy suggest LOG|ID\n"
     "       runac policy sign --key KEY FILE|-\n"
     "       runac policy verify [--signature BASE64] FILE|-\n\n"
@@ -50,7 +51,8 @@ const char* kUsage =
     "explain says, per rule of the effective policy (of a file, a container or\n"
     "a profile of the profile directory), which layers enforce it on\n"
     "this kernel in this build, what stays unenforced and why, and what create\n"
-    "would do with it.\n"
+    "would do with it; with --hook, what `runac hook` would apply beside\n"
+    "another runtime (runc, crun).\n"
     "suggest reads a container's audit log (a file, or the log of container ID\n"
     "in the audit directory) and prints its policy document widened just enough\n"
     "to allow what was refused; what stays refused, and why, goes to stderr.\n"
@@ -83,7 +85,8 @@ int run_policy(const GlobalOptions& global, const Args& outer) {
         return 0;
     }
     if (sub == "explain") {
-        Args args = parse_args({{{"container"}, true}, {{"profile"}, true}, kHelp}, rest, 1, "policy explain", false);
+        Args args = parse_args({{{"container"}, true}, {{"profile"}, true}, {{"hook"}, false}, kHelp}, rest, 1,
+                               "policy explain", false);
         if (args.flag("help")) return print_usage();
         agent::ResolvedPolicy resolved;
         std::optional<enforce::Plan> plan;
@@ -104,7 +107,9 @@ int run_policy(const GlobalOptions& global, const Args& outer) {
             resolved = agent::resolve_document(read_document(one_file(args, "policy explain")), settings);
         }
         const auto& kernel = linux::kernel_features();
-        auto assessment = agent::assess(*resolved.policy, kernel);
+        // --hook: as `runac hook` would apply it beside another runtime.
+        auto applier = args.flag("hook") ? agent::Applier::Hook : agent::Applier::Runtime;
+        auto assessment = agent::assess(*resolved.policy, kernel, applier);
         std::string text = agent::explain(*resolved.policy, resolved.source, assessment, kernel);
         // What the init found for shell.commands in the container's filesystem.
         if (plan)

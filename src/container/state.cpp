@@ -23,6 +23,7 @@ std::string serialize(const ContainerState& s) {
     if (s.session_deadline) w.key("sessionDeadline").value(s.session_deadline);
     if (!s.audit_log.empty()) w.key("auditLog").value(s.audit_log);
     if (!s.grant_file.empty()) w.key("grantFile").value(s.grant_file);
+    if (s.egress_key) w.key("egressKey").value_uint(s.egress_key);
     if (s.monitor_pid) w.key("monitorPid").value(s.monitor_pid).key("monitorStartTime").value_uint(s.monitor_start_time);
     w.end_object();
     return w.str();
@@ -52,6 +53,7 @@ ContainerState deserialize(const std::string& json) {
     if (auto v = root.get("monitorPid")) s.monitor_pid = static_cast<int>(v->as_int());
     if (auto v = root.get("monitorStartTime")) s.monitor_start_time = v->as_uint();
     if (auto v = root.get("sessionDeadline")) s.session_deadline = v->as_int();
+    if (auto v = root.get("egressKey")) s.egress_key = v->as_uint();
     s.audit_log = str("auditLog");
     s.grant_file = str("grantFile");
     return s;

@@ -29,6 +29,9 @@ struct ContainerState {
     // keeps grants (agent/grants.hpp); "" for none.
     std::string grant_file;
     int64_t session_deadline = 0;  // policy.sessionTimeout: when the session ends (Unix seconds); 0: never
+    // network.egress: the container's key in the shared egress maps (its
+    // cgroup's inode), for a delete after its cgroup is gone; 0: none.
+    uint64_t egress_key = 0;
 };
 
 std::string serialize(const ContainerState& s);

@@ -423,10 +423,11 @@ void MonitorMaps::expire() const {
     *names_held = expire_keys<Name4Key>(names4, container) + expire_keys<Name6Key>(names6, container);
 }
 
-void detach_egress(const std::string& cgroup_dir) {
+void detach_egress(const std::string& cgroup_dir, uint64_t known_key) {
     UniqueFd cgroup(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!cgroup) return;
+    // A cgroup already gone took its programs with it.
     for (auto& h : kHooks) {
+        if (!cgroup) break;
         uint32_t ids[64], count = 64;
         if (bpf_prog_query(cgroup.get(), h.type, 0, nullptr, ids, &count) != 0) continue;
         for (uint32_t i = 0; i < count; i++) {
@@ -438,7 +439,7 @@ void detach_egress(const std::string& cgroup_dir) {
         }
     }
     // Every build's pins: the container may be an older runac's.
-    uint64_t key = key_of(cgroup.get());
+    uint64_t key = cgroup ? key_of(cgroup.get()) : known_key;
     for (auto& name : subdirectories(kBpffs))
         if (name.rfind(kPinPrefix, 0) == 0) forget(std::string(kBpffs) + "/" + name, key);
 }

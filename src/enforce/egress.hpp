@@ -71,6 +71,8 @@ public:
     // From now on the programs live with the cgroup.
     void keep() { kept_ = true; }
     MonitorMaps monitor_maps() const;
+    // The container's key in the shared maps: its cgroup's inode.
+    uint64_t key() const { return key_; }
 
 private:
     EgressFilter() = default;
@@ -86,7 +88,10 @@ private:
 // `delete`: takes runac's egress programs off a cgroup directory (they would
 // go with the cgroup, but a cgroup runac did not make outlives the container)
 // and the container's maps out of the shared ones, with those of any
-// container whose cgroup went without a delete.
-void detach_egress(const std::string& cgroup_dir);
+// container whose cgroup went without a delete. When the directory is gone
+// already (`runac hook` at poststop, after the runtime removed it), `key`
+// (EgressFilter::key()) names the container's maps: the kernel frees a
+// removed cgroup's storage later, so they would not look stale yet.
+void detach_egress(const std::string& cgroup_dir, uint64_t key = 0);
 
 }  // namespace runac::enforce

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include <optional>
 
+#include "cgroups/cgroup.hpp"
 #include "common/error.hpp"
 #include "common/fd.hpp"
 #include "common/files.hpp"
@@ -125,20 +126,11 @@ void drain_kernel_audit(Held& h) {
     h.kernel->finish_all();
 }
 
-// A process's cgroup-v2 directory, as /proc/PID/cgroup names it
-// ("0::/path"); "" when it has none (or is gone).
-std::string unified_cgroup_of(uint32_t pid) {
-    std::string text = read_file_if_exists("/proc/" + std::to_string(pid) + "/cgroup").value_or("");
-    size_t at = text.rfind("0::");
-    if (at == std::string::npos || (at != 0 && text[at - 1] != '\n')) return "";
-    return text.substr(at + 3, text.find('\n', at) - at - 3);
-}
-
 // A process is the container's while it is in the init's cgroup-v2
 // directory `base` or below (a zombie still is).
 bool in_cgroup(uint32_t pid, const std::string& base) {
     if (pid == 0 || base.empty() || base == "/") return false;
-    std::string path = unified_cgroup_of(pid);
+    std::string path = cgroups::unified_cgroup_of(static_cast<pid_t>(pid));
     return path == base || path.rfind(base + "/", 0) == 0;
 }
 
@@ -289,8 +281,9 @@ Monitor Monitor::start(const MonitorSettings& settings, pid_t init_pid) {
     std::string proc = "/proc/" + std::to_string(init_pid);
     // The container's own view of its DNS servers (an engine binds its
     // resolv.conf over the image's).
-    auto upstreams = upstreams_of(read_file_if_exists(proc + "/root/etc/resolv.conf").value_or(""));
-    std::string cgroup = settings.kernel_denials ? unified_cgroup_of(init_pid) : "";
+    std::string resolv_conf = settings.resolv_conf.empty() ? proc + "/root/etc/resolv.conf" : settings.resolv_conf;
+    auto upstreams = upstreams_of(read_file_if_exists(resolv_conf).value_or(""));
+    std::string cgroup = settings.kernel_denials ? cgroups::unified_cgroup_of(init_pid) : "";
     UniqueFd netns(::open((proc + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
     if (!netns) throw_errno("monitor: open " + proc + "/ns/net");
     UniqueFd init(static_cast<int>(::syscall(SYS_pidfd_open, init_pid, 0)));

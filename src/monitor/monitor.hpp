@@ -53,6 +53,10 @@ struct MonitorSettings {
     // Where the monitor says whether it is ready: "ready", "ready
     // no-loopback" or what failed (await_monitor reads it).
     std::string status_path;
+    // The container's resolv.conf, whose servers the resolver asks, as this
+    // process reaches it; "": the init's /etc/resolv.conf (its root
+    // pivoted). `runac hook` runs before the runtime pivots.
+    std::string resolv_conf;
 };
 
 // Killed unless kept: a create that fails after it started leaves no

@@ -49,18 +49,24 @@ State parse_state(const std::string& json) {
     JsonValue root = doc.root();
     State s;
     auto str = [&](const char* key) { return root.required(key).as_string(); };
+    // The runtime-spec's fields, then runc's extras; a stopped container has
+    // no pid, and another runtime's state (a hook's stdin) no extras.
+    auto extra = [&](const char* key) {
+        auto v = root.get(key);
+        return v ? v->as_string() : std::string();
+    };
     s.oci_version = str("ociVersion");
     s.id = str("id");
-    s.pid = static_cast<int>(root.required("pid").as_int());
+    if (auto pid = root.get("pid")) s.pid = static_cast<int>(pid->as_int());
     std::string status = str("status");
     bool known = false;
     for (Status st : kStatuses)
         if (status == status_name(st)) s.status = st, known = true;
     if (!known) throw Error("state: unknown status " + status);
     s.bundle = str("bundle");
-    s.rootfs = str("rootfs");
-    s.created = str("created");
-    s.owner = str("owner");
+    s.rootfs = extra("rootfs");
+    s.created = extra("created");
+    s.owner = extra("owner");
     if (auto a = root.get("annotations"))
         a->for_each([&](const std::string& k, const JsonValue& v) { s.annotations[k] = v.as_string(); });
     return s;

@@ -26,7 +26,8 @@ struct State {
 // runc's shape (2-space indent with `indent`); a stopped container's pid is 0.
 void write_state(JsonWriter& w, const State& s);
 std::string state_json(const State& s, bool indent = false);
-// The inverse, for a state that crossed the parent <-> init channel.
+// The inverse, for a state that crossed the parent <-> init channel, or
+// that another runtime gave a hook (`runac hook`).
 State parse_state(const std::string& json);
 
 }  // namespace runac::oci

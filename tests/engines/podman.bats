@@ -7,6 +7,7 @@
 # operation runs through runac and through runc, and both must agree.
 
 load engines
+load ../adversarial/network
 
 PODMAN_DIR=$ENGINE_DIR/podman
 pm() {
@@ -189,6 +190,80 @@ teardown_file() {
 	pm rm -f -t 0 bridge-keeper
 	[ "$status" -eq 0 ]
 	expect_net_confined "$gw"
+}
+
+# hook_setup: the hooks.d file of oci-hooks/ in a hooks directory of the
+# test's own, its runac the build's, its log and audit directory the test's.
+hook_setup() {
+	mkdir -p "$ENGINE_DIR/hooks.d" "$ENGINE_DIR/audit"
+	printf 'audit-dir = %s\n' "$ENGINE_DIR/audit" >"$ENGINE_DIR/runac.conf"
+	sed -e "s#\"/usr/local/sbin/runac\"#\"$RUNAC\"#" \
+		-e "s#\"runac\", \"--log\", \"/var/log/runac-hook.log\"#\"runac\", \"--config\", \"$ENGINE_DIR/runac.conf\", \"--log\", \"$ENGINE_DIR/hook.log\"#" \
+		"$BATS_TEST_DIRNAME/../../oci-hooks/runac-agent-policy.json" >"$ENGINE_DIR/hooks.d/runac-agent-policy.json"
+	grep -q "$ENGINE_DIR/hook.log" "$ENGINE_DIR/hooks.d/runac-agent-policy.json"
+	rm -f "$ENGINE_DIR/hook.log"
+}
+
+# hook_left_nothing: the hook's record, its monitor and the container's
+# egress maps are gone.
+hook_left_nothing() {
+	[ -z "$(ls -A /run/runac-hooks 2>/dev/null)" ]
+	no_egress_objects
+}
+
+@test "podman --runtime runc with runac hook: egress by name and address enforced, audited, removed at poststop" {
+	hook_setup
+	pm --runtime /usr/sbin/runc run -d --name bridge-keeper --cgroup-parent "/$ENGINE_CGROUP_PARENT" busybox:test sleep 300
+	local gw policy
+	gw=$(pm network inspect podman | jq -r '.[0].subnets[0].gateway')
+	engine_net_servers "$gw"
+	# Best-effort: a hook cannot apply the baseline (mounts, capabilities,
+	# seccomp); it says so in its log and in the audit log.
+	policy=$(net_policy_for "$gw" | jq -c '.enforcement.mode = "best-effort" | .policy.auditLog = true')
+	# Without the hook, runc lets everything through: the hook is what refuses.
+	run pm --runtime /usr/sbin/runc run --rm --dns "$gw" --cgroup-parent "/$ENGINE_CGROUP_PARENT" \
+		-v "$ESCAPE:/usr/bin/escape:ro" --annotation "$(csv_field "org.agentcontainers.agent=$policy")" busybox:test \
+		sh -c "$(net_probe_for "$gw")"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'tcp: ALLOWED' <<<"$output")" -eq 4 ]
+	engine_net_servers_stop
+	engine_net_servers "$gw"
+	run pm --hooks-dir "$ENGINE_DIR/hooks.d" --runtime /usr/sbin/runc run --rm --name hooked --dns "$gw" \
+		--cgroup-parent "/$ENGINE_CGROUP_PARENT" -v "$ESCAPE:/usr/bin/escape:ro" \
+		--annotation "$(csv_field "org.agentcontainers.agent=$policy")" busybox:test sh -c "$(net_probe_for "$gw")"
+	engine_net_servers_stop
+	pm rm -f -t 0 bridge-keeper
+	[ "$status" -eq 0 ]
+	expect_net_confined "$gw"
+	hook_left_nothing
+	cat "$ENGINE_DIR/hook.log"
+	grep -q 'baseline is not enforced: a hook cannot apply it' "$ENGINE_DIR/hook.log"
+	local log
+	log=$(ls "$ENGINE_DIR"/audit/*.jsonl)
+	"$RUNAC" audit verify "$log"
+	run jq -r '[.event, .appliedBy // .rule // "", (.rules // [] | map(select(.status == "enforced") | .rule) | join(","))] | join(" ")' "$log"
+	echo "$output"
+	[ "${lines[0]}" = "create hook network.egress,network names,policy.auditLog" ]
+	[[ "$output" == *"denied network.egress"* ]]
+	[ "${lines[-1]}" = "delete  " ]
+	jq -se 'map(select(.event == "create"))[0].rules[] | select(.rule == "baseline") | .status == "not applied by the hook"' "$log"
+}
+
+@test "runac hook refuses a strict policy it cannot wholly apply, naming the rules, and leaves nothing" {
+	hook_setup
+	run pm --hooks-dir "$ENGINE_DIR/hooks.d" --runtime /usr/sbin/runc run --rm --network none \
+		--cgroup-parent "/$ENGINE_CGROUP_PARENT" --annotation "$(csv_field "org.agentcontainers.agent=$(net_policy_for 192.0.2.1)")" \
+		busybox:test echo ran
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" != *ran* ]]
+	[[ "$output" == *"agent policy: a hook cannot apply (they need runac as the container's runtime): baseline, memfd-exec (strict mode; see runac policy explain --hook)"* ]]
+	hook_left_nothing
+	run "$RUNAC" policy explain --hook - <<<"$(net_policy_for 192.0.2.1)"
+	[[ "$output" == *"network.egress [192.0.2.1:18081/tcp]: enforced"* ]]
+	[[ "$output" == *"baseline [any policy]: not applied by a hook"* ]]
+	[[ "$output" == *"hook: refused: agent policy: a hook cannot apply"* ]]
+	pm rm -af -t 0
 }
 
 @test "podman leaves nothing of its containers on the host" {

@@ -139,6 +139,35 @@ TEST_CASE("best-effort mode starts and warns once per unenforced rule") {
     CHECK(warnings[0] == "agent policy (best-effort): secrets.allowedTools is not enforced: this kernel lacks bpf-lsm (load refused: EPERM)");
 }
 
+TEST_CASE("beside another runtime, the hook applies the network, the monitor and the log, and names the rest") {
+    Policy p = parse_policy(kFull, "t");
+    Assessment a = assess(p, kernel(true, true), Applier::Hook);
+    CHECK(rule(a, "network.egress")->status == RuleStatus::Enforced);
+    CHECK(rule(a, "network.deny")->status == RuleStatus::Enforced);
+    CHECK(rule(a, "policy.sessionTimeout")->status == RuleStatus::Enforced);
+    // Approvals live in runac's own state, which a hooked container has not.
+    CHECK(rule(a, "policy.escalation")->status == RuleStatus::NotByHook);
+    for (const char* inside : {"baseline", "filesystem.read", "filesystem.write", "filesystem.deny", "shell.commands",
+                               "secrets", "memfd-exec"})
+        CHECK_MESSAGE(rule(a, inside)->status == RuleStatus::NotByHook, inside);
+    // Not built at all stays so, under a hook too.
+    CHECK(rule(a, "secrets.allowedTools")->status == RuleStatus::NotBuilt);
+    CHECK(refusal(p, a).rfind("agent policy: a hook cannot apply (they need runac as the container's runtime): baseline, "
+                              "filesystem.read, filesystem.write, filesystem.deny, shell.commands, ",
+                              0) == 0);
+    CHECK(refusal(p, a).find("(strict mode; see runac policy explain --hook)") != std::string::npos);
+
+    Policy net = parse_policy(R"({"capabilities": {"network": {"egress": [{"host": "a.test", "port": 443}]}},
+                                  "policy": {"auditLog": true}, "enforcement": {"mode": "best-effort"}})", "t");
+    auto warnings = admission_warnings(net, assess(net, kernel(true, true), Applier::Hook));
+    REQUIRE(warnings.size() == 2);
+    CHECK(warnings[0] == "agent policy (best-effort): baseline is not enforced: a hook cannot apply it (it needs runac "
+                         "as the container's runtime)");
+    CHECK(warnings[1].find("memfd-exec is not enforced: a hook cannot apply it") != std::string::npos);
+    // As runac's own runtime, the same policy is enforced whole.
+    CHECK(admission_warnings(net, assess(net, kernel(true, true))).empty());
+}
+
 TEST_CASE("enforcement.require refuses in either mode when a layer is missing or not applied") {
     Policy p = parse_policy(R"({"enforcement": {"mode": "best-effort", "require": ["bpf-lsm", "landlock"]}})", "t");
     CHECK(refusal(p, assess(p, kernel(false, true))) ==
