@@ -15,6 +15,8 @@ packages=(
   python3-cryptography openssl
   # holds runac at a chosen system call (tests/integration/kills.bats)
   strace
+  # a Debian rootfs with node, python3 and git for the agents' scripted sessions
+  mmdebstrap
   # engines driving runac (tests/engines)
   docker.io containerd podman catatonit
   # a CRI client of the tests' own (tests/engines/cri): kubelet's side of containerd
