@@ -77,6 +77,17 @@ int dispatch(const std::vector<std::string>& argv) {
     global.config_given = global_args.has("config");
     global.config_path = global_args.get("config", global.config_path);
     global.agent_profile = global_args.get("agent-profile");
+    // Called as runac-PROFILE (a link to runac): PROFILE is the floor, as
+    // --agent-profile would make it. A runtime whose options cannot pass
+    // flags (containerd's BinaryName) is then one per profile.
+    std::string self = argv[0].substr(argv[0].rfind('/') + 1);
+    if (self.rfind("runac-", 0) == 0 && self.size() > 6) {
+        std::string profile = self.substr(6);
+        if (!global.agent_profile.empty() && global.agent_profile != profile)
+            throw Error("--agent-profile " + global.agent_profile + ": runac was called as " + self +
+                        ", whose floor is the profile " + profile);
+        global.agent_profile = profile;
+    }
     global.require_agent_policy = global_args.flag("require-agent-policy");
 
     if (global_args.flag("version")) {

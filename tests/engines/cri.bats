@@ -121,6 +121,17 @@ teardown_file() {
 	TOML
 	# Both runtimes keep their state under the test's directory.
 	echo "  Root = \"$CTD_DIR/runac-root\"" >>"$CTD_DIR/config.toml"
+	# The README's runtime per profile. Its binary: runac called by the
+	# profile's name (as the README's link does), reading the test's
+	# runac.conf, whose profiles are the shipped ones.
+	printf 'profile-dir = "%s"\n' "$(cd "$BATS_TEST_DIRNAME/../../profiles" && pwd)" >"$CTD_DIR/runac.conf"
+	printf '#!/bin/bash\nexec -a runac-claude-code "%s" --config "%s" "$@"\n' "$RUNAC" "$CTD_DIR/runac.conf" \
+		>"$CTD_DIR/runac-claude-code"
+	chmod +x "$CTD_DIR/runac-claude-code"
+	journey containerd-profile | sed "s#\"/usr/local/sbin/runac-claude-code\"#\"$CTD_DIR/runac-claude-code\"#" \
+		>>"$CTD_DIR/config.toml"
+	echo "  Root = \"$CTD_DIR/runac-root\"" >>"$CTD_DIR/config.toml"
+	grep -q "BinaryName = \"$CTD_DIR/runac-claude-code\"" "$CTD_DIR/config.toml"
 	start_containerd "$CTD_DIR/config.toml"
 	"$BATS_TEST_DIRNAME/make-oci-image.sh" "$ENGINE_IMAGE_ROOTFS" "$CTD_DIR/image.tar" "$IMAGE"
 	"$BATS_TEST_DIRNAME/make-oci-image.sh" "$ENGINE_IMAGE_ROOTFS" "$CTD_DIR/pause.tar" "$PAUSE" '["sleep", "100000"]'
@@ -181,6 +192,28 @@ teardown_file() {
 	grep -E "^(CapEff|Seccomp_filters)" "/proc/$sandbox_pid/status" | tee "$ENGINE_DIR/sandbox-status"
 	run ! grep -qx $'CapEff:\t0000000000000000' "$ENGINE_DIR/sandbox-status"
 	grep -qx $'Seccomp_filters:\t0' "$ENGINE_DIR/sandbox-status"
+}
+
+@test "README journey: a RuntimeClass per profile confines its pods by the profile, whatever they say" {
+	local handler
+	handler=$(journey runtimeclass-profile | sed -n 's/^handler: //p')
+	[ "$handler" = runac-claude-code ]
+	# The pod asks for nothing: the class's profile is its floor.
+	run_pod "$handler" by-class
+	work=$(create_container work '["sleep", "600"]' '[{"key": "ANTHROPIC_API_KEY", "value": "sk-ant-pod-0a1b"}]')
+	start_container "$work"
+	run exec_sync "$work" '["sh", "-c", "touch /etc/x 2>&1; echo key: $(cat /run/secrets/ANTHROPIC_API_KEY); grep -E \"^(CapEff|NoNewPrivs)\" /proc/self/status"]'
+	[ "$status" -eq 0 ]
+	output=$(jq -r '.stdout + .stderr' <<<"$output")
+	echo "$output"
+	[[ $output == *"touch: /etc/x: Read-only file system"* ]]
+	[[ $output == *"key: sk-ant-pod-0a1b"* ]]
+	[[ $output == *$'CapEff:\t0000000000000000'* ]]
+	[[ $output == *$'NoNewPrivs:\t1'* ]]
+	# The sandbox is left as containerd made it.
+	sandbox_pid=$("$RUNAC" --root "$RUNAC_ROOT_DIR" state "$POD" | jq -r .pid)
+	run ! grep -qx $'CapEff:\t0000000000000000' "/proc/$sandbox_pid/status"
+	remove_pod
 }
 
 @test "a typo in the pod's policy fails StartContainer with the policy's JSON path" {

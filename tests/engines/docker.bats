@@ -44,13 +44,24 @@ teardown_file() {
 		"runac-agent": {path: $runac, runtimeArgs: ["--config", $conf, "--agent-profile", "agent"]},
 		"runac-net": {path: $runac, runtimeArgs: ["--config", $conf, "--agent-profile", "net"]}}}' \
 		>"$DOCKER_DIR/daemon.json"
+	# The README's runtime per profile, its profiles the shipped ones.
+	mkdir -p "$DOCKER_DIR/journey"
+	printf 'profile-dir = "%s"\naudit-dir = "%s"\n' "$(cd "$BATS_TEST_DIRNAME/../../profiles" && pwd)" \
+		"$DOCKER_DIR/journey/audit" >"$DOCKER_DIR/journey/runac.conf"
+	journey docker-runtimes | sed -e "s#\"/usr/local/sbin/runac\"#\"$RUNAC\"#" \
+		-e "s#\"--agent-profile\"#\"--config\", \"$DOCKER_DIR/journey/runac.conf\", \"--agent-profile\"#" \
+		>"$DOCKER_DIR/journey/daemon.json"
+	jq -s '.[0] * .[1]' "$DOCKER_DIR/daemon.json" "$DOCKER_DIR/journey/daemon.json" >"$DOCKER_DIR/daemon.merged"
+	mv "$DOCKER_DIR/daemon.merged" "$DOCKER_DIR/daemon.json"
 	dockerd --data-root "$DOCKER_DIR/data" --exec-root "$DOCKER_DIR/exec" --pidfile "$DOCKER_DIR/docker.pid" \
 		-H "unix://$DOCKER_DIR/docker.sock" --config-file "$DOCKER_DIR/daemon.json" \
 		--bridge=none --iptables=false --ip6tables=false --cgroup-parent "/$ENGINE_CGROUP_PARENT" \
 		>"$DOCKER_DIR/dockerd.log" 2>&1 &
 	for _ in $(seq 200); do dk info >/dev/null 2>&1 && break; sleep 0.1; done
-	dk info --format '{{json .Runtimes}}' | jq -e '.runac and .["runac-args"] and .["runac-agent"] and .["runac-net"]'
+	dk info --format '{{json .Runtimes}}' | jq -e '.runac and .["runac-args"] and .["runac-agent"] and .["runac-net"]
+		and .["runac-claude-code"]'
 	tar -C "$ENGINE_IMAGE_ROOTFS" --exclude=./.runac-rootfs-stamp -c . | dk import - busybox:test
+	agent_image | dk import - my-agent-image
 }
 
 @test "docker run --rm passes exit codes through: 0, non-zero, 127, killed by a signal" {
@@ -86,6 +97,21 @@ teardown_file() {
 	# The plain runtime beside it runs the same image unconfined.
 	run dk run --rm --runtime runac --network none busybox:test sh -c "$POLICY_PROBE"
 	[[ "$output" != *"Read-only file system"* ]]
+}
+
+@test "README journey: a runtime per profile runs the agent confined, its refusals in the audit log" {
+	JOURNEY_WS=$DOCKER_DIR/journey/project
+	mkdir -p "$JOURNEY_WS"
+	JOURNEY_PRELUDE='docker() { command docker -H "unix://$DOCKER_DIR/docker.sock" "$@"; }'
+	export ANTHROPIC_API_KEY=$AGENT_KEY
+	run journey_run docker-agent
+	[ "$status" -eq 0 ]
+	expect_agent_confined
+	run "$RUNAC" --config "$DOCKER_DIR/journey/runac.conf" audit show "$(dk inspect -f '{{.Id}}' agent)"
+	dk rm agent
+	echo "$output"
+	[[ $output == *"source=floor profile claude-code"* ]]
+	[[ $output == *"denied  rule=network.egress"*"address=203.0.113.7  port=443"* ]]
 }
 
 @test "--network host: egress by name through the monitor's resolver, and by address; loopback obeys the rules" {

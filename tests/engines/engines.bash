@@ -229,3 +229,56 @@ expect_net_confined() {
 	[ "$(grep -vx ready "$ENGINE_DIR/dns.log" | paste -sd'|')" = "api.test A" ]
 	[ "$(grep -vx ready "$ENGINE_DIR/listeners.log" | LC_ALL=C sort | paste -sd'|')" = "tcp $a 18080|tcp $a 18081" ]
 }
+
+# The README's journeys: each fenced block that follows a line
+# "<!-- journey: NAME -->" in README.md is run as written by a test, so that
+# what the README tells users is what is tested.
+#
+# journey NAME: that block's text (fails when the README has none).
+journey() {
+	local text
+	text=$(awk -v mark="<!-- journey: $1 -->" '
+		$0 == mark { found = 1; next }
+		found && /^```/ { if (inside) exit; inside = 1; next }
+		found && inside { print }' "$BATS_TEST_DIRNAME/../../README.md")
+	[[ -n $text ]] || { echo "README.md has no journey $1" >&2; return 1; }
+	printf '%s\n' "$text"
+}
+
+# journey_run NAME: the block's commands in a subshell, in $JOURNEY_WS,
+# after $JOURNEY_PRELUDE (the test's docker, podman and runac functions:
+# its daemon's socket, its storage, its runac.conf).
+journey_run() {
+	local script
+	script=$(journey "$1") || return 1
+	(cd "$JOURNEY_WS" && eval "$JOURNEY_PRELUDE" && eval "$script")
+}
+
+# agent_image: a tar of the busybox rootfs with a stand-in for an agent's
+# CLI, `claude` (the README's my-agent-image): a turn's work in the
+# workspace, then what an injected prompt would try.
+agent_image() {
+	local d=$ENGINE_DIR/agent-image
+	rm -rf "$d"
+	cp -a "$ENGINE_IMAGE_ROOTFS" "$d"
+	rm -f "$d/.runac-rootfs-stamp"
+	cp "$ESCAPE" "$d/usr/bin/escape"
+	mkdir -p "$d/usr/local/bin" "$d/workspace"
+	cat >"$d/usr/local/bin/claude" <<-'AGENT'
+		#!/bin/sh
+		echo turn >/workspace/notes.txt && echo "workspace: written"
+		echo "key: $(cat /run/secrets/ANTHROPIC_API_KEY)"
+		env | grep -q '^ANTHROPIC_API_KEY=' && echo "key in env: yes" || echo "key in env: no"
+		escape write /etc/agent
+		escape tcp 203.0.113.7 443
+	AGENT
+	chmod 0755 "$d/usr/local/bin/claude"
+	tar -C "$d" -c .
+}
+AGENT_KEY=sk-ant-journey-5e1f
+# What the stand-in prints, confined by the claude-code profile.
+expect_agent_confined() {
+	echo "$output"
+	[[ $output == *"workspace: written"$'\n'"key: $AGENT_KEY"$'\n'"key in env: no"$'\n'"write: refused (EROFS)"$'\n'"tcp: refused (EPERM)"* ]]
+	[ "$(cat "$JOURNEY_WS/notes.txt")" = turn ]
+}

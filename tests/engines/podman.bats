@@ -43,6 +43,7 @@ teardown_file() {
 		network_backend = "netavark"
 	CONF
 	tar -C "$ENGINE_IMAGE_ROOTFS" --exclude=./.runac-rootfs-stamp -c . | pm import - busybox:test
+	agent_image | pm import - my-agent-image
 }
 
 @test "podman run --rm passes exit codes through: 0, non-zero, 127" {
@@ -190,6 +191,47 @@ teardown_file() {
 	pm rm -f -t 0 bridge-keeper
 	[ "$status" -eq 0 ]
 	expect_net_confined "$gw"
+}
+
+@test "README journeys: containers.conf, a profile by annotation, and what the agent needs from its audit log" {
+	# The README's containers.conf (its runac a wrapper naming the test's
+	# runac.conf, whose profiles are the shipped ones) after the test's own
+	# settings for this machine.
+	local j=$ENGINE_DIR/journey
+	mkdir -p "$j/project"
+	printf 'profile-dir = "%s"\naudit-dir = "%s"\n' "$(cd "$BATS_TEST_DIRNAME/../../profiles" && pwd)" "$j/audit" >"$j/runac.conf"
+	printf '#!/bin/sh\nexec "%s" --config "%s" "$@"\n' "$RUNAC" "$j/runac.conf" >"$j/runac"
+	chmod +x "$j/runac"
+	{
+		printf '[containers]\ndefault_ulimits = []\n[network]\nnetwork_backend = "netavark"\n'
+		journey podman-conf | sed -e "s#\"/usr/local/sbin/runac\"#\"$j/runac\"#" \
+			-e 's#^\[engine\]$#[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"#'
+	} >"$j/containers.conf"
+	grep -q "$j/runac" "$j/containers.conf"
+	JOURNEY_WS=$j/project
+	JOURNEY_PRELUDE='podman() {
+			local args=("$@")
+			[[ $1 == run ]] && args=(run --cgroup-parent "/$ENGINE_CGROUP_PARENT" "${@:2}")
+			CONTAINERS_CONF=$ENGINE_DIR/journey/containers.conf command podman --root "$PODMAN_DIR/root" \
+				--runroot "$PODMAN_DIR/run" --tmpdir "$PODMAN_DIR/tmp" --storage-driver vfs "${args[@]}"
+		}
+		runac() { "$RUNAC" --config "$ENGINE_DIR/journey/runac.conf" "$@"; }'
+	export ANTHROPIC_API_KEY=$AGENT_KEY
+	run journey_run podman-agent
+	[ "$status" -eq 0 ]
+	expect_agent_confined
+	run journey_run what-it-needs
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"source=profile claude-code ("* ]]
+	[[ $output == *"denied  rule=network.egress"*"address=203.0.113.7  port=443"* ]]
+	# The profile's rules, with what was refused added.
+	jq -e '.capabilities.network.egress | any(.host == "203.0.113.7" and .port == 443)' "$JOURNEY_WS/my-agent.json"
+	jq -e '.capabilities.network.egress | any(.host == "api.anthropic.com")' "$JOURNEY_WS/my-agent.json"
+	[[ $output == *"network.egress [203.0.113.7:443/tcp]: enforced"* ]]
+	[[ $output == *"create: allowed, every rule enforced"* ]]
+	run pm inspect agent
+	[ "$status" -ne 0 ]
 }
 
 # hook_setup: the hooks.d file of oci-hooks/ in a hooks directory of the
