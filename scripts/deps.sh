@@ -19,6 +19,9 @@ packages=(
   mmdebstrap
   # engines driving runac (tests/engines)
   docker.io containerd podman catatonit
+  # the Debian package (debian/) and its round trip (tests/engines/package.bats);
+  # no fakeroot: the tests run as root and debian/control says Rules-Requires-Root: no
+  dpkg-dev debhelper lintian
   # a CRI client of the tests' own (tests/engines/cri): kubelet's side of containerd
   python3-grpcio python3-protobuf protobuf-compiler
   # Podman's own network backend (its bridge, as Podman 4 sets it up)
