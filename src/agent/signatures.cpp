@@ -8,12 +8,62 @@
 #include <optional>
 #include <vector>
 
+#include "common/dynlib.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
 
 namespace runac::agent {
 
 namespace {
+
+// libcrypto's signature code, loaded by the first signature a command
+// checks or makes: linked in, its tables (relocated at every start) made
+// the binary twice as large and every command's start touch a megabyte
+// more, for what only signed policies use. (SHA-256 stays linked:
+// common/digest.cpp.)
+struct Crypto {
+    decltype(&BIO_new_file) bio_new_file;
+    decltype(&BIO_free) bio_free;
+    decltype(&PEM_read_bio_PUBKEY) read_pubkey;
+    decltype(&PEM_read_bio_PrivateKey) read_private_key;
+    decltype(&EVP_PKEY_free) pkey_free;
+    decltype(&EVP_PKEY_get_id) pkey_id;
+    decltype(&EVP_PKEY_get_group_name) pkey_group_name;
+    decltype(&EVP_sha256) sha256;
+    decltype(&EVP_EncodeBlock) encode_block;
+    decltype(&EVP_DecodeBlock) decode_block;
+    decltype(&EVP_MD_CTX_new) md_ctx_new;
+    decltype(&EVP_MD_CTX_free) md_ctx_free;
+    decltype(&EVP_DigestSignInit) sign_init;
+    decltype(&EVP_DigestSign) sign;
+    decltype(&EVP_DigestVerifyInit) verify_init;
+    decltype(&EVP_DigestVerify) verify;
+};
+
+const Crypto& crypto() {
+    static const Crypto api = [] {
+        SharedLibrary lib("libcrypto.so.3", "policy signatures");
+        Crypto c;
+        c.bio_new_file = lib.get<decltype(c.bio_new_file)>("BIO_new_file");
+        c.bio_free = lib.get<decltype(c.bio_free)>("BIO_free");
+        c.read_pubkey = lib.get<decltype(c.read_pubkey)>("PEM_read_bio_PUBKEY");
+        c.read_private_key = lib.get<decltype(c.read_private_key)>("PEM_read_bio_PrivateKey");
+        c.pkey_free = lib.get<decltype(c.pkey_free)>("EVP_PKEY_free");
+        c.pkey_id = lib.get<decltype(c.pkey_id)>("EVP_PKEY_get_id");
+        c.pkey_group_name = lib.get<decltype(c.pkey_group_name)>("EVP_PKEY_get_group_name");
+        c.sha256 = lib.get<decltype(c.sha256)>("EVP_sha256");
+        c.encode_block = lib.get<decltype(c.encode_block)>("EVP_EncodeBlock");
+        c.decode_block = lib.get<decltype(c.decode_block)>("EVP_DecodeBlock");
+        c.md_ctx_new = lib.get<decltype(c.md_ctx_new)>("EVP_MD_CTX_new");
+        c.md_ctx_free = lib.get<decltype(c.md_ctx_free)>("EVP_MD_CTX_free");
+        c.sign_init = lib.get<decltype(c.sign_init)>("EVP_DigestSignInit");
+        c.sign = lib.get<decltype(c.sign)>("EVP_DigestSign");
+        c.verify_init = lib.get<decltype(c.verify_init)>("EVP_DigestVerifyInit");
+        c.verify = lib.get<decltype(c.verify)>("EVP_DigestVerify");
+        return c;
+    }();
+    return api;
+}
 
 using Key = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 using DigestContext = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
@@ -22,25 +72,27 @@ enum class KeyPart { Public, Private };
 
 // nullptr when the file is not a PEM key of that part.
 Key read_key(const std::string& file, KeyPart part) {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(file.c_str(), "r"), BIO_free);
-    if (!bio) return {nullptr, EVP_PKEY_free};
-    EVP_PKEY* key = part == KeyPart::Public ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr)
-                                            : PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
-    return {key, EVP_PKEY_free};
+    const Crypto& c = crypto();
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(c.bio_new_file(file.c_str(), "r"), c.bio_free);
+    if (!bio) return {nullptr, c.pkey_free};
+    EVP_PKEY* key = part == KeyPart::Public ? c.read_pubkey(bio.get(), nullptr, nullptr, nullptr)
+                                            : c.read_private_key(bio.get(), nullptr, nullptr, nullptr);
+    return {key, c.pkey_free};
 }
 
 // The digest a key type signs with (Ed25519: none, it hashes itself); the
 // key types allowed: Ed25519 and ECDSA on P-256.
 bool allowed_key(EVP_PKEY* key, const EVP_MD*& md) {
-    if (EVP_PKEY_get_id(key) == EVP_PKEY_ED25519) {
+    const Crypto& c = crypto();
+    if (c.pkey_id(key) == EVP_PKEY_ED25519) {
         md = nullptr;
         return true;
     }
     char group[64] = {};
     size_t len = 0;
-    if (EVP_PKEY_get_id(key) == EVP_PKEY_EC && EVP_PKEY_get_group_name(key, group, sizeof group, &len) == 1 &&
+    if (c.pkey_id(key) == EVP_PKEY_EC && c.pkey_group_name(key, group, sizeof group, &len) == 1 &&
         (std::string(group) == "prime256v1" || std::string(group) == "P-256")) {
-        md = EVP_sha256();
+        md = c.sha256();
         return true;
     }
     return false;
@@ -48,7 +100,7 @@ bool allowed_key(EVP_PKEY* key, const EVP_MD*& md) {
 
 std::string base64(const std::vector<unsigned char>& bytes) {
     std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), static_cast<int>(bytes.size()));
+    int n = crypto().encode_block(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), static_cast<int>(bytes.size()));
     out.resize(static_cast<size_t>(n));
     return out;
 }
@@ -64,7 +116,7 @@ std::optional<std::vector<unsigned char>> unbase64(const std::string& text) {
     size_t pad = clean.size() - std::min(clean.size(), clean.find_last_not_of('=') + 1);
     if (!ok || pad > 2 || clean.find('=') < clean.size() - pad) return std::nullopt;
     std::vector<unsigned char> out(clean.size() / 4 * 3);
-    int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(clean.data()),
+    int n = crypto().decode_block(out.data(), reinterpret_cast<const unsigned char*>(clean.data()),
                             static_cast<int>(clean.size()));
     if (n < 0) return std::nullopt;
     out.resize(static_cast<size_t>(n) - pad);
@@ -72,9 +124,10 @@ std::optional<std::vector<unsigned char>> unbase64(const std::string& text) {
 }
 
 bool verifies(EVP_PKEY* key, const EVP_MD* md, const std::vector<unsigned char>& sig, const std::string& data) {
-    DigestContext ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-    if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) != 1) return false;
-    return EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), reinterpret_cast<const unsigned char*>(data.data()),
+    const Crypto& c = crypto();
+    DigestContext ctx(c.md_ctx_new(), c.md_ctx_free);
+    if (!ctx || c.verify_init(ctx.get(), nullptr, md, nullptr, key) != 1) return false;
+    return c.verify(ctx.get(), sig.data(), sig.size(), reinterpret_cast<const unsigned char*>(data.data()),
                             data.size()) == 1;
 }
 
@@ -85,14 +138,15 @@ std::string sign_document(const std::string& data, const std::string& key_file) 
     if (!key) throw Error("--key: " + key_file + ": not a PEM private key");
     const EVP_MD* md = nullptr;
     if (!allowed_key(key.get(), md)) throw Error("--key: " + key_file + ": neither an Ed25519 nor an ECDSA P-256 key");
-    DigestContext ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    const Crypto& c = crypto();
+    DigestContext ctx(c.md_ctx_new(), c.md_ctx_free);
     size_t len = 0;
     auto bytes = reinterpret_cast<const unsigned char*>(data.data());
-    if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, key.get()) != 1 ||
-        EVP_DigestSign(ctx.get(), nullptr, &len, bytes, data.size()) != 1)
+    if (!ctx || c.sign_init(ctx.get(), nullptr, md, nullptr, key.get()) != 1 ||
+        c.sign(ctx.get(), nullptr, &len, bytes, data.size()) != 1)
         throw Error("--key: " + key_file + ": cannot sign with it");
     std::vector<unsigned char> sig(len);
-    if (EVP_DigestSign(ctx.get(), sig.data(), &len, bytes, data.size()) != 1)
+    if (c.sign(ctx.get(), sig.data(), &len, bytes, data.size()) != 1)
         throw Error("--key: " + key_file + ": cannot sign with it");
     sig.resize(len);
     return base64(sig);

@@ -2,11 +2,11 @@
 
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <openssl/crypto.h>
 
 #include <memory>
 
+#include "common/dynlib.hpp"
 #include "common/error.hpp"
 
 namespace runac {
@@ -27,23 +27,16 @@ struct Curl {
 
 const Curl& curl() {
     static const Curl api = [] {
-        // Never closed: libcurl keeps global state for the process's life.
-        void* lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-        if (!lib) throw Error(std::string("libcurl, which secret stores need, cannot be loaded: ") + ::dlerror());
-        auto sym = [&](const char* name) {
-            void* p = ::dlsym(lib, name);
-            if (!p) throw Error(std::string("libcurl.so.4 has no ") + name);
-            return p;
-        };
+        SharedLibrary lib("libcurl.so.4", "secret stores");
         Curl c;
-        c.init = reinterpret_cast<decltype(c.init)>(sym("curl_easy_init"));
-        c.setopt = reinterpret_cast<decltype(c.setopt)>(sym("curl_easy_setopt"));
-        c.perform = reinterpret_cast<decltype(c.perform)>(sym("curl_easy_perform"));
-        c.getinfo = reinterpret_cast<decltype(c.getinfo)>(sym("curl_easy_getinfo"));
-        c.cleanup = reinterpret_cast<decltype(c.cleanup)>(sym("curl_easy_cleanup"));
-        c.slist_append = reinterpret_cast<decltype(c.slist_append)>(sym("curl_slist_append"));
-        c.slist_free_all = reinterpret_cast<decltype(c.slist_free_all)>(sym("curl_slist_free_all"));
-        c.strerror = reinterpret_cast<decltype(c.strerror)>(sym("curl_easy_strerror"));
+        c.init = lib.get<decltype(c.init)>("curl_easy_init");
+        c.setopt = lib.get<decltype(c.setopt)>("curl_easy_setopt");
+        c.perform = lib.get<decltype(c.perform)>("curl_easy_perform");
+        c.getinfo = lib.get<decltype(c.getinfo)>("curl_easy_getinfo");
+        c.cleanup = lib.get<decltype(c.cleanup)>("curl_easy_cleanup");
+        c.slist_append = lib.get<decltype(c.slist_append)>("curl_slist_append");
+        c.slist_free_all = lib.get<decltype(c.slist_free_all)>("curl_slist_free_all");
+        c.strerror = lib.get<decltype(c.strerror)>("curl_easy_strerror");
         return c;
     }();
     return api;

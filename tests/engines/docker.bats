@@ -8,20 +8,8 @@
 
 load engines
 
-DOCKER_DIR=$ENGINE_DIR/docker
-dk() { docker -H "unix://$DOCKER_DIR/docker.sock" "$@"; }
 # @RT@ becomes runc or runac: the runtime flag for `docker run`.
 RUN=(dk run --runtime @RT@ --network none)
-
-stop_dockerd() {
-	[[ -f $DOCKER_DIR/docker.pid ]] || return 0
-	# Containers first, so that nothing of theirs outlives the daemon.
-	dk ps -aq | xargs -r docker -H "unix://$DOCKER_DIR/docker.sock" rm -f >/dev/null 2>&1
-	kill "$(cat "$DOCKER_DIR/docker.pid")" 2>/dev/null
-	for _ in $(seq 200); do [[ -e $DOCKER_DIR/docker.pid ]] || break; sleep 0.05; done
-	# dockerd's own: the handle it keeps on the host's network namespace.
-	umount "$DOCKER_DIR/exec/netns/default" 2>/dev/null || true
-}
 
 teardown_file() {
 	engine_net_servers_stop

@@ -63,6 +63,20 @@ stop_containerd() {
 	rm -f "$CTD_DIR/containerd.pid"
 }
 
+# A dockerd of the test file's own (docker.bats, package.bats): dk talks to
+# it, stop_dockerd ends it and what it runs.
+DOCKER_DIR=$ENGINE_DIR/docker
+dk() { docker -H "unix://$DOCKER_DIR/docker.sock" "$@"; }
+stop_dockerd() {
+	[[ -f $DOCKER_DIR/docker.pid ]] || return 0
+	# Containers first, so that nothing of theirs outlives the daemon.
+	dk ps -aq | xargs -r docker -H "unix://$DOCKER_DIR/docker.sock" rm -f >/dev/null 2>&1
+	kill "$(cat "$DOCKER_DIR/docker.pid")" 2>/dev/null
+	for _ in $(seq 200); do [[ -e $DOCKER_DIR/docker.pid ]] || break; sleep 0.05; done
+	# dockerd's own: the handle it keeps on the host's network namespace.
+	umount "$DOCKER_DIR/exec/netns/default" 2>/dev/null || true
+}
+
 engine_guard_begin() {
 	# _lg_lock and the snapshot helpers keep their files in BATS_TEST_TMPDIR.
 	BATS_TEST_TMPDIR=$ENGINE_DIR _lg_lock || return 1

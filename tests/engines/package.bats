@@ -14,9 +14,7 @@
 load engines
 
 PKG_DIR=$ENGINE_DIR/package
-DOCKER_DIR=$ENGINE_DIR/docker
 SRC=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-dk() { docker -H "unix://$DOCKER_DIR/docker.sock" "$@"; }
 
 # installed: whether dpkg holds runac in any state but "not installed".
 installed() {
@@ -42,14 +40,6 @@ setup_file() {
 	# removes only its own containers' logs there, and the directory if it
 	# made it.
 	[[ -d /var/log/runac ]] || touch "$PKG_DIR/made-audit-dir"
-}
-
-stop_dockerd() {
-	[[ -f $DOCKER_DIR/docker.pid ]] || return 0
-	dk ps -aq | xargs -r docker -H "unix://$DOCKER_DIR/docker.sock" rm -f >/dev/null 2>&1
-	kill "$(cat "$DOCKER_DIR/docker.pid")" 2>/dev/null
-	for _ in $(seq 200); do [[ -e $DOCKER_DIR/docker.pid ]] || break; sleep 0.05; done
-	umount "$DOCKER_DIR/exec/netns/default" 2>/dev/null || true
 }
 
 remove_audit_logs() {
