@@ -106,6 +106,25 @@ REFUSED="agent policy: not enforceable on this kernel: secrets.allowedTools (nee
 	expect_refusal "$REFUSED"
 }
 
+@test "runac called as runac-NAME takes the profile NAME as its floor; a different --agent-profile is refused" {
+	echo '{"capabilities": {"filesystem": {"write": ["/workspace"]}}, "enforcement": {"mode": "best-effort"}}' >"$CONF_DIR/profiles/base.json"
+	ln -s "$RUNAC" "$BATS_TEST_TMPDIR/runac-base"
+	update_config '.root.readonly = false'
+	set_cmd 'touch /x 2>&1; echo done'
+	run "$BATS_TEST_TMPDIR/runac-base" --root "$RUNAC_ROOT" --config "$CONF_DIR/runac.conf" run "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"touch: /x: Read-only file system"* ]]
+	# The same container through plain runac: no floor, the rootfs writable.
+	run prunac run "$CID"
+	[[ $output != *"Read-only file system"* ]]
+	rm -f rootfs/x
+	run "$BATS_TEST_TMPDIR/runac-base" --root "$RUNAC_ROOT" --config "$CONF_DIR/runac.conf" --agent-profile other create "$CID"
+	[ "$status" -eq 1 ]
+	[[ $output == *"--agent-profile other: runac was called as runac-base, whose floor is the profile base"* ]]
+	[ -z "$(ls -A "$RUNAC_ROOT" 2>/dev/null)" ]
+}
+
 @test "a sha256 mismatch is refused" {
 	annotate org.agentcontainers.agent "$POLICY"
 	annotate org.agentcontainers.agent.sha256 "$(printf '%s ' "$POLICY" | sha256sum | cut -d' ' -f1)"
