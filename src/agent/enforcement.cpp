@@ -316,12 +316,17 @@ Assessment assess(const Policy& policy, const linux::KernelFeatures& kernel, App
     return a;
 }
 
-std::string Assessment::not_built() const {
+namespace {
+// The names of the rules with `status`, as "a, b, c".
+std::string rule_names(const std::vector<RuleReport>& rules, RuleStatus status) {
     std::vector<std::string> names;
     for (auto& r : rules)
-        if (r.status == RuleStatus::NotBuilt) names.push_back(r.name);
+        if (r.status == status) names.push_back(r.name);
     return join(names);
 }
+}  // namespace
+
+std::string Assessment::not_built() const { return rule_names(rules, RuleStatus::NotBuilt); }
 
 std::string Assessment::kernel_lacks() const {
     std::vector<std::string> names;
@@ -330,12 +335,7 @@ std::string Assessment::kernel_lacks() const {
     return join(names);
 }
 
-std::string Assessment::not_by_hook() const {
-    std::vector<std::string> names;
-    for (auto& r : rules)
-        if (r.status == RuleStatus::NotByHook) names.push_back(r.name);
-    return join(names);
-}
+std::string Assessment::not_by_hook() const { return rule_names(rules, RuleStatus::NotByHook); }
 
 std::string Assessment::require_unmet() const {
     std::vector<std::string> out;

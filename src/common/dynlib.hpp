@@ -12,10 +12,11 @@ class SharedLibrary {
 public:
     // Throws an Error naming `needed_by` when the library cannot be loaded.
     SharedLibrary(const char* soname, const char* needed_by);
-    // The function `name`, as F; throws an Error when the library lacks it.
+    // Points `fn` at the library's function `name`; throws an Error when
+    // the library lacks it.
     template <class F>
-    F get(const char* name) const {
-        return reinterpret_cast<F>(symbol(name));
+    void bind(F& fn, const char* name) const {
+        fn = reinterpret_cast<F>(symbol(name));
     }
 
 private:

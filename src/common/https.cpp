@@ -29,14 +29,14 @@ const Curl& curl() {
     static const Curl api = [] {
         SharedLibrary lib("libcurl.so.4", "secret stores");
         Curl c;
-        c.init = lib.get<decltype(c.init)>("curl_easy_init");
-        c.setopt = lib.get<decltype(c.setopt)>("curl_easy_setopt");
-        c.perform = lib.get<decltype(c.perform)>("curl_easy_perform");
-        c.getinfo = lib.get<decltype(c.getinfo)>("curl_easy_getinfo");
-        c.cleanup = lib.get<decltype(c.cleanup)>("curl_easy_cleanup");
-        c.slist_append = lib.get<decltype(c.slist_append)>("curl_slist_append");
-        c.slist_free_all = lib.get<decltype(c.slist_free_all)>("curl_slist_free_all");
-        c.strerror = lib.get<decltype(c.strerror)>("curl_easy_strerror");
+        lib.bind(c.init, "curl_easy_init");
+        lib.bind(c.setopt, "curl_easy_setopt");
+        lib.bind(c.perform, "curl_easy_perform");
+        lib.bind(c.getinfo, "curl_easy_getinfo");
+        lib.bind(c.cleanup, "curl_easy_cleanup");
+        lib.bind(c.slist_append, "curl_slist_append");
+        lib.bind(c.slist_free_all, "curl_slist_free_all");
+        lib.bind(c.strerror, "curl_easy_strerror");
         return c;
     }();
     return api;
