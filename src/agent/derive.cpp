@@ -247,6 +247,24 @@ enforce::Egress egress_plan(const Policy& policy, const linux::KernelFeatures& k
     return e;
 }
 
+// What the BPF LSM programs check, where the kernel runs them: deny paths
+// by file and by name, the exec allowlist without the loader as a command,
+// secrets per tool, and executable memfds unless vm.memfd_noexec forbids
+// them already (it costs nothing then).
+enforce::Lsm lsm_plan(const Policy& policy, const enforce::Plan& plan, const linux::KernelFeatures& kernel) {
+    enforce::Lsm l;
+    if (!kernel.bpf_lsm.available) return l;
+    l.deny = !policy.deny.empty();
+    l.exec = plan.exec_allowlist;
+    // enforcement.require: bpf-lsm applies it beside the sysctl.
+    l.memfd = !plan.memfd_noexec ||
+              std::find(policy.require.begin(), policy.require.end(), Layer::BpfLsm) != policy.require.end();
+    for (auto& s : policy.secrets)
+        if (s.allowed_tools) l.secret_tools.push_back({s.name, *s.allowed_tools});
+    l.attached = l.deny || l.exec || l.memfd || !l.secret_tools.empty();
+    return l;
+}
+
 }  // namespace
 
 const std::vector<enforce::Covers>& config_edit_covers() {
@@ -288,8 +306,10 @@ enforce::Plan derive(const Policy& policy, oci::Config& config, const linux::Ker
     // vm.memfd_noexec is written by the init through the host's /proc, which
     // a user namespace's root may not write: there seccomp does it.
     plan.memfd_noexec = kernel.memfd_noexec.available && !has(config, oci::NamespaceType::User);
+    plan.lsm = lsm_plan(policy, plan, kernel);
     plan.agent_seccomp = true;
-    plan.refuse_memfd = !plan.memfd_noexec;
+    // The last resort: without another memfd layer, no memfd at all.
+    plan.refuse_memfd = !plan.memfd_noexec && !plan.lsm.memfd;
     return plan;
 }
 

@@ -9,6 +9,7 @@
 #include "enforce/egress.hpp"
 #include "enforce/exec_boundary.hpp"
 #include "enforce/landlock.hpp"
+#include "enforce/lsm.hpp"
 #include "linux/executables.hpp"
 #include "linux/policy_mounts.hpp"
 #include "audit/audit_log.hpp"
@@ -26,7 +27,8 @@ struct Use {
 
 // Whether some applier of this build covers (rule, mechanism).
 bool built(Rule rule, Mechanism mechanism) {
-    for (auto* list : {&config_edit_covers(), &enforce::landlock_covers(), &enforce::agent_seccomp_covers(), &enforce::egress_covers(),
+    for (auto* list : {&config_edit_covers(), &enforce::landlock_covers(), &enforce::agent_seccomp_covers(),
+                       &enforce::egress_covers(), &enforce::lsm_covers(),
                        &monitor::monitor_covers(), &audit::audit_covers(), &enforce::exec_boundary_covers(),
                        &linux::policy_mount_covers(), &linux::executables_covers()})
         for (auto& c : *list)
@@ -67,24 +69,29 @@ const std::vector<RuleSpec>& table() {
          {{Mechanism::Mounts, Role::Required, "a mode-000 over-mount of each path that exists at create"},
           {Mechanism::Landlock, Role::Extra,
            "no rights on the paths where they lie outside every granted tree (Landlock only grants)"},
-          {Mechanism::BpfLsm, Role::Extra, "file_open refuses the paths"}},
-         {"a path that does not exist at create gets no over-mount, only the other layers",
-          "a second hard link to a denied file, one the image already had, is not covered"}},
+          {Mechanism::BpfLsm, Role::Extra,
+           "file_open refuses the denied files by identity (any other link to them, anywhere) and, in a directory "
+           "that exists at create, a denied name made later"}},
+         {"a path that does not exist at create gets no over-mount, only the other layers (BPF LSM only when its "
+          "parent directory exists)",
+          "without BPF LSM, a second hard link to a denied file, one the image already had, is not covered"}},
         {Rule::Commands, "shell.commands",
          {{Mechanism::Landlock, Role::Required,
            "EXECUTE only on the allowed binaries, the entrypoint and the dynamic loader"},
           {Mechanism::BpfLsm, Role::Extra,
-           "bprm_check_security (live approval possible) and mmap_file (closes the ld.so path)"}},
+           "bprm_check_security runs only the allowed executables, the dynamic loader only as an ELF's interpreter "
+           "(closes `ld.so BINARY`)"}},
          {"a multi-call binary (busybox) allows all of its applets",
           "an allowed interpreter (sh, python, node) runs any script",
-          "`ld.so BINARY` maps a binary that is not allowed without execve (closed only by BPF LSM mmap_file)"}},
+          "without BPF LSM, `ld.so BINARY` runs a binary that is not allowed"}},
         {Rule::CommandArguments, "shell.commands arguments",
          {{Mechanism::ExecBoundary, Role::Required,
            "subcommands and denyArgs checked when `runac exec` starts a process"}},
          {"processes the agent starts itself are checked by binary, not by arguments"}},
         {Rule::MemfdExec, "memfd-exec",
          {{Mechanism::MemfdNoexec, Role::Alternative, "vm.memfd_noexec=2 in the container's PID namespace"},
-          {Mechanism::BpfLsm, Role::Alternative, "the exec check refuses memfd files"},
+          {Mechanism::BpfLsm, Role::Alternative,
+           "bprm_check_security, mmap_file and file_mprotect refuse to execute or map executable a memfd"},
           {Mechanism::Seccomp, Role::Alternative, "memfd_create refused altogether"}},
          {"Landlock does not cover memfds"}},
         {Rule::Egress, "network.egress",
@@ -113,8 +120,11 @@ const std::vector<RuleSpec>& table() {
            "a tmpfs at /run/secrets (0700), one 0400 file per secret; env:// variables removed from the environment"}},
          {}},
         {Rule::SecretTools, "secrets.allowedTools",
-         {{Mechanism::BpfLsm, Role::Required, "file_open checked against the opener's executable"}},
-         {"only BPF LSM can do this: AppArmor cannot widen access per tool under noNewPrivileges"}},
+         {{Mechanism::BpfLsm, Role::Required,
+           "file_open: a secret opens only for a process whose executable is one of its tools (by inode)"}},
+         {"only BPF LSM can do this: AppArmor cannot widen access per tool under noNewPrivileges",
+          "a tool that is a script runs as its interpreter: any program of that interpreter may open the secret",
+          "a program a tool starts (a credential helper) is another executable and is refused"}},
         {Rule::Escalation, "policy.escalation",
          {{Mechanism::Monitor, Role::Required,
            "a refused connect, datagram or name becomes an approval request (runac approvals, approve, deny); an "
@@ -238,6 +248,8 @@ RuleReport assess_rule(const RuleSpec& spec, const std::string& subject, const l
             if (!c.available) lacking.push_back(std::string(mechanism_name(use.mechanism)) + " (" + c.detail + ")");
         } else if (use.role == Role::Alternative) {
             has_alternatives = true;
+        } else {
+            c.used = c.available && c.built;  // an extra layer applies where it can
         }
         r.layers.push_back(c);
     }
@@ -306,10 +318,20 @@ Assessment assess(const Policy& policy, const linux::KernelFeatures& kernel, App
             if (spec.rule == rule) a.rules.push_back(assess_rule(spec, subject, kernel, applier));
     }
     for (Layer layer : policy.require) {
-        RequireCheck c{layer, layer_feature(kernel, layer).available, false, layer_feature(kernel, layer).detail};
+        RequireCheck c{layer, layer_feature(kernel, layer).available, false, false, layer_feature(kernel, layer).detail};
+        for (auto& spec : table())
+            for (auto& use : spec.uses)
+                if (kernel_layer(use.mechanism) == layer && built(spec.rule, use.mechanism) &&
+                    (applier == Applier::Runtime || hook_applies(spec.rule, use.mechanism)))
+                    c.built = true;
         for (auto& r : a.rules)
-            for (auto& l : r.layers)
-                if (r.status == RuleStatus::Enforced && l.used && kernel_layer(l.mechanism) == layer) c.used = true;
+            for (auto& l : r.layers) {
+                if (kernel_layer(l.mechanism) != layer || !l.built) continue;
+                // A required layer is applied beside the alternative chosen
+                // before it (derive does the same).
+                if (l.role == Role::Alternative && l.available) l.used = true;
+                if (r.status == RuleStatus::Enforced && l.used) c.used = true;
+            }
         a.require.push_back(c);
     }
     a.outside_runtime = policy.outside_runtime;
@@ -342,8 +364,9 @@ std::string Assessment::require_unmet() const {
     for (auto& c : require) {
         if (!c.available) out.push_back(std::string(layer_name(c.layer)) + " is not available on this kernel (" + c.detail + ")");
         else if (!c.used)
-            out.push_back(std::string(layer_name(c.layer)) +
-                          (applier == Applier::Hook ? " is not applied by a hook" : " is not applied by this build"));
+            out.push_back(std::string(layer_name(c.layer)) + (!c.built ? (applier == Applier::Hook ? " is not applied by a hook"
+                                                                                              : " is not applied by this build")
+                                                                      : " is used by no rule of this policy"));
     }
     return join(out);
 }

@@ -58,7 +58,8 @@ struct RuleReport {
 struct RequireCheck {
     Layer layer;
     bool available;
-    bool used;  // some enforced rule of the policy uses it
+    bool used;   // some enforced rule of the policy uses it
+    bool built;  // this build applies it (for some rule)
     std::string detail;
 };
 

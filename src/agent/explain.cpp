@@ -80,8 +80,9 @@ std::string explain(const Policy& policy, const std::string& source, const Asses
         out += "enforcement.require " + std::string(layer_name(c.layer)) + ": ";
         out += !c.available ? "unavailable on this kernel (" + c.detail + ")"
                : c.used     ? "available and applied"
-                            : a.applier == Applier::Hook ? "available on this kernel, not applied by a hook"
-                            : "available on this kernel, not applied by this build yet";
+               : c.built    ? "available on this kernel, used by no rule of this policy"
+               : a.applier == Applier::Hook ? "available on this kernel, not applied by a hook"
+                                            : "available on this kernel, not applied by this build yet";
         out += "\n";
     }
     std::string verdict = a.applier == Applier::Hook ? "hook: " : "create: ";

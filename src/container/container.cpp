@@ -17,6 +17,7 @@
 #include "common/files.hpp"
 #include "common/log.hpp"
 #include "enforce/egress.hpp"
+#include "enforce/lsm.hpp"
 #include "monitor/monitor.hpp"
 #include "linux/process.hpp"
 
@@ -189,7 +190,10 @@ void Container::remove_remains(const std::string& root, const std::string& id) {
         auto cg = cgroups::Cgroup::from_paths(lines(*text));
         // The init (parked, or waiting for a word that never comes) and
         // whatever it started; its monitor ends with it.
-        if (!cg.unified_path().empty()) enforce::detach_egress(cg.unified_path());
+        if (!cg.unified_path().empty()) {
+            enforce::detach_egress(cg.unified_path());
+            enforce::detach_lsm(cg.unified_path());
+        }
         cg.destroy();
     }
     c.remove_dir();
@@ -211,7 +215,10 @@ void Container::destroy() {
     audit("delete");
     auto cg = cgroup();
     // Taken off before the cgroup goes, so that none waits for its release.
-    if (auto p = plan(); p && p->egress.filtered && !cg.unified_path().empty()) enforce::detach_egress(cg.unified_path());
+    if (auto p = plan(); p && !cg.unified_path().empty()) {
+        if (p->egress.filtered) enforce::detach_egress(cg.unified_path());
+        if (p->lsm.attached) enforce::detach_lsm(cg.unified_path());
+    }
     cg.destroy();
     remove_dir();
 }

@@ -18,6 +18,7 @@
 #include "agent/secrets.hpp"
 #include "enforce/agent_seccomp.hpp"
 #include "enforce/egress.hpp"
+#include "enforce/lsm.hpp"
 #include "monitor/control.hpp"
 #include "monitor/monitor.hpp"
 #include "linux/kernel_features.hpp"
@@ -221,6 +222,9 @@ Container create(const std::string& root, const CreateOptions& options) {
     if (egress_filtered && cgroup.unified_path().empty())
         throw Error("agent policy: network.egress: cgroup-bpf needs the container's cgroup v2 directory, and this "
                     "host has no cgroup2 hierarchy");
+    if (plan && plan->lsm.attached && cgroup.unified_path().empty())
+        throw Error("agent policy: bpf-lsm needs the container's cgroup v2 directory, and this host has no cgroup2 "
+                    "hierarchy");
 
     // Held open read-write by the init alone: `start` can open it for
     // writing without blocking exactly while the init waits on it.
@@ -274,12 +278,21 @@ Container create(const std::string& root, const CreateOptions& options) {
     auto attach_egress = [&] {
         if (egress_filtered) egress.emplace(enforce::EgressFilter::attach(plan->egress, cgroup.unified_path()));
     };
-    std::string executables = serve_init(linux::Channel(parent_end.get()), config, options, init_pid,
-                                         oci_state(st, Status::Creating), attach_egress);
-    if (plan && !executables.empty()) {
-        for (auto& name : linux::keep_executables(executables, *plan))
-            log::info("agent policy: shell.commands: " + name + " is not in the container's PATH; nothing to allow");
-        write_file_atomic(c.plan_path(), enforce::plan_json(*plan), 0600);
+    std::string ready = serve_init(linux::Channel(parent_end.get()), config, options, init_pid,
+                                   oci_state(st, Status::Creating), attach_egress);
+    // The BPF LSM programs, filled with the files the init found, are in
+    // place before create returns, so before the container's program runs.
+    std::optional<enforce::LsmPrograms> lsm;
+    if (plan) {
+        JsonDocument found = JsonDocument::parse(ready, "the init's ready message");
+        if (plan->exec_allowlist) {
+            for (auto& name : linux::keep_executables(found.root(), *plan))
+                log::info("agent policy: shell.commands: " + name + " is not in the container's PATH; nothing to allow");
+            write_file_atomic(c.plan_path(), enforce::plan_json(*plan), 0600);
+        }
+        if (plan->lsm.attached)
+            lsm.emplace(enforce::LsmPrograms::attach(plan->lsm, enforce::parse_lsm_files(found.root().required("lsm")),
+                                                      cgroup.unified_path()));
     }
 
     // policy.auditLog: opened now, so that the monitor can write to it too.
@@ -322,6 +335,7 @@ Container create(const std::string& root, const CreateOptions& options) {
 
     guard.release();
     if (egress) egress->keep();
+    if (lsm) lsm->keep();
     if (monitor) monitor->keep();
     cgroup.release();
     c.commit();

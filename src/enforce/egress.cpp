@@ -4,7 +4,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <cerrno>
-#include <cstdarg>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
@@ -22,7 +21,7 @@
 #include "bpf/egress.skel.h"
 #include "common/error.hpp"
 #include "common/files.hpp"
-#include "common/log.hpp"
+#include "enforce/bpf_support.hpp"
 
 namespace runac::enforce {
 
@@ -112,18 +111,6 @@ uint32_t expire_keys(int map, uint64_t container) {
         return gone;
     });
     return kept;
-}
-
-// libbpf's own account of a failed load (the verifier's log) goes to the
-// debug log, not to the engine's stderr.
-int to_debug_log(libbpf_print_level level, const char* format, va_list args) {
-    if (level == LIBBPF_DEBUG) return 0;
-    char line[1024];
-    int n = std::vsnprintf(line, sizeof line, format, args);
-    std::string text(line);
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    log::debug("libbpf: " + text);
-    return n;
 }
 
 // Adds a network to the allow (or deny) tries `map4` and `map6`.
@@ -236,10 +223,9 @@ void remove_pins(const std::string& dir) {
 // the maps runac works with as NAME in the bpffs, whole or not at all.
 void load_and_pin(const std::string& name) {
     std::string dir = std::string(kBpffs) + "/" + name;
-    auto previous = libbpf_set_print(to_debug_log);
+    LibbpfToDebugLog quiet;
     std::unique_ptr<runac_egress, void (*)(runac_egress*)> skel(runac_egress::open(), runac_egress::destroy);
     int rc = skel ? runac_egress::load(skel.get()) : -errno;
-    libbpf_set_print(previous);
     if (rc != 0)
         throw Error("agent policy: network.egress: cgroup-bpf: the egress programs did not load: " +
                     std::string(std::strerror(-rc)));
@@ -426,18 +412,8 @@ void MonitorMaps::expire() const {
 void detach_egress(const std::string& cgroup_dir, uint64_t known_key) {
     UniqueFd cgroup(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     // A cgroup already gone took its programs with it.
-    for (auto& h : kHooks) {
-        if (!cgroup) break;
-        uint32_t ids[64], count = 64;
-        if (bpf_prog_query(cgroup.get(), h.type, 0, nullptr, ids, &count) != 0) continue;
-        for (uint32_t i = 0; i < count; i++) {
-            UniqueFd prog(bpf_prog_get_fd_by_id(ids[i]));
-            bpf_prog_info info{};
-            uint32_t len = sizeof info;
-            if (!prog || bpf_obj_get_info_by_fd(prog.get(), &info, &len) != 0) continue;
-            if (std::strncmp(info.name, "runac_", 6) == 0) bpf_prog_detach2(prog.get(), cgroup.get(), h.type);
-        }
-    }
+    for (auto& h : kHooks)
+        if (cgroup) detach_runac_programs(cgroup.get(), h.type);
     // Every build's pins: the container may be an older runac's.
     uint64_t key = cgroup ? key_of(cgroup.get()) : known_key;
     for (auto& name : subdirectories(kBpffs))

@@ -79,6 +79,11 @@ std::string plan_json(const Plan& p) {
     w.end_array();
     w.key("denyNames").strings(p.egress.deny_names);
     w.end_object();
+    w.key("lsm").begin_object().key("attached").value(p.lsm.attached).key("deny").value(p.lsm.deny);
+    w.key("exec").value(p.lsm.exec).key("memfd").value(p.lsm.memfd).key("secretTools").begin_array();
+    for (auto& s : p.lsm.secret_tools)
+        w.begin_object().key("secret").value(s.secret).key("tools").strings(s.tools).end_object();
+    w.end_array().end_object();
     w.key("sessionTimeout").value(p.session_timeout);
     w.key("memfdNoexec").value(p.memfd_noexec);
     w.key("agentSeccomp").value(p.agent_seccomp);
@@ -119,6 +124,15 @@ Plan parse_plan(const std::string& json) {
         p.egress.names.push_back({n.required("pattern").as_string(), static_cast<uint16_t>(n.required("port").as_int()),
                                   static_cast<uint8_t>(n.required("protocol").as_int())});
     p.egress.deny_names = e.required("denyNames").string_list();
+    // Absent in the plan of a container an older runac created.
+    if (auto l = root.get("lsm")) {
+        p.lsm.attached = l->required("attached").as_bool();
+        p.lsm.deny = l->required("deny").as_bool();
+        p.lsm.exec = l->required("exec").as_bool();
+        p.lsm.memfd = l->required("memfd").as_bool();
+        for (auto& s : l->required("secretTools").items())
+            p.lsm.secret_tools.push_back({s.required("secret").as_string(), s.required("tools").string_list()});
+    }
     p.session_timeout = root.required("sessionTimeout").as_int();
     p.memfd_noexec = root.required("memfdNoexec").as_bool();
     p.agent_seccomp = root.required("agentSeccomp").as_bool();

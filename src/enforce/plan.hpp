@@ -81,6 +81,24 @@ struct Egress {
     bool operator==(const Egress&) const = default;
 };
 
+// A secret that only some executables may open (secrets.allowedTools).
+struct SecretTools {
+    std::string secret;              // its file name under /run/secrets
+    std::vector<std::string> tools;  // names found through PATH, as shell.commands'
+    bool operator==(const SecretTools&) const = default;
+};
+
+// The BPF LSM programs (bpf/lsm.bpf.c) on the container's cgroup-v2
+// directory, attached once the init has found the files they name.
+struct Lsm {
+    bool attached = false;
+    bool deny = false;   // filesystem.deny (the Deny mounts' paths)
+    bool exec = false;   // shell.commands (the executables the init found)
+    bool memfd = false;  // no executable memfd
+    std::vector<SecretTools> secret_tools;
+    bool operator==(const Lsm&) const = default;
+};
+
 struct Plan {
     std::vector<PolicyMount> mounts;
     std::vector<std::string> secrets;     // file names under /run/secrets, a tmpfs of their own
@@ -93,6 +111,7 @@ struct Plan {
     std::vector<CommandRule> commands;
     Landlock landlock;
     Egress egress;
+    Lsm lsm;
     int64_t session_timeout = 0;  // policy.sessionTimeout in seconds, from create; 0: none
     bool memfd_noexec = false;   // vm.memfd_noexec=2 in the container's pid namespace
     bool agent_seccomp = false;  // the agent baseline, stacked on the engine's filter

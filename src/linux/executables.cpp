@@ -70,15 +70,18 @@ struct Resolver {
     const std::string& path_env;
     Executables out;
 
-    void add(const std::string& file, int depth) {
+    void add(const std::string& file, int depth, bool as_loader = false) {
         if (depth > kMaxDepth || file.empty()) return;
+        auto loader = std::find(out.loaders.begin(), out.loaders.end(), file);
+        if (!as_loader && loader != out.loaders.end()) out.loaders.erase(loader);
         if (std::find(out.allowed.begin(), out.allowed.end(), file) != out.allowed.end()) return;
         out.allowed.push_back(file);
+        if (as_loader) out.loaders.push_back(file);
         std::string head = read_head(file, 256);
         if (head.size() >= 5 && head.compare(0, 4, "\x7f" "ELF") == 0) {
             std::string interp = head[EI_CLASS] == ELFCLASS64 ? interpreter_of<Elf64_Ehdr, Elf64_Phdr>(file, head)
                                                               : interpreter_of<Elf32_Ehdr, Elf32_Phdr>(file, head);
-            add(interp, depth + 1);
+            add(interp, depth + 1, true);
         } else if (head.compare(0, 2, "#!") == 0) {
             script(head, depth);
         }
@@ -132,16 +135,18 @@ namespace {
 constexpr uint64_t kExecuteRights = enforce::fs::kExecute | enforce::fs::kReadFile;
 }
 
-std::string allow_executables(const std::vector<enforce::CommandRule>& commands, const std::string& entrypoint,
+Executables allow_executables(const std::vector<enforce::CommandRule>& commands, const std::string& entrypoint,
                               const std::vector<std::string>& env, enforce::Landlock& landlock) {
     std::vector<std::string> binaries;
     for (auto& c : commands)
         if (std::find(binaries.begin(), binaries.end(), c.binary) == binaries.end()) binaries.push_back(c.binary);
     Executables found = resolve_executables(binaries, entrypoint, path_of(env));
     for (auto& file : found.allowed) landlock.rules.push_back({file, kExecuteRights});
-    JsonWriter w;
-    w.begin_object().key("allowed").strings(found.allowed).key("missing").strings(found.missing).end_object();
-    return w.str();
+    return found;
+}
+
+void write_executables(JsonWriter& w, const Executables& found) {
+    w.key("allowed").strings(found.allowed).key("missing").strings(found.missing);
 }
 
 std::vector<std::string> allowed_executables(const enforce::Plan& plan) {
@@ -151,10 +156,9 @@ std::vector<std::string> allowed_executables(const enforce::Plan& plan) {
     return out;
 }
 
-std::vector<std::string> keep_executables(const std::string& message, enforce::Plan& plan) {
-    JsonDocument doc = JsonDocument::parse(message, "the init's executables");
-    for (auto& file : doc.root().required("allowed").string_list()) plan.landlock.rules.push_back({file, kExecuteRights});
-    return doc.root().required("missing").string_list();
+std::vector<std::string> keep_executables(const JsonValue& ready, enforce::Plan& plan) {
+    for (auto& file : ready.required("allowed").string_list()) plan.landlock.rules.push_back({file, kExecuteRights});
+    return ready.required("missing").string_list();
 }
 
 }  // namespace runac::linux

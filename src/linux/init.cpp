@@ -12,6 +12,7 @@
 #include "linux/console.hpp"
 #include "linux/executables.hpp"
 #include "linux/hooks.hpp"
+#include "linux/lsm_files.hpp"
 #include "linux/namespaces.hpp"
 #include "linux/policy_mounts.hpp"
 #include "linux/process.hpp"
@@ -135,7 +136,10 @@ unsigned long new_namespace_flags(const oci::Linux& linux, bool by_clone) {
         rootfs.root_ino = req.root_ino;
         UniqueFd root = mount_rootfs(config, rootfs);
         const std::string root_path = pinned_path(root);
+        enforce::LsmFiles lsm_files;
         if (req.plan) {
+            // The denied files, for the BPF LSM, before their over-mounts.
+            if (req.plan->lsm.deny) find_denied(root.get(), req.plan->mounts, lsm_files);
             // The policy's own: write binds, deny over-mounts and the
             // secrets' tmpfs on top of the config's mounts (an engine's
             // volume included); and, while
@@ -170,18 +174,27 @@ unsigned long new_namespace_flags(const oci::Linux& linux, bool by_clone) {
         Program program = prepare_program(config.process);
         //     With shell.commands, what may be executed is found here, in
         //     the filesystem the program will see; the parent keeps the
-        //     list for `runac exec`.
+        //     list for `runac exec`. So are the files the BPF LSM programs
+        //     name, which the parent puts in their maps.
         Confinement confinement = req.confinement;
         enforce::Landlock landlock;
-        std::string allowed;
+        JsonWriter ready;
+        ready.begin_object();
         if (req.plan && req.plan->exec_allowlist && confinement.landlock) {
             landlock = *confinement.landlock;
-            allowed = allow_executables(req.plan->commands, program.path, config.process.env, landlock);
+            Executables found = allow_executables(req.plan->commands, program.path, config.process.env, landlock);
             confinement.landlock = &landlock;
+            write_executables(ready, found);
+            if (req.plan->lsm.exec) find_executables(found, lsm_files);
         }
+        if (req.plan && req.plan->lsm.attached) {
+            find_secret_tools(req.plan->lsm.secret_tools, path_of(config.process.env), lsm_files);
+            write_lsm_files(ready.key("lsm"), lsm_files);
+        }
+        ready.end_object();
         // 16-17. Confined: nothing after this needs a privilege.
         confine(confinement, parent);
-        parent.send(Msg::Ready, allowed);
+        parent.send(Msg::Ready, ready.str());
         ::close(req.sync_fd);
         // 18. Parked until `runac start` writes one byte into the exec fifo.
         char byte;

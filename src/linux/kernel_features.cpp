@@ -117,7 +117,17 @@ void probe_bpf_lsm(KernelFeatures& f) {
     }
     UniqueFd link(bpf_link_create(prog.get(), 0, BPF_LSM_MAC, nullptr));
     if (!link) link.reset(bpf_raw_tracepoint_open(nullptr, prog.get()));
-    f.bpf_lsm = link ? found("lsm/file_open loads and attaches") : missing("attach refused: " + error_text(errno));
+    if (!link) {
+        f.bpf_lsm = missing("attach refused: " + error_text(errno));
+        return;
+    }
+    // runac's programs are lsm_cgroup ones (Linux 6.0), which check a
+    // container's processes only.
+    TinyProgram allow_cgroup(1);
+    opts.expected_attach_type = BPF_LSM_CGROUP;
+    UniqueFd scoped(bpf_prog_load(BPF_PROG_TYPE_LSM, "runac_probe", "GPL", allow_cgroup.insns, 2, &opts));
+    f.bpf_lsm = scoped ? found("lsm/file_open attaches, lsm_cgroup loads")
+                       : missing("lsm_cgroup (Linux 6.0) load refused: " + error_text(errno));
 }
 
 // The BPF probes cost every create: the LSM one parses the kernel's whole

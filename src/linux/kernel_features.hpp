@@ -21,7 +21,7 @@ struct KernelFeatures {
     KernelFeature seccomp_notify;  // SECCOMP_RET_USER_NOTIF
     KernelFeature cgroup2;         // detail: where it is mounted
     KernelFeature cgroup_bpf;      // a cgroup/connect4 program loads
-    KernelFeature bpf_lsm;         // an lsm/file_open program loads and attaches
+    KernelFeature bpf_lsm;         // an lsm/file_open program attaches, an lsm_cgroup one loads
     KernelFeature apparmor;
     KernelFeature memfd_noexec;  // the vm.memfd_noexec sysctl exists (Linux >= 6.3)
     // The kernel's audit is enabled, so Landlock's and seccomp's refusals

@@ -57,6 +57,14 @@ long memfd_exec() {
     return -1;
 }
 
+// A memfd mapped executable: code of its own without an execve.
+long memfd_mmap() {
+    int fd = static_cast<int>(::syscall(SYS_memfd_create, "escape", 0));
+    if (fd < 0 || ::ftruncate(fd, 4096) != 0) return -1;
+    void* p = ::mmap(nullptr, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    return p == MAP_FAILED ? -1 : 0;
+}
+
 long ptrace_child() {
     pid_t child = ::fork();
     if (child == 0) {
@@ -239,6 +247,7 @@ int main(int argc, char** argv) {
         return report("exec", ::execve(arg, args, environ));
     }
     if (what == "memfd-exec") return report("memfd-exec", memfd_exec());
+    if (what == "memfd-mmap") return report("memfd-mmap", memfd_mmap());
     if (what == "ptrace") return report("ptrace", ptrace_child());
     if (what == "mount") return report("mount", ::mount("none", "/tmp", "tmpfs", 0, nullptr));
     if (what == "unshare-user") return report("unshare-user", ::unshare(CLONE_NEWUSER));

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "agent/derive.hpp"
@@ -15,6 +16,7 @@
 #include "common/files.hpp"
 #include "enforce/exec_boundary.hpp"
 #include "enforce/landlock.hpp"
+#include "enforce/lsm.hpp"
 #include "linux/executables.hpp"
 #include "support.hpp"
 
@@ -117,6 +119,11 @@ TEST_CASE("a command is what PATH finds, plus the loader its ELF header names") 
     std::string loader = "/lib64/ld-linux-x86-64.so.2";
     CHECK(has(e.allowed, loader));
     CHECK(e.missing == std::vector<std::string>{"no-such-command-here"});
+    // Only an interpreter: BPF LSM refuses it as a command (`ld.so BINARY`).
+    CHECK(e.loaders == std::vector<std::string>{loader});
+    // Named as a command, or as the entrypoint, it is one.
+    CHECK(linux::resolve_executables({"true", loader}, "", "/usr/bin").loaders.empty());
+    CHECK(linux::resolve_executables({"true"}, loader, "/usr/bin").loaders.empty());
 }
 
 TEST_CASE("a script brings its #! chain: env and the program it runs, and that program's loader") {
@@ -132,6 +139,29 @@ TEST_CASE("a script brings its #! chain: env and the program it runs, and that p
     }
     CHECK(std::count(e.allowed.begin(), e.allowed.end(), loop) == 1);
     CHECK(e.missing.empty());
+}
+
+TEST_CASE("the files the init found for BPF LSM reach the parent whole, 64-bit inode numbers too") {
+    enforce::LsmFiles f;
+    f.deny = {{2049, 12}, {44, 0xf000000000000001ull}};
+    f.deny_names = {{{2049, 2}, ".env"}};
+    f.exec = {{2049, 77}};
+    f.secrets = {{{30, 5}, {{2049, 77}, {2049, 78}}}};
+    JsonWriter w;
+    enforce::write_lsm_files(w, f);
+    JsonDocument doc = JsonDocument::parse(w.str(), "t");
+    enforce::LsmFiles back = enforce::parse_lsm_files(doc.root());
+    CHECK(back.deny == f.deny);
+    CHECK(back.deny_names == f.deny_names);
+    CHECK(back.exec == f.exec);
+    REQUIRE(back.secrets.size() == 1);
+    CHECK(back.secrets[0].file == f.secrets[0].file);
+    CHECK(back.secrets[0].tools == f.secrets[0].tools);
+    // The kernel's device encoding: major << 20 | minor.
+    struct stat st {};
+    st.st_dev = makedev(259, 3);
+    st.st_ino = 9;
+    CHECK(enforce::file_id(st) == enforce::FileId{(259u << 20) | 3u, 9});
 }
 
 TEST_CASE("the exec boundary: the binary, its subcommands, its denyArgs; the entrypoint runs as it is") {

@@ -201,6 +201,39 @@ TEST_CASE("memfd: the sysctl where the kernel has it and no user namespace, else
     CHECK(p.refuse_memfd);
 }
 
+TEST_CASE("BPF LSM: where the kernel runs it, deny paths, commands, tools and memfds without the sysctl") {
+    linux::KernelFeatures lsm = kernel(7, true);
+    lsm.bpf_lsm = {true, "attaches"};
+    oci::Config c = docker_like();
+    enforce::Plan p = derive(policy(R"({"capabilities": {"filesystem": {"write": ["/workspace"], "deny": ["/workspace/.env"]},
+        "shell": {"commands": ["git"]}}, "secrets": {"T": {"provider": "env", "allowedTools": ["git", "gh"]}, "U": "env://U"}})"),
+                             c, lsm);
+    CHECK(p.lsm.attached);
+    CHECK(p.lsm.deny);
+    CHECK(p.lsm.exec);
+    CHECK_FALSE(p.lsm.memfd);  // vm.memfd_noexec does it
+    CHECK(p.lsm.secret_tools == std::vector<enforce::SecretTools>{{"T", {"git", "gh"}}});
+    CHECK(enforce::parse_plan(enforce::plan_json(p)) == p);
+    // Without the sysctl BPF LSM takes the memfds, and seccomp leaves memfd_create alone.
+    oci::Config old = docker_like();
+    enforce::Plan on61 = derive(policy("{}"), old, [&] { auto k = lsm; k.memfd_noexec = {false, "Linux < 6.3"}; return k; }());
+    CHECK(on61.lsm.attached);
+    CHECK(on61.lsm.memfd);
+    CHECK_FALSE(on61.refuse_memfd);
+    // enforcement.require: bpf-lsm applies it beside the sysctl.
+    oci::Config req = docker_like();
+    enforce::Plan required = derive(policy(R"({"enforcement": {"require": ["bpf-lsm"]}})"), req, lsm);
+    CHECK(required.lsm.memfd);
+    CHECK(required.memfd_noexec);
+    // Nothing for it to check, or no BPF LSM: nothing attached.
+    oci::Config e = docker_like();
+    CHECK_FALSE(derive(policy("{}"), e, lsm).lsm.attached);
+    oci::Config f = docker_like();
+    enforce::Plan host = derive(policy(R"({"capabilities": {"filesystem": {"deny": ["/x"]}}})"), f, kernel(7, false));
+    CHECK(host.lsm == enforce::Lsm{});
+    CHECK(host.refuse_memfd);
+}
+
 TEST_CASE("egress: addresses and networks fill the programs' maps, names go to the resolver; deny alone leaves egress open") {
     oci::Config c = docker_like();
     enforce::Plan p = derive(policy(R"({"capabilities": {"network": {

@@ -82,21 +82,34 @@ TEST_CASE("every rule of a policy appears once, in the table's terms") {
     CHECK(assess(parse_policy(R"({"policy": {"auditLog": false}})", "t"), kernel(true, true)).rules.size() == 2);
 }
 
-TEST_CASE("every rule but secrets.allowedTools is built; it says which layer would") {
+TEST_CASE("every rule is built where the kernel has its layers; extra layers apply where they can") {
     Assessment a = assess(parse_policy(kFull, "t"), kernel(true, true));
     for (const char* name : {"baseline", "filesystem.read", "filesystem.write", "filesystem.deny", "shell.commands",
-                             "shell.commands arguments", "memfd-exec", "secrets", "network.egress", "network names",
-                             "network.deny", "policy.sessionTimeout", "policy.escalation", "policy.auditLog"}) {
+                             "shell.commands arguments", "memfd-exec", "secrets", "secrets.allowedTools",
+                             "network.egress", "network names", "network.deny", "policy.sessionTimeout",
+                             "policy.escalation", "policy.auditLog"}) {
         CAPTURE(name);
         CHECK(rule(a, name)->status == RuleStatus::Enforced);
     }
-    CHECK(a.not_built() == "secrets.allowedTools");
+    CHECK(a.not_built().empty());
     CHECK(a.kernel_lacks().empty());
     // Built means some applier covers it: the extra AppArmor layer is not.
     for (auto& l : rule(a, "baseline")->layers) {
         CAPTURE(mechanism_name(l.mechanism));
         CHECK(l.built == (l.mechanism != Mechanism::AppArmor));
+        CHECK(l.used == l.built);
     }
+    // BPF LSM, extra for deny paths and commands, is used where the kernel has it.
+    auto bpf_lsm_used = [](const Assessment& x, const char* name) {
+        for (auto& l : rule(x, name)->layers)
+            if (l.mechanism == Mechanism::BpfLsm) return l.used;
+        return false;
+    };
+    CHECK(bpf_lsm_used(a, "filesystem.deny"));
+    CHECK(bpf_lsm_used(a, "shell.commands"));
+    Assessment without = assess(parse_policy(kFull, "t"), kernel(false, true));
+    CHECK_FALSE(bpf_lsm_used(without, "filesystem.deny"));
+    CHECK(rule(without, "filesystem.deny")->status == RuleStatus::Enforced);
 }
 
 TEST_CASE("a rule whose required layer the kernel lacks is not enforceable here") {
@@ -108,7 +121,7 @@ TEST_CASE("a rule whose required layer the kernel lacks is not enforceable here"
     CHECK(rule(a, "shell.commands")->status == RuleStatus::Enforced);
 }
 
-TEST_CASE("memfd exec takes the first layer the kernel has and this build applies: the sysctl, else seccomp") {
+TEST_CASE("memfd exec takes the first layer the kernel has and this build applies: the sysctl, BPF LSM, seccomp") {
     auto chosen = [](const KernelFeatures& k) {
         Assessment a = assess(parse_policy("{}", "t"), k);
         for (auto& l : rule(a, "memfd-exec")->layers)
@@ -116,14 +129,11 @@ TEST_CASE("memfd exec takes the first layer the kernel has and this build applie
         return std::string();
     };
     CHECK(chosen(kernel(true, true)) == "memfd-noexec");
-    CHECK(chosen(kernel(true, false)) == "seccomp");  // BPF LSM is not built yet
+    CHECK(chosen(kernel(true, false)) == "bpf-lsm");
     CHECK(chosen(kernel(false, false)) == "seccomp");
 }
 
 TEST_CASE("strict mode refuses with one line naming the unenforced rules") {
-    Policy p = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/workspace"]}}, "secrets": {"T": {"provider": "env", "allowedTools": ["git"]}}})", "t");
-    std::string e = refusal(p, assess(p, kernel(true, true)));
-    CHECK(e == "agent policy: not enforced by this build: secrets.allowedTools (strict mode; see runac policy explain)");
     Policy enforced = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/w"]}}})", "t");
     CHECK(refusal(enforced, assess(enforced, kernel(true, true))).empty());
     Policy tools = parse_policy(R"({"secrets": {"T": {"provider": "env", "allowedTools": ["git"]}}})", "t");
@@ -150,8 +160,7 @@ TEST_CASE("beside another runtime, the hook applies the network, the monitor and
     for (const char* inside : {"baseline", "filesystem.read", "filesystem.write", "filesystem.deny", "shell.commands",
                                "secrets", "memfd-exec"})
         CHECK_MESSAGE(rule(a, inside)->status == RuleStatus::NotByHook, inside);
-    // Not built at all stays so, under a hook too.
-    CHECK(rule(a, "secrets.allowedTools")->status == RuleStatus::NotBuilt);
+    CHECK(rule(a, "secrets.allowedTools")->status == RuleStatus::NotByHook);
     CHECK(refusal(p, a).rfind("agent policy: a hook cannot apply (they need runac as the container's runtime): baseline, "
                               "filesystem.read, filesystem.write, filesystem.deny, shell.commands, ",
                               0) == 0);
@@ -172,9 +181,18 @@ TEST_CASE("enforcement.require refuses in either mode when a layer is missing or
     Policy p = parse_policy(R"({"enforcement": {"mode": "best-effort", "require": ["bpf-lsm", "landlock"]}})", "t");
     CHECK(refusal(p, assess(p, kernel(false, true))) ==
           "agent policy: enforcement.require: bpf-lsm is not available on this kernel (load refused: EPERM), "
-          "landlock is not applied by this build");
+          "landlock is used by no rule of this policy");
+    // BPF LSM then also refuses executable memfds, beside vm.memfd_noexec;
+    // Landlock has no rule of this policy to apply.
     CHECK(refusal(p, assess(p, kernel(true, true))) ==
-          "agent policy: enforcement.require: bpf-lsm is not applied by this build, landlock is not applied by this build");
+          "agent policy: enforcement.require: landlock is used by no rule of this policy");
+    Assessment both = assess(p, kernel(true, true));
+    int used = 0;
+    for (auto& l : rule(both, "memfd-exec")->layers) used += l.used;
+    CHECK(used == 2);
+    Policy aa = parse_policy(R"({"enforcement": {"require": ["apparmor"]}})", "t");
+    CHECK(refusal(aa, assess(aa, kernel(true, true, true))) ==
+          "agent policy: enforcement.require: apparmor is not applied by this build");
     // A policy whose enforced rules use Landlock meets require: landlock.
     Policy fs = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/w"]}}, "enforcement": {"require": ["landlock", "seccomp"]}})", "t");
     CHECK(refusal(fs, assess(fs, kernel(true, true))).empty());
@@ -196,7 +214,7 @@ TEST_CASE("explain names the kernel's layers, each rule's status, weaknesses and
     CHECK(text.find("  secrets.allowedTools [per-tool access]: not enforceable on this kernel: needs bpf-lsm") != std::string::npos);
     CHECK(text.find("weakness: a multi-call binary (busybox) allows all of its applets") != std::string::npos);
     CHECK(text.find("weakness: an allowed interpreter") != std::string::npos);
-    CHECK(text.find("weakness: `ld.so BINARY` maps") != std::string::npos);
+    CHECK(text.find("weakness: without BPF LSM, `ld.so BINARY` runs a binary that is not allowed") != std::string::npos);
     CHECK(text.find("weakness: names are DNS-following") != std::string::npos);
     CHECK(text.find("weakness: processes the agent starts itself are checked by binary, not by arguments") != std::string::npos);
     CHECK(text.find("enforced nowhere (outside a runtime): tools.mcp\n") != std::string::npos);

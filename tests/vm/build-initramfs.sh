@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # build-initramfs.sh OUT.cpio: the VM tier's initramfs, from the current
 # build tree. Holds busybox (the guest's userland, /init is guest/init),
-# runac and vm-probe from the build, jq, apparmor_parser, the shared libraries `ldd` lists
-# for them, the busybox container rootfs (tests/lib/make-rootfs.sh) at
-# /vm/rootfs, and the guest scripts and tests at /vm.
+# runac and vm-probe from the build, jq, apparmor_parser, bpftool, the
+# shared libraries `ldd` lists for them, the busybox container rootfs
+# (tests/lib/make-rootfs.sh) with git and jq added at /vm/rootfs, and the
+# guest scripts and tests at /vm.
 #
 # Cached: everything is staged first (a copy, so a binary rebuilt meanwhile
 # cannot end up half in the image), then the checksum of the staged tree is
@@ -13,7 +14,8 @@
 #      adversarial tier's static program, put in the container rootfs),
 #      RUNAC_VM_ROOTFS (container rootfs cache; default: next to OUT),
 #      BUSYBOX (default /bin/busybox), JQ (default: jq on PATH),
-#      APPARMOR_PARSER (default /usr/sbin/apparmor_parser).
+#      APPARMOR_PARSER (default /usr/sbin/apparmor_parser), BPFTOOL
+#      (default /usr/sbin/bpftool), GIT (default /usr/bin/git).
 set -euo pipefail
 
 out=${1:?usage: build-initramfs.sh OUT.cpio}
@@ -69,10 +71,15 @@ add_program "$probe" usr/local/bin/vm-probe
 add_program "$jq" usr/bin/jq
 # AppArmor's profile compiler, for the guest tests that load a profile.
 add_program "${APPARMOR_PARSER:-/usr/sbin/apparmor_parser}" usr/sbin/apparmor_parser
+# What BPF programs are loaded and attached (tests/lsm.sh).
+add_program "${BPFTOOL:-/usr/sbin/bpftool}" usr/sbin/bpftool
 
 cp -a "$rootfs" vm/rootfs
 rm -f vm/rootfs/.runac-rootfs-stamp
 install -m 0755 "$escape" vm/rootfs/usr/bin/escape
+# Dynamically linked programs in the container, with their libraries and
+# the dynamic loader, for the exec and per-tool rules (tests/lsm.sh).
+(cd vm/rootfs && add_program "${GIT:-/usr/bin/git}" usr/bin/git && add_program "$jq" usr/bin/jq)
 install -m 0755 "$here/guest/init" init
 install -m 0644 "$here/guest/runner.sh" "$here/guest/lib.sh" vm/
 install -m 0644 "$here"/tests/*.sh vm/tests/

@@ -10,27 +10,26 @@ test_explain_shows_bpf_lsm_and_apparmor_available() {
 	cat "$TEST_TMP/explain"
 	expect_eq "$rc" 0 "exit status of policy explain"
 	grep '^  bpf-lsm: \|^  apparmor: \|^  memfd-noexec: \|^  landlock: ' "$TEST_TMP/explain" | while read -r line; do diag "$line"; done
-	grep -q '^  bpf-lsm: available (lsm/file_open loads and attaches)$' "$TEST_TMP/explain" || fail "bpf-lsm not available"
+	grep -q '^  bpf-lsm: available (lsm/file_open attaches, lsm_cgroup loads)$' "$TEST_TMP/explain" || fail "bpf-lsm not available"
 	grep -q '^  apparmor: available (enabled)$' "$TEST_TMP/explain" || fail "apparmor not available"
 	grep -q '^  landlock: available (ABI [0-9]*)$' "$TEST_TMP/explain" || fail "landlock not available"
-	# 6.1 has no vm.memfd_noexec, and BPF LSM is not built yet: the memfd
-	# rule falls to seccomp here.
+	# 6.1 has no vm.memfd_noexec: the memfd rule falls to BPF LSM here.
 	grep -q '^  memfd-noexec: unavailable (' "$TEST_TMP/explain" || fail "memfd-noexec should be missing on 6.1"
 	grep -q '^  memfd-exec \[.*\]: enforced$' "$TEST_TMP/explain" || fail "memfd-exec should be enforced"
-	grep -q '^    seccomp (alternative, available here, chosen, built)' "$TEST_TMP/explain" ||
-		fail "memfd-exec should fall to seccomp"
-	grep -q '^  secrets.allowedTools \[per-tool access\]: not enforced by this build (would be enforced here by: bpf-lsm)$' \
-		"$TEST_TMP/explain" || fail "secrets.allowedTools should be enforceable here"
+	grep -q '^    bpf-lsm (alternative, available here, chosen, built)' "$TEST_TMP/explain" ||
+		fail "memfd-exec should fall to bpf-lsm"
+	grep -q '^  secrets.allowedTools \[per-tool access\]: enforced$' "$TEST_TMP/explain" ||
+		fail "secrets.allowedTools should be enforced here"
 }
 
 test_strict_policy_refused_leaves_nothing() {
 	setup_bundle
-	update_config '.annotations["org.agentcontainers.agent"] = "{\"capabilities\": {\"filesystem\": {\"write\": [\"/tmp\"]}}, \"secrets\": {\"TERM\": {\"provider\": \"env\", \"allowedTools\": [\"git\"]}}}"'
+	update_config '.annotations["org.agentcontainers.agent"] = "{\"capabilities\": {\"filesystem\": {\"write\": [\"/tmp\"]}}, \"enforcement\": {\"require\": [\"bpf-lsm\", \"memfd-noexec\"]}}"'
 	rc=0
 	runac create "$CID" >"$TEST_TMP/create.out" 2>&1 || rc=$?
 	cat "$TEST_TMP/create.out"
 	expect_eq "$rc" 1 "exit status of create"
-	grep -q 'not enforced by this build: secrets.allowedTools' "$TEST_TMP/create.out" ||
+	grep -q 'enforcement.require: memfd-noexec' "$TEST_TMP/create.out" ||
 		fail "refusal: $(cat "$TEST_TMP/create.out")"
 	[ -z "$(ls -A "$RUNAC_ROOT" 2>/dev/null)" ] || fail "state left in $RUNAC_ROOT"
 	[ ! -e "/sys/fs/cgroup/$CID" ] || fail "cgroup left: /sys/fs/cgroup/$CID"
@@ -38,7 +37,7 @@ test_strict_policy_refused_leaves_nothing() {
 
 # On 6.1 Landlock has ABI 2 (no TRUNCATE, no IOCTL_DEV, no scopes): the
 # degraded ruleset still confines, renames across directories still work,
-# and with no vm.memfd_noexec the agent filter refuses memfd_create.
+# and with no vm.memfd_noexec BPF LSM refuses to execute a memfd.
 test_strict_filesystem_policy_runs_confined_on_an_older_kernel() {
 	setup_bundle
 	mkdir -p rootfs/workspace/a rootfs/workspace/b rootfs/root/.ssh
@@ -53,7 +52,7 @@ test_strict_filesystem_policy_runs_confined_on_an_older_kernel() {
 	expect_eq "$rc" 0 "exit status of run"
 	expect_eq "$(sed -n 1p "$TEST_TMP/out")" "write: refused (EROFS)" "writing the rootfs"
 	expect_eq "$(sed -n 2p "$TEST_TMP/out")" "read: refused (EACCES)" "reading a denied path"
-	expect_eq "$(sed -n 3p "$TEST_TMP/out")" "memfd-exec: refused (EPERM)" "executing a memfd"
+	expect_eq "$(sed -n 3p "$TEST_TMP/out")" "memfd-exec: refused (EACCES)" "executing a memfd"
 	expect_eq "$(sed -n 4p "$TEST_TMP/out")" "unshare-user: refused (EPERM)" "unsharing a user namespace"
 	expect_eq "$(sed -n 5p "$TEST_TMP/out")" "rename-ok" "renaming across directories"
 	grep -q "CapEff:.0000000000000000" "$TEST_TMP/out" || fail "capabilities left"
