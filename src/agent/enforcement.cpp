@@ -6,6 +6,7 @@
 #include "agent/derive.hpp"
 #include "agent/values.hpp"
 #include "enforce/agent_seccomp.hpp"
+#include "enforce/apparmor.hpp"
 #include "enforce/egress.hpp"
 #include "enforce/exec_boundary.hpp"
 #include "enforce/landlock.hpp"
@@ -28,7 +29,7 @@ struct Use {
 // Whether some applier of this build covers (rule, mechanism).
 bool built(Rule rule, Mechanism mechanism) {
     for (auto* list : {&config_edit_covers(), &enforce::landlock_covers(), &enforce::agent_seccomp_covers(),
-                       &enforce::egress_covers(), &enforce::lsm_covers(),
+                       &enforce::egress_covers(), &enforce::lsm_covers(), &enforce::apparmor_covers(),
                        &monitor::monitor_covers(), &audit::audit_covers(), &enforce::exec_boundary_covers(),
                        &linux::policy_mount_covers(), &linux::executables_covers()})
         for (auto& c : *list)

@@ -90,11 +90,13 @@ int run_policy(const GlobalOptions& global, const Args& outer) {
         if (args.flag("help")) return print_usage();
         agent::ResolvedPolicy resolved;
         std::optional<enforce::Plan> plan;
+        std::string engine_profile;
         if (args.has("container")) {
             if (!args.positional.empty()) throw Error("policy explain: --container takes no policy file");
             auto c = container::Container::load(global.root, args.get("container"), false);
             resolved = agent::resolve_policy(c.config().annotations, settings);
             plan = c.plan();
+            engine_profile = c.config().process.apparmor_profile;
             if (!resolved.policy) {
                 std::printf("container %s: no agent policy (%s)\n", args.get("container").c_str(),
                             resolved.sandbox ? resolved.source.c_str() : "runs as runc would run it");
@@ -114,6 +116,11 @@ int run_policy(const GlobalOptions& global, const Args& outer) {
         // What the init found for shell.commands in the container's filesystem.
         if (plan)
             for (auto& file : linux::allowed_executables(*plan)) text += "executable (shell.commands): " + file + "\n";
+        // Which AppArmor profile its processes run under.
+        if (plan && !plan->apparmor_profile.empty())
+            text += "apparmor profile: " + plan->apparmor_profile + " (generated from the policy)\n";
+        else if (plan && !engine_profile.empty())
+            text += "apparmor profile: " + engine_profile + " (the engine's; runac generates none)\n";
         std::fwrite(text.data(), 1, text.size(), stdout);
         return 0;
     }

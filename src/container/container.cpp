@@ -16,6 +16,7 @@
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "common/log.hpp"
+#include "enforce/apparmor.hpp"
 #include "enforce/egress.hpp"
 #include "enforce/lsm.hpp"
 #include "monitor/monitor.hpp"
@@ -196,6 +197,8 @@ void Container::remove_remains(const std::string& root, const std::string& id) {
         }
         cg.destroy();
     }
+    // A profile runac generated has the container's name (and only one it did).
+    enforce::remove_apparmor_profile(enforce::apparmor_profile_name(id));
     c.remove_dir();
 }
 
@@ -219,6 +222,7 @@ void Container::destroy() {
         if (p->egress.filtered) enforce::detach_egress(cg.unified_path());
         if (p->lsm.attached) enforce::detach_lsm(cg.unified_path());
     }
+    if (auto p = plan(); p && !p->apparmor_profile.empty()) enforce::remove_apparmor_profile(p->apparmor_profile);
     cg.destroy();
     remove_dir();
 }

@@ -167,6 +167,8 @@ pid_t exec(const Container& c, const ExecOptions& options) {
         c.audit("exec", [&](JsonWriter& w) { w.key("argv").strings(process.args); });
         c.await_monitor();
         agent::apply_process_baseline(process);
+        // The profile generated from the policy, whatever the engine asks.
+        if (!plan->apparmor_profile.empty()) process.apparmor_profile = plan->apparmor_profile;
         // An engine passes the container's environment again (docker exec):
         // a secret stays a file, never a variable.
         agent::remove_env(process.env, plan->secret_env);

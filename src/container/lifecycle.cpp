@@ -17,6 +17,7 @@
 #include "agent/derive.hpp"
 #include "agent/secrets.hpp"
 #include "enforce/agent_seccomp.hpp"
+#include "enforce/apparmor.hpp"
 #include "enforce/egress.hpp"
 #include "enforce/lsm.hpp"
 #include "monitor/control.hpp"
@@ -171,6 +172,13 @@ Container create(const std::string& root, const CreateOptions& options) {
     if (agent.policy) {
         secrets = agent::take_secrets(*agent.policy, config.process, options.agent);
         plan = agent::derive(*agent.policy, config, linux::kernel_features());
+        // Where the host runs AppArmor and the engine named no profile, one
+        // generated from the policy is the process's exec label.
+        if (linux::kernel_features().apparmor.available && config.process.apparmor_profile.empty())
+            config.process.apparmor_profile = plan->apparmor_profile = enforce::apparmor_profile_name(options.id);
+        else if (linux::kernel_features().apparmor.available)
+            log::info("agent policy: apparmor: the engine's profile " + config.process.apparmor_profile +
+                      " stays; runac generates none");
     }
     std::optional<linux::SeccompFilter> seccomp;
     if (config.linux.seccomp) seccomp.emplace(*config.linux.seccomp, linux::kSeccompCacheDir);
@@ -233,6 +241,12 @@ Container create(const std::string& root, const CreateOptions& options) {
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) throw_errno("socketpair");
     UniqueFd parent_end(pair[0]), child_end(pair[1]);
+
+    // In the kernel before the init's aa_change_onexec names it.
+    std::optional<enforce::AppArmorProfile> apparmor;
+    if (plan && !plan->apparmor_profile.empty())
+        apparmor.emplace(enforce::AppArmorProfile::load(plan->apparmor_profile,
+                                                        enforce::apparmor_profile(plan->apparmor_profile, *plan)));
 
     std::vector<UniqueFd> idmapped = linux::make_idmapped_trees(config, bundle);
     linux::InitRequest request;
@@ -336,6 +350,7 @@ Container create(const std::string& root, const CreateOptions& options) {
     guard.release();
     if (egress) egress->keep();
     if (lsm) lsm->keep();
+    if (apparmor) apparmor->keep();
     if (monitor) monitor->keep();
     cgroup.release();
     c.commit();

@@ -84,6 +84,7 @@ std::string plan_json(const Plan& p) {
     for (auto& s : p.lsm.secret_tools)
         w.begin_object().key("secret").value(s.secret).key("tools").strings(s.tools).end_object();
     w.end_array().end_object();
+    w.key("apparmorProfile").value(p.apparmor_profile);
     w.key("sessionTimeout").value(p.session_timeout);
     w.key("memfdNoexec").value(p.memfd_noexec);
     w.key("agentSeccomp").value(p.agent_seccomp);
@@ -133,6 +134,7 @@ Plan parse_plan(const std::string& json) {
         for (auto& s : l->required("secretTools").items())
             p.lsm.secret_tools.push_back({s.required("secret").as_string(), s.required("tools").string_list()});
     }
+    if (auto a = root.get("apparmorProfile")) p.apparmor_profile = a->as_string();
     p.session_timeout = root.required("sessionTimeout").as_int();
     p.memfd_noexec = root.required("memfdNoexec").as_bool();
     p.agent_seccomp = root.required("agentSeccomp").as_bool();

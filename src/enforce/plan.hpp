@@ -112,6 +112,9 @@ struct Plan {
     Landlock landlock;
     Egress egress;
     Lsm lsm;
+    // AppArmor: the profile runac generated from the policy and loaded at
+    // create, every process's exec label ("": none, the engine's stays).
+    std::string apparmor_profile;
     int64_t session_timeout = 0;  // policy.sessionTimeout in seconds, from create; 0: none
     bool memfd_noexec = false;   // vm.memfd_noexec=2 in the container's pid namespace
     bool agent_seccomp = false;  // the agent baseline, stacked on the engine's filter

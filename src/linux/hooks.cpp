@@ -36,8 +36,10 @@ long now_ms() {
     return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+}  // namespace
+
 // The hook's output joins its error message, as runc reports it.
-void run_hook(const oci::Hook& hook, const std::string& where, const std::string& state_json) {
+void run_hook(const oci::Hook& hook, const std::string& where, const std::string& state_json, const char* kind) {
     int in[2], out[2];
     if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) throw_errno(where + ": pipe");
     UniqueFd in_read(in[0]), in_write(in[1]), out_read(out[0]), out_write(out[1]);
@@ -111,13 +113,12 @@ void run_hook(const oci::Hook& hook, const std::string& where, const std::string
     // runc's words, which callers match: "error running hook", then Go's
     // "signal: killed" or "exit status 3".
     if (WIFSIGNALED(status))
-        throw Error(where + ": error running hook " + hook.path + ": signal: " + signal_words(WTERMSIG(status)) + detail);
-    if (WEXITSTATUS(status) != 0)
-        throw Error(where + ": error running hook " + hook.path + ": exit status " + std::to_string(WEXITSTATUS(status)) +
+        throw Error(where + ": error running " + kind + " " + hook.path + ": signal: " + signal_words(WTERMSIG(status)) +
                     detail);
+    if (WEXITSTATUS(status) != 0)
+        throw Error(where + ": error running " + kind + " " + hook.path + ": exit status " +
+                    std::to_string(WEXITSTATUS(status)) + detail);
 }
-
-}  // namespace
 
 void run_hooks(const std::vector<oci::Hook>& hooks, const std::string& name, const oci::State& state) {
     if (hooks.empty()) return;

@@ -9,6 +9,11 @@
 
 namespace runac::linux {
 
+// Runs one program as a hook is run: INPUT on its stdin, its output joined
+// to the error line when it fails ("WHERE: error running KIND PATH: exit
+// status 1: ..."), killed at hook.timeout.
+void run_hook(const oci::Hook& hook, const std::string& where, const std::string& input, const char* kind = "hook");
+
 // Runs each hook in order and throws Error at the first that fails, times
 // out or cannot start: "hooks.NAME[i]: ...". `name` is the spec's key
 // ("prestart", "createRuntime", ...).

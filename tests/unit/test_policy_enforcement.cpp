@@ -93,12 +93,14 @@ TEST_CASE("every rule is built where the kernel has its layers; extra layers app
     }
     CHECK(a.not_built().empty());
     CHECK(a.kernel_lacks().empty());
-    // Built means some applier covers it: the extra AppArmor layer is not.
+    // Every layer is built; the extra AppArmor one is used where the kernel has it.
     for (auto& l : rule(a, "baseline")->layers) {
         CAPTURE(mechanism_name(l.mechanism));
-        CHECK(l.built == (l.mechanism != Mechanism::AppArmor));
-        CHECK(l.used == l.built);
+        CHECK(l.built);
+        CHECK(l.used == l.available);
     }
+    Assessment with_apparmor = assess(parse_policy(kFull, "t"), kernel(true, true, true));
+    for (auto& l : rule(with_apparmor, "baseline")->layers) CHECK(l.used);
     // BPF LSM, extra for deny paths and commands, is used where the kernel has it.
     auto bpf_lsm_used = [](const Assessment& x, const char* name) {
         for (auto& l : rule(x, name)->layers)
@@ -191,8 +193,9 @@ TEST_CASE("enforcement.require refuses in either mode when a layer is missing or
     for (auto& l : rule(both, "memfd-exec")->layers) used += l.used;
     CHECK(used == 2);
     Policy aa = parse_policy(R"({"enforcement": {"require": ["apparmor"]}})", "t");
-    CHECK(refusal(aa, assess(aa, kernel(true, true, true))) ==
-          "agent policy: enforcement.require: apparmor is not applied by this build");
+    CHECK(refusal(aa, assess(aa, kernel(true, true, true))).empty());
+    CHECK(refusal(aa, assess(aa, kernel(true, true, false))) ==
+          "agent policy: enforcement.require: apparmor is not available on this kernel (not in this kernel)");
     // A policy whose enforced rules use Landlock meets require: landlock.
     Policy fs = parse_policy(R"({"capabilities": {"filesystem": {"write": ["/w"]}}, "enforcement": {"require": ["landlock", "seccomp"]}})", "t");
     CHECK(refusal(fs, assess(fs, kernel(true, true))).empty());
