@@ -12,8 +12,9 @@
 //                       executables its tools name, by their inode
 //   bprm_check_security shell.commands: only the allowed binaries execute
 //                       (the dynamic loader only as an ELF's interpreter,
-//                       never as a command: `ld.so BINARY` is refused); and
-//                       no memfd executes
+//                       never as a command: `ld.so BINARY` is refused), the
+//                       list widened live by an approval (the refusal goes
+//                       to the monitor's ring buffer); and no memfd executes
 //   mmap_file, file_mprotect  no memfd is mapped executable
 //
 // Refusals are EACCES, as Landlock's and a mode-000 file's.
@@ -85,6 +86,7 @@ const volatile __u8 check_deny = 0;     // filesystem.deny
 const volatile __u8 check_exec = 0;     // shell.commands: the runac_exec allowlist
 const volatile __u8 check_memfd = 0;    // no executable memfd
 const volatile __u8 check_secrets = 0;  // secrets.allowedTools
+const volatile __u8 report_exec = 0;    // policy.escalation: prompt: refused executes go to the monitor
 
 struct file_id {
 	__u32 dev;
@@ -147,6 +149,21 @@ struct {
 	__uint(max_entries, 4096);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } runac_tools SEC(".maps");
+
+// A refused execute, for the monitor (an approval request): who, and the
+// file by identity and name.
+struct exec_refusal {
+	__u32 pid;
+	__u32 dev;
+	__u64 ino;
+	char comm[16];
+	char name[NAME_MAX_KEPT];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} runac_exec_refused SEC(".maps");
 
 static __always_inline struct file_id id_of_inode(struct inode *inode)
 {
@@ -237,8 +254,20 @@ int BPF_PROG(runac_bprm_check, struct linux_binprm *bprm)
 		return refuse();
 	if (check_exec) {
 		struct file_id id = id_of_inode(BPF_CORE_READ(file, f_inode));
-		if (!bpf_map_lookup_elem(&runac_exec, &id))
-			return refuse();
+		if (bpf_map_lookup_elem(&runac_exec, &id))
+			return ALLOW;
+		struct exec_refusal *r = report_exec ? bpf_ringbuf_reserve(&runac_exec_refused, sizeof *r, 0) : 0;
+		if (r) {
+			r->pid = bpf_get_current_pid_tgid() >> 32;
+			r->dev = id.dev;
+			r->ino = id.ino;
+			bpf_get_current_comm(r->comm, sizeof r->comm);
+			const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+			if (bpf_probe_read_kernel_str(r->name, sizeof r->name, name) < 0)
+				r->name[0] = 0;
+			bpf_ringbuf_submit(r, 0);
+		}
+		return refuse();
 	}
 	return ALLOW;
 }

@@ -154,6 +154,12 @@ const char* const kDeviceFiles[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev
                                     "/dev/random", "/dev/urandom"};
 const char* const kDeviceTrees[] = {"/dev/pts", "/dev/shm", "/dev/mqueue"};
 
+// shell.commands with policy.escalation: prompt, where BPF LSM runs: its
+// exec check is the allowlist, which an approval widens live.
+bool live_exec_allowlist(const Policy& policy, const linux::KernelFeatures& kernel) {
+    return policy.commands && policy.escalation == Escalation::Prompt && kernel.bpf_lsm.available;
+}
+
 enforce::Landlock landlock_plan(const Policy& policy, const linux::KernelFeatures& kernel) {
     enforce::Landlock l;
     if (!kernel.landlock.available) return l;
@@ -161,8 +167,10 @@ enforce::Landlock landlock_plan(const Policy& policy, const linux::KernelFeature
     l.handled_fs = enforce::fs_rights_of_abi(l.abi);
     // Without shell.commands any readable file may be executed (agents
     // build and run code): EXECUTE goes with reading. With it, EXECUTE is
-    // granted on the exec trees here and on each allowed file by the init.
-    const uint64_t read = policy.commands ? fs::kRead : fs::kRead | fs::kExecute;
+    // granted on the exec trees here and on each allowed file by the init;
+    // unless BPF LSM holds the allowlist (a Landlock domain cannot widen).
+    bool commands = policy.commands && !live_exec_allowlist(policy, kernel);
+    const uint64_t read = commands ? fs::kRead : fs::kRead | fs::kExecute;
     const uint64_t write = policy.commands ? l.handled_fs & ~fs::kExecute : l.handled_fs;
     if (!policy.read) {
         l.rules.push_back({"/", read});
@@ -256,6 +264,7 @@ enforce::Lsm lsm_plan(const Policy& policy, const enforce::Plan& plan, const lin
     if (!kernel.bpf_lsm.available) return l;
     l.deny = !policy.deny.empty();
     l.exec = plan.exec_allowlist;
+    l.prompt = live_exec_allowlist(policy, kernel);
     // enforcement.require: bpf-lsm applies it beside the sysctl.
     l.memfd = !plan.memfd_noexec ||
               std::find(policy.require.begin(), policy.require.end(), Layer::BpfLsm) != policy.require.end();

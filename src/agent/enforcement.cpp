@@ -84,7 +84,9 @@ const std::vector<RuleSpec>& table() {
            "(closes `ld.so BINARY`)"}},
          {"a multi-call binary (busybox) allows all of its applets",
           "an allowed interpreter (sh, python, node) runs any script",
-          "without BPF LSM, `ld.so BINARY` runs a binary that is not allowed"}},
+          "without BPF LSM, `ld.so BINARY` runs a binary that is not allowed",
+          "with policy.escalation: prompt and BPF LSM, Landlock leaves executes to BPF LSM, whose allowlist an "
+          "approval widens live"}},
         {Rule::CommandArguments, "shell.commands arguments",
          {{Mechanism::ExecBoundary, Role::Required,
            "subcommands and denyArgs checked when `runac exec` starts a process"}},
@@ -128,10 +130,13 @@ const std::vector<RuleSpec>& table() {
           "a program a tool starts (a credential helper) is another executable and is refused"}},
         {Rule::Escalation, "policy.escalation",
          {{Mechanism::Monitor, Role::Required,
-           "a refused connect, datagram or name becomes an approval request (runac approvals, approve, deny); an "
-           "approval is live through the egress maps and the resolver"}},
-         {"only network refusals are asked; a refused file, exec or command stays refused",
-          "the refused call fails at once (EPERM, NXDOMAIN): the agent retries after the approval"}},
+           "a refused connect, datagram or name, and with BPF LSM an execute shell.commands does not allow, becomes "
+           "an approval request (runac approvals, approve, deny); an approval is live through the egress maps, the "
+           "resolver and the exec allowlist"}},
+         {"only network and (BPF LSM) execute refusals are asked; a refused file or runac exec command stays refused",
+          "an approved executable is for the session only (approve --persist keeps network grants only), and runac "
+          "exec's own check of shell.commands still refuses it",
+          "the refused call fails at once (EPERM, EACCES, NXDOMAIN): the agent retries after the approval"}},
         {Rule::AuditLog, "policy.auditLog",
          {{Mechanism::AuditLog, Role::Required,
            "hash-chained JSON lines per container (runac audit verify, show): create, start, exec, kill, pause, "

@@ -103,6 +103,8 @@ private:
                        path, rule);
         } else if (rule == "shell.commands" && !path.empty()) {
             command(path, "shell.commands");
+        } else if (rule == "shell.commands" && !text(r, "executable").empty()) {
+            command(text(r, "executable"), "shell.commands");  // BPF LSM's refusal: the file's name
         } else if (!rule.empty()) {
             leave(rule + (path.empty() ? "" : " " + path) + (r.get("syscall") ? " " + text(r, "syscall") : "") +
                   (r.get("address") ? " " + text(r, "address") : "") + ": no policy entry allows it");

@@ -327,6 +327,7 @@ Container create(const std::string& root, const CreateOptions& options) {
         monitor::MonitorSettings settings;
         settings.egress = &plan->egress;
         if (egress) settings.maps = egress->monitor_maps();
+        if (lsm && plan->lsm.prompt) settings.lsm = lsm->monitor_maps();
         settings.session_deadline = st.session_deadline;
         settings.audit = audit_log.is_open() ? &audit_log : nullptr;
         settings.control_path = c.dir() + "/" + monitor::kControlSocket;

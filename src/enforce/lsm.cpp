@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <memory>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "bpf/lsm.skel.h"
 #include "common/error.hpp"
@@ -34,6 +35,17 @@ struct ToolKey {
 static_assert(sizeof(FileKey) == 16 && sizeof(NameKey) == 80 && sizeof(ToolKey) == 16);
 
 FileKey key_of(const FileId& id) { return {id.dev, 0, id.ino}; }
+
+// bpf/lsm.bpf.c's struct exec_refusal.
+struct Refusal {
+    uint32_t pid, dev;
+    uint64_t ino;
+    char comm[16];
+    char name[kNameKept];
+};
+
+// A duplicate of one of the object's fds, to outlive it.
+UniqueFd dup_of(int fd) { return UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, 0)); }
 
 // "DEV:INO": an inode number may use all 64 bits (overlayfs's xino), more
 // than a JSON number keeps exactly.
@@ -121,6 +133,9 @@ LsmPrograms LsmPrograms::attach(const Lsm& lsm, const LsmFiles& files, const std
     skel->rodata->check_exec = lsm.exec;
     skel->rodata->check_memfd = lsm.memfd;
     skel->rodata->check_secrets = !lsm.secret_tools.empty();
+    skel->rodata->report_exec = lsm.prompt;
+    // The smallest ring a policy without prompts needs: none, but one page.
+    if (!lsm.prompt) bpf_map__set_max_entries(skel->maps.runac_exec_refused, static_cast<uint32_t>(::getpagesize()));
     for (auto& h : kHooks)
         bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj, h.program), h.needed(lsm));
     int rc;
@@ -158,9 +173,27 @@ LsmPrograms LsmPrograms::attach(const Lsm& lsm, const LsmFiles& files, const std
         int fd = bpf_program__fd(bpf_object__find_program_by_name(skel->obj, h.program));
         if (bpf_prog_attach(fd, p.cgroup_.get(), BPF_LSM_CGROUP, BPF_F_ALLOW_MULTI) != 0)
             throw_errno("agent policy: bpf-lsm: attach " + std::string(h.program) + " to " + cgroup_dir);
-        p.attached_.emplace_back(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+        p.attached_.push_back(dup_of(fd));
+    }
+    if (lsm.prompt) {
+        p.exec_ = dup_of(bpf_map__fd(skel->maps.runac_exec));
+        p.refused_ = dup_of(bpf_map__fd(skel->maps.runac_exec_refused));
     }
     return p;
+}
+
+void LsmMaps::allow_exec(const FileId& file) const {
+    FileKey k = key_of(file);
+    uint8_t one = 1;
+    if (bpf_map_update_elem(exec, &k, &one, BPF_ANY) != 0) throw_errno("shell.commands: bpf-lsm: add to runac_exec");
+}
+
+std::optional<ExecRefusal> exec_refusal(const void* data, size_t size) {
+    if (size != sizeof(Refusal)) return std::nullopt;
+    Refusal r;
+    std::memcpy(&r, data, sizeof r);
+    return ExecRefusal{r.pid, std::string(r.comm, strnlen(r.comm, sizeof r.comm)), {r.dev, r.ino},
+                       std::string(r.name, strnlen(r.name, sizeof r.name))};
 }
 
 LsmPrograms::~LsmPrograms() {

@@ -6,6 +6,7 @@
 // cgroup, and no runac process needs to stay alive. `delete` takes them off.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <sys/stat.h>
 #include <utility>
@@ -54,6 +55,26 @@ struct LsmFiles {
 void write_lsm_files(JsonWriter& w, const LsmFiles& files);
 LsmFiles parse_lsm_files(const JsonValue& v);
 
+// The programs' maps the monitor works with (policy.escalation: prompt),
+// by the fds its process inherits from create.
+struct LsmMaps {
+    int exec = -1;     // runac_exec: an approved executable goes in, live
+    int refused = -1;  // runac_exec_refused: the refused executes, a ring buffer
+    // Throws an Error.
+    void allow_exec(const FileId& file) const;
+    std::vector<int> fds() const { return {exec, refused}; }
+};
+
+// One record of runac_exec_refused (bpf/lsm.bpf.c's struct exec_refusal);
+// nullopt for a record of another size.
+struct ExecRefusal {
+    uint32_t pid = 0;     // as the host sees it
+    std::string command;  // the refused process's comm
+    FileId file;          // what it tried to execute
+    std::string name;     // ... by its file name
+};
+std::optional<ExecRefusal> exec_refusal(const void* data, size_t size);
+
 // Attached until destroyed, unless kept: a create that fails on the way
 // leaves no program on the cgroup.
 class LsmPrograms {
@@ -65,11 +86,13 @@ public:
     ~LsmPrograms();
     // From now on the programs live with the cgroup.
     void keep() { kept_ = true; }
+    LsmMaps monitor_maps() const { return {exec_.get(), refused_.get()}; }
 
 private:
     LsmPrograms() = default;
     UniqueFd cgroup_;
     std::vector<UniqueFd> attached_;
+    UniqueFd exec_, refused_;
     bool kept_ = false;
 };
 

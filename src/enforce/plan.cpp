@@ -80,7 +80,8 @@ std::string plan_json(const Plan& p) {
     w.key("denyNames").strings(p.egress.deny_names);
     w.end_object();
     w.key("lsm").begin_object().key("attached").value(p.lsm.attached).key("deny").value(p.lsm.deny);
-    w.key("exec").value(p.lsm.exec).key("memfd").value(p.lsm.memfd).key("secretTools").begin_array();
+    w.key("exec").value(p.lsm.exec).key("prompt").value(p.lsm.prompt).key("memfd").value(p.lsm.memfd);
+    w.key("secretTools").begin_array();
     for (auto& s : p.lsm.secret_tools)
         w.begin_object().key("secret").value(s.secret).key("tools").strings(s.tools).end_object();
     w.end_array().end_object();
@@ -130,6 +131,7 @@ Plan parse_plan(const std::string& json) {
         p.lsm.attached = l->required("attached").as_bool();
         p.lsm.deny = l->required("deny").as_bool();
         p.lsm.exec = l->required("exec").as_bool();
+        p.lsm.prompt = l->required("prompt").as_bool();
         p.lsm.memfd = l->required("memfd").as_bool();
         for (auto& s : l->required("secretTools").items())
             p.lsm.secret_tools.push_back({s.required("secret").as_string(), s.required("tools").string_list()});

@@ -94,6 +94,10 @@ struct Lsm {
     bool attached = false;
     bool deny = false;   // filesystem.deny (the Deny mounts' paths)
     bool exec = false;   // shell.commands (the executables the init found)
+    // policy.escalation: prompt: a refused execute becomes an approval
+    // request, and an approval adds the file to the allowlist live (so
+    // Landlock leaves executes to BPF LSM).
+    bool prompt = false;
     bool memfd = false;  // no executable memfd
     std::vector<SecretTools> secret_tools;
     bool operator==(const Lsm&) const = default;

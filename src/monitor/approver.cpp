@@ -16,20 +16,27 @@ void Approver::refused(const Askable& what) {
     if (auto* r = requests_.offer(what.grant, what.pid, what.command, ::time(nullptr))) audit(*r, "approval-request");
 }
 
-// An address (the egress programs' refusal) or a name (the resolver's).
+// An address (the egress programs' refusal), a name (the resolver's) or
+// an executable (BPF LSM's).
 void Approver::apply(const Request& r) {
-    auto protocol = static_cast<uint8_t>(r.grant.protocol == agent::Protocol::Udp ? IPPROTO_UDP : IPPROTO_TCP);
+    if (!r.grant.egress) {
+        if (lsm_.exec < 0) throw Error("request " + std::to_string(r.id) + ": this container has no exec allowlist");
+        lsm_.allow_exec(r.grant.file);
+        return;
+    }
+    const agent::EgressRule& grant = *r.grant.egress;
+    auto protocol = static_cast<uint8_t>(grant.protocol == agent::Protocol::Udp ? IPPROTO_UDP : IPPROTO_TCP);
     std::string problem;
-    auto host = agent::parse_host(r.grant.host, problem);
+    auto host = agent::parse_host(grant.host, problem);
     if (!host) throw Error("request " + std::to_string(r.id) + ": " + problem);
     if (host->kind == agent::HostKind::Name) {
         if (!resolver_) throw Error("request " + std::to_string(r.id) + ": this container does not follow DNS");
-        resolver_->allow({host->text, r.grant.port, protocol});
+        resolver_->allow({host->text, grant.port, protocol});
         return;
     }
     std::string network = host->kind == agent::HostKind::Address ? host->text + "/" + std::to_string(host->prefix)
                                                                   : host->text;
-    maps_.allow_network({network, r.grant.port, protocol});
+    maps_.allow_network({network, grant.port, protocol});
 }
 
 std::string Approver::handle(const std::string& question) {

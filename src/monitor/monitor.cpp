@@ -42,6 +42,7 @@ struct Held {
     std::optional<KernelDenials> kernel;
     UniqueFd kernel_audit;         // the audit's log group, with `kernel`
     enforce::MonitorMaps maps;
+    enforce::LsmMaps lsm;
     int init = -1;                 // the init's pidfd: readable once it exits
     int64_t session_deadline = 0;  // Unix seconds; 0: none
 };
@@ -109,6 +110,19 @@ int on_denial(void* held, void* data, size_t size) {
     return 0;
 }
 
+// An execute shell.commands does not allow, refused by BPF LSM.
+int on_exec_refusal(void* held, void* data, size_t size) {
+    auto& h = *static_cast<Held*>(held);
+    auto r = enforce::exec_refusal(data, size);
+    if (!r) return 0;
+    h.reporter->record("shell.commands", "denied", [&](JsonWriter& w) {
+        w.key("rule").value("shell.commands").key("pid").value(static_cast<int64_t>(r->pid));
+        w.key("command").value(r->command).key("executable").value(r->name);
+    });
+    if (h.approver) h.approver->refused({Capability::execute(r->name, r->file), r->pid, r->command});
+    return 0;
+}
+
 void read_kernel_audit(Held& h) {
     linux::read_audit_records(h.kernel_audit.get(),
                               [&](uint16_t type, std::string_view text) { h.kernel->record(type, text); });
@@ -138,6 +152,7 @@ bool in_cgroup(uint32_t pid, const std::string& base) {
 // of the maps once a second, the session's end at its deadline.
 [[noreturn]] void run(Held& h) {
     std::vector<int> keep = h.maps.fds();
+    for (int fd : h.lsm.fds()) keep.push_back(fd);
     keep.push_back(h.init);
     if (h.approver) keep.push_back(h.approver->fd());
     if (h.resolver)
@@ -149,11 +164,14 @@ bool in_cgroup(uint32_t pid, const std::string& base) {
     ring_buffer* denials = nullptr;
     if ((h.reporter->on() || h.approver) && h.maps.denials >= 0)
         denials = ring_buffer__new(h.maps.denials, on_denial, &h, nullptr);
+    ring_buffer* execs = nullptr;
+    if (h.lsm.refused >= 0) execs = ring_buffer__new(h.lsm.refused, on_exec_refusal, &h, nullptr);
     drop_privileges(h.session_deadline != 0);
     std::vector<pollfd> fds{{h.init, POLLIN, 0}};
     if (h.resolver)
         for (int fd : h.resolver->fds()) fds.push_back({fd, POLLIN, 0});
     if (denials) fds.push_back({ring_buffer__epoll_fd(denials), POLLIN, 0});
+    if (execs) fds.push_back({ring_buffer__epoll_fd(execs), POLLIN, 0});
     if (h.approver) fds.push_back({h.approver->fd(), POLLIN, 0});
     if (h.kernel) fds.push_back({h.kernel_audit.get(), POLLIN, 0});
     time_t last_sweep = 0;
@@ -179,6 +197,7 @@ bool in_cgroup(uint32_t pid, const std::string& base) {
                 ring_buffer__consume(denials);
                 h.reporter->lost("network.egress", h.maps.take_lost());
             }
+            if (execs) ring_buffer__consume(execs);
             if (h.kernel) drain_kernel_audit(h);
             h.reporter->tick();
             ::_exit(0);
@@ -187,6 +206,8 @@ bool in_cgroup(uint32_t pid, const std::string& base) {
             if (!fds[i].revents) continue;
             if (denials && fds[i].fd == ring_buffer__epoll_fd(denials))
                 ring_buffer__consume(denials);
+            else if (execs && fds[i].fd == ring_buffer__epoll_fd(execs))
+                ring_buffer__consume(execs);
             else if (h.approver && fds[i].fd == h.approver->fd())
                 h.approver->serve();
             else if (h.kernel && fds[i].fd == h.kernel_audit.get())
@@ -227,11 +248,12 @@ void report_status(const std::string& path, const std::string& message) {
     try {
         Held h;
         h.maps = s.maps;
+        h.lsm = s.lsm;
         h.init = init;
         h.session_deadline = s.session_deadline;
         h.reporter.emplace(s.audit ? s.audit->duplicate() : audit::AuditLog{});
         UniqueFd control;
-        if (s.egress && s.egress->prompt) control = listen_control(s.control_path);
+        if ((s.egress && s.egress->prompt) || s.lsm.refused >= 0) control = listen_control(s.control_path);
         // The audit's log group exists in the host's network namespace only.
         if (s.kernel_denials && s.plan) {
             h.kernel_audit = linux::open_audit_log_group();
@@ -256,14 +278,15 @@ void report_status(const std::string& path, const std::string& message) {
                             w.key("name").value(name).key("type").value(static_cast<int64_t>(type));
                             w.key("answer").value(outcome);
                         });
-                        if (askable && h.approver) h.approver->refused({{name, 0, agent::Protocol::Tcp}, 0, ""});
+                        if (askable && h.approver)
+                            h.approver->refused({agent::EgressRule{name, 0, agent::Protocol::Tcp}, 0, ""});
                     });
             }
             no_loopback = !h.resolver;
         }
         if (control)
-            h.approver.emplace(s.approval_timeout, std::move(control), s.maps, h.resolver ? &*h.resolver : nullptr,
-                               *h.reporter);
+            h.approver.emplace(s.approval_timeout, std::move(control), s.maps, s.lsm,
+                               h.resolver ? &*h.resolver : nullptr, *h.reporter);
         // Ready: start (or exec) reads this while this process becomes the
         // monitor.
         report_status(s.status_path, std::string("ready") + (no_loopback ? " no-loopback" : ""));

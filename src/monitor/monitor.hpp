@@ -17,6 +17,7 @@
 
 #include "enforce/coverage.hpp"
 #include "enforce/egress.hpp"
+#include "enforce/lsm.hpp"
 #include "enforce/plan.hpp"
 #include "audit/audit_log.hpp"
 
@@ -33,13 +34,16 @@ inline const std::vector<enforce::Covers>& monitor_covers() {
 
 // `kernel_denials`: the kernel's audit reports refusals into the log.
 inline bool needs_monitor(const enforce::Plan& plan, bool kernel_denials) {
-    return plan.egress.follow_dns || plan.session_timeout > 0 || kernel_denials ||
+    return plan.egress.follow_dns || plan.session_timeout > 0 || kernel_denials || plan.lsm.prompt ||
            (plan.egress.filtered && (plan.egress.report || plan.egress.prompt));
 }
 
 struct MonitorSettings {
     const enforce::Egress* egress = nullptr;  // with follow_dns: the resolver answers its names
     enforce::MonitorMaps maps;                   // ... into these maps
+    // BPF LSM's exec allowlist and its refusals (plan.lsm.prompt): each
+    // refusal an approval request, an approval an entry.
+    enforce::LsmMaps lsm;
     int64_t session_deadline = 0;             // Unix seconds; 0: no timeout
     const audit::AuditLog* audit = nullptr;   // policy.auditLog: the container's log
     // escalation: prompt (egress->prompt): the control socket's path, and

@@ -65,9 +65,7 @@ std::optional<Askable> denial_askable(const void* data) {
     char text[INET6_ADDRSTRLEN] = {};
     ::inet_ntop(d.family, d.addr, text, sizeof text);
     Askable a;
-    a.grant.host = text;
-    a.grant.port = ntohs(d.port);
-    a.grant.protocol = d.protocol == IPPROTO_UDP ? agent::Protocol::Udp : agent::Protocol::Tcp;
+    a.grant = agent::EgressRule{text, ntohs(d.port), d.protocol == IPPROTO_UDP ? agent::Protocol::Udp : agent::Protocol::Tcp};
     a.pid = d.pid;
     a.command = std::string(d.comm, strnlen(d.comm, sizeof d.comm));
     return a;

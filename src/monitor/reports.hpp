@@ -14,6 +14,7 @@
 
 #include "agent/policy.hpp"
 #include "audit/audit_log.hpp"
+#include "monitor/approvals.hpp"
 
 namespace runac::monitor {
 
@@ -49,7 +50,7 @@ void denial_fields(JsonWriter& w, const void* denial);
 // destination, port and protocol, and who was refused. nullopt for a
 // refusal no egress rule lifts (network.deny, a socket type).
 struct Askable {
-    agent::EgressRule grant;
+    Capability grant;
     uint32_t pid = 0;
     std::string command;
 };

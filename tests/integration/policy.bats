@@ -78,6 +78,13 @@ REFUSED="agent policy: not enforceable on this kernel: secrets.allowedTools (nee
 	[ "${#lines[@]}" -eq 1 ]
 }
 
+# The VM tier's tests/lsm.sh and tests/apparmor.sh run these layers where
+# the kernel has them.
+@test "enforcement.require names the layers this host lacks, in either mode, and nothing is left" {
+	annotate org.agentcontainers.agent '{"enforcement": {"mode": "best-effort", "require": ["bpf-lsm", "apparmor"]}}'
+	expect_refusal "runac create failed: agent policy: enforcement.require: bpf-lsm is not available on this kernel (load refused: Operation not permitted (EPERM)), apparmor is not available on this kernel (not in this kernel or not in lsm=)"
+}
+
 @test "a container without a policy and without a floor runs as before" {
 	set_cmd 'echo plain'
 	run prunac --require-agent-policy=false run "$CID"

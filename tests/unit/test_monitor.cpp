@@ -189,3 +189,25 @@ TEST_CASE("an approval request: one per grant, decided once, denied when its tim
     CHECK(timed_out[0]->id == 2);
     CHECK_THROWS_WITH(requests.decide(2, true, false, 113), "request 2 timed out after 10 s and was denied");
 }
+
+TEST_CASE("an executable BPF LSM refused is asked once per file, approved for the session only") {
+    using namespace runac::monitor;
+    Requests requests(10);
+    Capability jq = Capability::execute("jq", {2049, 77});
+    const Request* r = requests.offer(jq, 42, "sh", 100);
+    REQUIRE(r);
+    CHECK(capability_diff(r->grant) == R"(+ shell.commands "jq")");
+    CHECK(requests.offer(Capability::execute("jq", {2049, 77}), 43, "sh", 101) == nullptr);
+    // Another file of the same name is another request.
+    REQUIRE(requests.offer(Capability::execute("jq", {2049, 78}), 44, "sh", 101));
+    JsonWriter w;
+    w.begin_object();
+    write_request(w, requests.all()[0]);
+    w.end_object();
+    CHECK(w.str().find(R"("grant":{"executable":"jq"})") != std::string::npos);
+    CHECK_THROWS_WITH(requests.decide(1, true, true, 102),
+                      "request 1: an executable is approved for this session only (--persist keeps network grants; add "
+                      "jq to shell.commands for the next)");
+    CHECK(requests.all()[0].decision == Decision::Pending);
+    CHECK(requests.decide(1, true, false, 102).decision == Decision::Approved);
+}

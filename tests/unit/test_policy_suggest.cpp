@@ -55,6 +55,7 @@ TEST_CASE("each refusal an entry can lift is added once, where the document rest
         R"J({"event":"denied","rule":"filesystem.write","layer":"landlock","access":"fs.make_reg","path":"/home/agent"})J",
         R"J({"event":"denied","rule":"filesystem.write","layer":"landlock","access":"fs.write_file","path":"/proc/7/oom_score_adj"})J",
         R"J({"event":"denied","rule":"shell.commands","layer":"landlock","access":"fs.execute","path":"/usr/bin/make"})J",
+        R"J({"event":"denied","rule":"shell.commands","pid":9,"command":"sh","executable":"jq"})J",
         R"J({"event":"denied","rule":"baseline","layer":"seccomp","syscall":"ptrace"})J",
         R"J({"event":"exec","argv":["cargo","build"],"refused":"agent policy: shell.commands: cargo is not an allowed command"})J",
         R"J({"event":"exec","argv":["git","push"],"refused":"agent policy: shell.commands: git: push is not an allowed subcommand"})J",
@@ -64,11 +65,11 @@ TEST_CASE("each refusal an entry can lift is added once, where the document rest
           R"({"host":"192.0.2.11","port":53,"protocol":"udp"},{"host":"pypi.org"}])");
     CHECK(strings_at(s, "capabilities.filesystem.read") == R"(["/usr","/etc/ssl/certs/ca.pem"])");
     CHECK(strings_at(s, "capabilities.filesystem.write") == R"(["/workspace","/home/agent"])");
-    CHECK(strings_at(s, "capabilities.shell.commands") == R"(["sh","git","/usr/bin/make","cargo"])");
+    CHECK(strings_at(s, "capabilities.shell.commands") == R"(["sh","git","/usr/bin/make","jq","cargo"])");
     // Untouched: the deny list and the other sections.
     CHECK(strings_at(s, "capabilities.network.deny") == R"(["192.0.2.66","evil.test"])");
     CHECK(strings_at(s, "policy") == R"J({"auditLog":true})J");
-    CHECK(s.added.size() == 7);
+    CHECK(s.added.size() == 8);
     REQUIRE(s.left.size() == 5);
     CHECK(s.left[0] == "network.deny 192.0.2.66: no policy entry allows it");
     CHECK(s.left[1] == "network.deny evil.test: denied by the policy");

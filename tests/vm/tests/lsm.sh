@@ -72,6 +72,38 @@ test_the_loader_runs_no_binary_that_is_not_allowed() {
 	no_lsm_program_left
 }
 
+# policy.escalation: prompt: the refused execute becomes a request, and its
+# approval puts the file in the programs' allowlist: the agent's next try
+# runs it, in the same session.
+test_an_approved_execute_runs_without_a_restart() {
+	setup_bundle
+	agent_policy '{"capabilities": {"shell": {"commands": ["git"]}}, "policy": {"auditLog": false, "escalation": "prompt"}}'
+	set_cmd 'until jq --version; do sleep 0.2; done; echo approved-ran; sleep 1000'
+	runac run -d "$CID" >"$TEST_TMP/out" 2>&1 </dev/null
+	n=0
+	until runac approvals "$CID" 2>&1 | grep -q '+ shell.commands "jq"'; do
+		n=$((n + 1))
+		[ $n -lt 100 ] || fail "no request: $(runac approvals "$CID" 2>&1); output: $(cat "$TEST_TMP/out")"
+		sleep 0.1
+	done
+	grep -q 'jq: Permission denied' "$TEST_TMP/out" || fail "jq ran before the approval: $(cat "$TEST_TMP/out")"
+	! grep -q approved-ran "$TEST_TMP/out" || fail "jq ran before the approval"
+	expect_eq "$(runac approve "$CID" 1)" 'request 1 approved: + shell.commands "jq"' "approve's answer"
+	n=0
+	until grep -q approved-ran "$TEST_TMP/out"; do
+		n=$((n + 1))
+		[ $n -lt 100 ] || fail "jq did not run after the approval: $(cat "$TEST_TMP/out")"
+		sleep 0.1
+	done
+	grep -q '^jq-' "$TEST_TMP/out" || fail "no jq output: $(cat "$TEST_TMP/out")"
+	# Another binary that is not allowed stays refused.
+	rc=0
+	runac exec "$CID" sh -c 'escape read /etc/passwd' >"$TEST_TMP/exec" 2>&1 || rc=$?
+	expect_match "$(cat "$TEST_TMP/exec")" "*escape: Permission denied*" "a binary nobody approved"
+	runac delete --force "$CID"
+	no_lsm_program_left
+}
+
 test_a_denied_file_is_refused_by_any_name_and_a_denied_path_made_later() {
 	setup_bundle
 	mkdir -p rootfs/workspace rootfs/root/.ssh
@@ -117,4 +149,24 @@ test_the_programs_are_on_the_containers_cgroup_until_delete() {
 	! grep -q runac_file_open "$TEST_TMP/attached" || fail "file_open attached for a policy without its rules"
 	runac delete --force "$CID"
 	no_lsm_program_left
+}
+
+# A create that fails after the BPF LSM programs are attached and the
+# AppArmor profile is loaded (here: its --pid-file cannot be written, the
+# last step) leaves neither, nor the container.
+test_a_create_that_fails_late_leaves_no_program_and_no_profile() {
+	setup_bundle
+	agent_policy '{"capabilities": {"filesystem": {"deny": ["/etc/shadow"]}, "shell": {"commands": ["git"]}},
+		"policy": {"auditLog": false}}'
+	rc=0
+	runac create --pid-file /nonexistent/dir/pid "$CID" >"$TEST_TMP/out" 2>&1 </dev/null || rc=$?
+	cat "$TEST_TMP/out"
+	[ $rc -ne 0 ] || fail "create with an unwritable pid file succeeded"
+	grep -q 'nonexistent' "$TEST_TMP/out" || fail "the error names no pid file: $(cat "$TEST_TMP/out")"
+	no_lsm_program_left
+	! grep -q "^runac-agent-$CID " /sys/kernel/security/apparmor/profiles || fail "the AppArmor profile is left"
+	[ ! -e "/sys/fs/cgroup/$CID" ] || fail "cgroup left: /sys/fs/cgroup/$CID"
+	rc=0
+	runac state "$CID" >/dev/null 2>&1 || rc=$?
+	[ $rc -ne 0 ] || fail "the refused container exists"
 }
