@@ -151,7 +151,7 @@ LsmPrograms LsmPrograms::attach(const Lsm& lsm, const LsmFiles& files, const std
         put(skel->maps.runac_deny, &k, &one, "filesystem.deny");
     }
     for (auto& [dir, name] : files.deny_names) {
-        if (name.size() >= kNameKept) continue;  // the init keeps none so long
+        if (name.size() >= kNameKept) continue;  // left to the other layers: the key keeps 63 bytes
         NameKey k{key_of(dir), {}};
         std::memcpy(k.name, name.data(), name.size());
         put(skel->maps.runac_deny_names, &k, &one, "filesystem.deny");
