@@ -218,11 +218,12 @@ void Container::destroy() {
     audit("delete");
     auto cg = cgroup();
     // Taken off before the cgroup goes, so that none waits for its release.
-    if (auto p = plan(); p && !cg.unified_path().empty()) {
+    auto p = plan();
+    if (p && !cg.unified_path().empty()) {
         if (p->egress.filtered) enforce::detach_egress(cg.unified_path());
         if (p->lsm.attached) enforce::detach_lsm(cg.unified_path());
     }
-    if (auto p = plan(); p && !p->apparmor_profile.empty()) enforce::remove_apparmor_profile(p->apparmor_profile);
+    if (p && !p->apparmor_profile.empty()) enforce::remove_apparmor_profile(p->apparmor_profile);
     cg.destroy();
     remove_dir();
 }
