@@ -7,7 +7,7 @@ packages=(
   # build
   meson ninja-build pkg-config g++
   libseccomp-dev libcap-dev libyajl-dev libspdlog-dev libfmt-dev libbpf-dev
-  libapparmor-dev libcurl4-openssl-dev libssl-dev doctest-dev
+  libapparmor-dev libcurl4-openssl-dev libssl-dev libsystemd-dev doctest-dev
   clang llvm bpftool
   # tests: busybox rootfs fixture, the reference runtimes, the test runner
   busybox-static runc crun bats jq iproute2 python3 time
@@ -32,6 +32,8 @@ packages=(
   qemu-system-x86 linux-image-cloud-amd64 cpio
   # ... and AppArmor's parser, to load test profiles in the guest
   apparmor
+  # ... and systemd, pid 1 of its systemd mode (RUNAC_VM_SYSTEMD=1)
+  systemd
   # benchmarks
   hyperfine
 )

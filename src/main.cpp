@@ -55,7 +55,7 @@ void print_help() {
         "  --log FILE                 log file (default: stderr)\n"
         "  --log-format text|json     log format (default: text)\n"
         "  --debug                    log debug messages\n"
-        "  --systemd-cgroup           use the systemd cgroup driver (not supported)\n"
+        "  --systemd-cgroup           the container's cgroup is a systemd scope (cgroupsPath slice:prefix:name)\n"
         "  --rootless true|false|auto rootless mode (not supported; auto and false accepted)\n"
         "  --config FILE              runac.conf to read (default: /etc/runac/runac.conf)\n"
         "  --agent-profile NAME       floor agent profile applied to every container\n"
@@ -98,8 +98,7 @@ int dispatch(const std::vector<std::string>& argv) {
         print_help();
         return 0;
     }
-    if (global_args.flag("systemd-cgroup"))
-        throw Error("--systemd-cgroup: the systemd cgroup driver is not supported by this version of runac");
+    global.systemd_cgroup = global_args.flag("systemd-cgroup");
     std::string rootless = global_args.get("rootless", "auto");
     if (rootless == "true") throw Error("--rootless: rootless containers are not supported by this version of runac");
     if (rootless != "auto" && rootless != "false") throw Error("--rootless: must be true, false or auto");

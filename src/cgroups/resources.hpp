@@ -29,6 +29,10 @@ void apply_v2(const Cgroup& cg, const oci::Resources& r, const std::string& p);
 void write_knob(const std::string& dir, const std::string& file, const std::string& value, const std::string& field);
 // The directory that has FILE, or Error "FIELD: WHAT".
 std::string dir_for(const Cgroup& cg, const std::string& file, const std::string& field, const std::string& what);
+// [2, 262144] onto [1, 10000]: runc's ConvertCPUSharesToCgroupV2Value.
+uint64_t cpu_weight(uint64_t shares);
+// [10, 1000] onto [1, 10000]: runc's ConvertBlkIOToIOWeightValue.
+uint64_t io_weight(uint64_t blkio);
 // -1 and the kernel's "max" spelling.
 std::string max_or(int64_t n);
 }  // namespace detail

@@ -9,12 +9,10 @@
 
 namespace runac::cgroups::detail {
 
-namespace {
-
-// [2, 262144] onto [1, 10000]: runc's ConvertCPUSharesToCgroupV2Value.
 uint64_t cpu_weight(uint64_t shares) { return 1 + ((shares - 2) * 9999) / 262142; }
-// [10, 1000] onto [1, 10000]: runc's ConvertBlkIOToIOWeightValue.
 uint64_t io_weight(uint64_t blkio) { return 1 + ((blkio - 10) * 9999) / 990; }
+
+namespace {
 
 std::string need(const std::string& dir, const std::string& file, const std::string& field, const std::string& controller) {
     if (!path_exists(dir + "/" + file))

@@ -21,6 +21,7 @@ struct GlobalOptions {
     bool config_given = false;
     std::string agent_profile;
     bool require_agent_policy = false;
+    bool systemd_cgroup = false;  // the container's cgroup is a systemd scope (cgroups/systemd.hpp)
 };
 
 // runac.conf read and the global flags applied over it; read only by the

@@ -59,7 +59,7 @@ int run_features(const GlobalOptions&, const Args&) {
     w.key("namespaces").strings(oci::namespace_names());
     w.key("capabilities").strings(capability_names());
     w.key("cgroup").begin_object();
-    w.key("v1").value(true).key("v2").value(true).key("systemd").value(false).key("systemdUser").value(false);
+    w.key("v1").value(true).key("v2").value(true).key("systemd").value(true).key("systemdUser").value(false);
     w.key("rdma").value(false);
     w.end_object();
     w.key("seccomp").begin_object();

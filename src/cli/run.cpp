@@ -16,6 +16,7 @@ namespace {
 int run_run(const GlobalOptions& global, const Args& args) {
     auto options = create_options(args, container_id(args, "run"));
     options.agent = agent_settings(global);
+    options.systemd_cgroup = global.systemd_cgroup;
     bool detach = args.flag("detach");
     UniqueFd console;
     if (!detach && options.console_socket.empty()) options.console_master = &console;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "cgroups/resources.hpp"
+#include "cgroups/systemd.hpp"
 #include "cli/command.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
@@ -169,6 +170,11 @@ int run_update(const GlobalOptions& global, const Args& args) {
     auto c = container::Container::load(global.root, id);
     auto s = c.status();
     if (s == container::Status::Stopped || s == container::Status::Creating) throw Error("container not running");
+    // As runc: systemd's properties first, which it writes into the
+    // cgroup itself, then every file (the same values, and the rest).
+    if (!c.state().systemd_unit.empty())
+        cgroups::Systemd::connect().set_properties(c.state().systemd_unit,
+                                                   cgroups::resource_properties(r, !c.cgroup().v2()));
     cgroups::update_resources(c.cgroup(), r);
     return 0;
 }

@@ -16,6 +16,7 @@
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "common/log.hpp"
+#include "cgroups/systemd.hpp"
 #include "enforce/apparmor.hpp"
 #include "enforce/egress.hpp"
 #include "enforce/lsm.hpp"
@@ -224,6 +225,15 @@ void Container::destroy() {
         if (p->lsm.attached) enforce::detach_lsm(cg.unified_path());
     }
     if (p && !p->apparmor_profile.empty()) enforce::remove_apparmor_profile(p->apparmor_profile);
+    // Its processes are gone: the scope stops at once, and systemd removes
+    // its cgroup. Unreachable, systemd stops it by itself once it is empty.
+    if (!state_.systemd_unit.empty()) {
+        try {
+            cgroups::Systemd::connect().stop(state_.systemd_unit);
+        } catch (const Error& e) {
+            log::warn(e.what());
+        }
+    }
     cg.destroy();
     remove_dir();
 }

@@ -25,6 +25,7 @@
 #include "linux/kernel_features.hpp"
 #include "cgroups/cgroup.hpp"
 #include "cgroups/resources.hpp"
+#include "cgroups/systemd.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "common/log.hpp"
@@ -151,6 +152,31 @@ void delegate_cgroup(const cgroups::Cgroup& cgroup, const oci::Config& config) {
     cgroup.delegate(root_of(l.uid_mappings), root_of(l.gid_mappings));
 }
 
+// --systemd-cgroup, a create that fails once systemd made the scope: the
+// container's processes are killed and its cgroup removed first, then the
+// unit is stopped, so that neither outlives the refusal.
+class ScopeGuard {
+public:
+    ScopeGuard(const cgroups::Systemd& systemd, std::string unit, cgroups::Cgroup& cgroup)
+        : systemd_(&systemd), unit_(std::move(unit)), cgroup_(cgroup) {}
+    ScopeGuard(const ScopeGuard&) = delete;
+    ~ScopeGuard() {
+        if (!systemd_) return;
+        try {
+            cgroup_.destroy();
+            systemd_->stop(unit_);
+        } catch (const Error& e) {
+            log::warn(e.what());
+        }
+    }
+    void release() { systemd_ = nullptr; }
+
+private:
+    const cgroups::Systemd* systemd_;
+    std::string unit_;
+    cgroups::Cgroup& cgroup_;
+};
+
 }  // namespace
 
 Container create(const std::string& root, const CreateOptions& options) {
@@ -194,6 +220,14 @@ Container create(const std::string& root, const CreateOptions& options) {
     confinement.landlock = plan ? &plan->landlock : nullptr;
     confinement.agent_seccomp = &agent_seccomp;
 
+    // The systemd driver's unit, and systemd reached, before anything exists.
+    std::optional<cgroups::SystemdUnit> unit;
+    std::optional<cgroups::Systemd> systemd;
+    if (options.systemd_cgroup) {
+        unit = cgroups::systemd_unit(config.linux.cgroups_path, options.id);
+        systemd.emplace(cgroups::Systemd::connect());
+    }
+
     Container c = Container::reserve(root, options.id);
     ContainerState& st = c.state();
     st.oci_version = config.oci_version;
@@ -215,16 +249,25 @@ Container create(const std::string& root, const CreateOptions& options) {
 
     // What delete removes if this create is killed before the state exists,
     // recorded before the directories are made.
-    cgroups::Cgroup cgroup = cgroups::Cgroup::create(config.linux.cgroups_path, options.id, [&](auto& paths) {
+    // With systemd, runac makes the scope's directories too (systemd takes
+    // them as they are), so that the init is still born into its cgroup.
+    cgroups::Cgroup cgroup = cgroups::Cgroup::create(unit ? unit->cgroup : config.linux.cgroups_path, options.id,
+                                                     [&](auto& paths) {
         std::string recorded;
         for (auto& p : paths) recorded += p + "\n";
         write_file_atomic(c.cgroup_record_path(), recorded, 0600);
     });
-    // Limits are in force before the init exists: it is born into (v2) or
-    // moved into (v1) a cgroup that already enforces them.
-    cgroups::apply_resources(cgroup, config.linux.resources, "linux.resources.");
-    cgroups::apply_device_rules(cgroup, config);
-    delegate_cgroup(cgroup, config);
+    // Limits are in force before the init runs a step of the container's
+    // setup. Without systemd, before it exists: it is born into (v2) or moved
+    // into (v1) a cgroup that already enforces them. With systemd, once the
+    // scope exists: systemd writes the files of the unit's properties as it
+    // makes it, the ones runac does not pass too.
+    auto limit_cgroup = [&] {
+        cgroups::apply_resources(cgroup, config.linux.resources, "linux.resources.");
+        cgroups::apply_device_rules(cgroup, config);
+        delegate_cgroup(cgroup, config);
+    };
+    if (!unit) limit_cgroup();
     st.cgroup_paths = cgroup.paths();
     bool egress_filtered = plan && plan->egress.filtered;
     if (egress_filtered && cgroup.unified_path().empty())
@@ -275,6 +318,13 @@ Container create(const std::string& root, const CreateOptions& options) {
     fifo.reset();
     // In its cgroups before it runs a single step of the container's setup.
     cgroup.add_process(init_pid, spawned.in_cgroup ? cgroup.unified_path() : "");
+    std::optional<ScopeGuard> scope;
+    if (unit) {
+        systemd->start_scope(*unit, init_pid, cgroups::resource_properties(config.linux.resources, !cgroup.v2()));
+        scope.emplace(*systemd, unit->name, cgroup);
+        st.systemd_unit = unit->name;
+        limit_cgroup();
+    }
     auto user = config.linux.find_namespace(oci::NamespaceType::User);
     if (user && user->path.empty())
         linux::write_id_mappings(init_pid, config.linux.uid_mappings, config.linux.gid_mappings, "linux.");
@@ -353,6 +403,7 @@ Container create(const std::string& root, const CreateOptions& options) {
     if (lsm) lsm->keep();
     if (apparmor) apparmor->keep();
     if (monitor) monitor->keep();
+    if (scope) scope->release();
     cgroup.release();
     c.commit();
     return c;

@@ -20,6 +20,7 @@ struct CreateOptions {
     bool no_pivot = false;
     bool no_new_keyring = false;
     int preserve_fds = 0;
+    bool systemd_cgroup = false;  // --systemd-cgroup
     agent::Settings agent;  // the host's floor profile, require-agent-policy, directories
 };
 

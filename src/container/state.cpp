@@ -20,6 +20,7 @@ std::string serialize(const ContainerState& s) {
     for (auto& [k, v] : s.annotations) w.key(k).value(v);
     w.end_object();
     w.key("cgroupPaths").strings(s.cgroup_paths);
+    if (!s.systemd_unit.empty()) w.key("systemdUnit").value(s.systemd_unit);
     if (s.session_deadline) w.key("sessionDeadline").value(s.session_deadline);
     if (!s.audit_log.empty()) w.key("auditLog").value(s.audit_log);
     if (!s.grant_file.empty()) w.key("grantFile").value(s.grant_file);
@@ -56,6 +57,7 @@ ContainerState deserialize(const std::string& json) {
     if (auto v = root.get("egressKey")) s.egress_key = v->as_uint();
     s.audit_log = str("auditLog");
     s.grant_file = str("grantFile");
+    s.systemd_unit = str("systemdUnit");
     return s;
 }
 

@@ -22,6 +22,7 @@ struct ContainerState {
     std::string created;  // RFC 3339 with nanoseconds, UTC
     std::map<std::string, std::string> annotations;
     std::vector<std::string> cgroup_paths;
+    std::string systemd_unit;  // --systemd-cgroup: the scope systemd made for it; "" with the cgroupfs driver
     int monitor_pid = 0;  // the agent policy's monitor (monitor/monitor.hpp), when it has one
     uint64_t monitor_start_time = 0;
     std::string audit_log;  // policy.auditLog: the container's log (audit/audit_log.hpp); "" for none

@@ -468,3 +468,16 @@ cgroup_with_a_process() {
 	for _ in $(seq 20); do bpftool prog list | grep -q runac_devices || break; sleep 0.1; done
 	run ! grep -q runac_devices <<<"$(bpftool prog list)"
 }
+
+# The driver itself is tested against a real systemd in the VM tier
+# (tests/vm/tests/systemd.sh); this host has none.
+@test "--systemd-cgroup: a cgroupfs path is refused with runc's line, and no service manager fails create leaving nothing" {
+	update_config '.linux.cgroupsPath = "/kubepods/besteffort/pod1/'"$CID"'"'
+	# (the log line escapes the quotes)
+	refused_create 'expected cgroupsPath to be of format \"slice:prefix:name\" for systemd cgroups, got \"/kubepods/besteffort/pod1/'"$CID"'\" instead' --systemd-cgroup
+	update_config '.linux.cgroupsPath = "system-.slice:runac:'"$CID"'"'
+	refused_create 'invalid slice name: system-.slice' --systemd-cgroup
+	update_config '.linux.cgroupsPath = "system.slice:runac:'"$CID"'"'
+	refused_create 'systemd: cannot reach the service manager' --systemd-cgroup
+	[ -z "$(find /sys/fs/cgroup -name "runac-$CID.scope")" ]
+}

@@ -30,7 +30,8 @@ runs_ok() {
 	[ "$(feature '.annotations["io.runac.version"]')" = "$(runac --version | awk 'NR == 1 { print $3 }')" ]
 	[ "$(feature '.annotations["io.github.seccomp.libseccomp.version"]')" = \
 		"$(dpkg-query -W -f '${Version}' libseccomp2 | cut -d- -f1)" ]
-	[ "$(feature .linux.cgroup.systemd)" = false ]
+	[ "$(feature .linux.cgroup.systemd)" = true ]
+	[ "$(feature .linux.cgroup.systemdUser)" = false ]
 	# The agent layers this host offers (TESTING.md: BPF LSM programs are
 	# refused here although "bpf" is in the LSM list; no AppArmor). The VM
 	# tier checks a kernel that has both.

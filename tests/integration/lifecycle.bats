@@ -267,9 +267,9 @@ teardown() { common_teardown; }
 }
 
 @test "flags of features not built yet fail naming the flag" {
-	run "$RUNAC" --root "$RUNAC_ROOT" --systemd-cgroup list
+	run "$RUNAC" --root "$RUNAC_ROOT" --rootless true list
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"--systemd-cgroup"* ]]
+	[[ "$output" == *"--rootless"* ]]
 	run runac create --nonsense "$CID"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"flag provided but not defined: -nonsense"* ]]

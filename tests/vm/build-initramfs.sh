@@ -4,7 +4,9 @@
 # runac and vm-probe from the build, jq, apparmor_parser, bpftool, the
 # shared libraries `ldd` lists for them, the busybox container rootfs
 # (tests/lib/make-rootfs.sh) with git and jq added at /vm/rootfs, and the
-# guest scripts and tests at /vm.
+# guest scripts and tests at /vm. For the systemd boot mode (run-vm.sh with
+# RUNAC_VM_SYSTEMD=1) also systemd, systemctl, busctl, Debian's runc and
+# the units of guest/systemd/.
 #
 # Cached: everything is staged first (a copy, so a binary rebuilt meanwhile
 # cannot end up half in the image), then the checksum of the staged tree is
@@ -15,7 +17,8 @@
 #      RUNAC_VM_ROOTFS (container rootfs cache; default: next to OUT),
 #      BUSYBOX (default /bin/busybox), JQ (default: jq on PATH),
 #      APPARMOR_PARSER (default /usr/sbin/apparmor_parser), BPFTOOL
-#      (default /usr/sbin/bpftool), GIT (default /usr/bin/git).
+#      (default /usr/sbin/bpftool), GIT (default /usr/bin/git), SYSTEMD
+#      (default /lib/systemd/systemd), RUNC (default /usr/sbin/runc).
 set -euo pipefail
 
 out=${1:?usage: build-initramfs.sh OUT.cpio}
@@ -27,7 +30,10 @@ busybox=${BUSYBOX:-/bin/busybox}
 jq=${JQ:-$(command -v jq || true)}
 rootfs=${RUNAC_VM_ROOTFS:-$(dirname "$out")/rootfs}
 
-for f in "$runac" "$probe" "$escape" "$busybox" "$jq"; do
+systemd=$(command -v "${SYSTEMD:-/lib/systemd/systemd}" || true)
+runc=$(command -v "${RUNC:-/usr/sbin/runc}" || true)
+
+for f in "$runac" "$probe" "$escape" "$busybox" "$jq" "$systemd" "$runc"; do
 	[[ -n $f && -x $f ]] || { echo "build-initramfs: missing executable: '$f'" >&2; exit 1; }
 done
 command -v cpio >/dev/null || { echo "build-initramfs: cpio missing (apt-get install cpio)" >&2; exit 1; }
@@ -67,12 +73,38 @@ add_program() {
 	done < <(ldd "$dest" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
 }
 add_program "$runac" usr/local/bin/runac
+# What runac loads only when a command needs it: libsystemd (--systemd-cgroup).
+add_library() {
+	local lib
+	lib=$(ldconfig -p | awk -v n="$1" '$1 == n && /x86-64/ { print $NF; exit }')
+	[[ -n $lib ]] || { echo "build-initramfs: library $1 not found" >&2; exit 1; }
+	mkdir -p ".$(dirname "$lib")"
+	add_program "$lib" ".$lib"
+}
+add_library libsystemd.so.0
 add_program "$probe" usr/local/bin/vm-probe
 add_program "$jq" usr/bin/jq
 # AppArmor's profile compiler, for the guest tests that load a profile.
 add_program "${APPARMOR_PARSER:-/usr/sbin/apparmor_parser}" usr/sbin/apparmor_parser
 # What BPF programs are loaded and attached (tests/lsm.sh).
 add_program "${BPFTOOL:-/usr/sbin/bpftool}" usr/sbin/bpftool
+
+# The systemd boot mode: systemd as pid 1 (guest/init execs it), its tools,
+# and Debian's runc to compare with under the same systemd. -.slice and
+# system.slice are built into systemd 252; the only units are ours, with
+# runac-vm.target as default.target.
+mkdir -p lib/systemd etc/systemd/system
+add_program "$systemd" lib/systemd/systemd
+add_program /bin/systemctl bin/systemctl
+add_program /usr/bin/busctl usr/bin/busctl
+add_program "$runc" usr/sbin/runc
+install -m 0644 "$here"/guest/systemd/*.target "$here"/guest/systemd/*.service etc/systemd/system/
+ln -s runac-vm.target etc/systemd/system/default.target
+install -m 0755 "$here/guest/systemd/start-tests.sh" vm/systemd-start-tests.sh
+# A fixed machine id: an empty one means a first boot (presets applied).
+echo 5f0c9d7ae1b44d3c8a6b2e7f90d1c4a8 >etc/machine-id
+cp -L /etc/os-release etc/os-release
+echo runac-vm >etc/hostname
 
 cp -a "$rootfs" vm/rootfs
 rm -f vm/rootfs/.runac-rootfs-stamp

@@ -16,6 +16,8 @@
 #   RUNAC_VM_TIMEOUT      hard timeout on qemu, seconds (default: 480; a full run takes
 #                         about 200 s under tcg)
 #   RUNAC_VM_ONLY         run only guest tests whose name matches this glob
+#   RUNAC_VM_SYSTEMD      1: boot with systemd as pid 1 and run only the
+#                         systemd/* guest tests (guest/systemd/)
 #   RUNAC_VM_INJECT       harness self-test: fail | hang | noboot
 #   RUNAC_VM_CONSOLE_LOG  where the whole console output goes
 #                         (default: RUNAC_VM_BUILD_DIR/console.log)
@@ -33,6 +35,7 @@ accel=${RUNAC_VM_ACCEL:-tcg}
 hard_timeout=${RUNAC_VM_TIMEOUT:-480}
 only=${RUNAC_VM_ONLY:-}
 inject=${RUNAC_VM_INJECT:-}
+systemd=${RUNAC_VM_SYSTEMD:-}
 console_log=${RUNAC_VM_CONSOLE_LOG:-$builddir/console.log}
 kernel=${RUNAC_VM_KERNEL:-$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1)}
 
@@ -56,6 +59,7 @@ setup_failed() {
 
 [[ $hard_timeout =~ ^[0-9]+$ ]] || setup_failed "setup" "RUNAC_VM_TIMEOUT must be seconds, not '$hard_timeout'"
 case $accel in tcg | kvm) ;; *) setup_failed "setup" "RUNAC_VM_ACCEL must be tcg or kvm, not '$accel'" ;; esac
+case $systemd in '' | 0 | 1) ;; *) setup_failed "setup" "RUNAC_VM_SYSTEMD must be 1 or 0, not '$systemd'" ;; esac
 qemu=$(command -v qemu-system-x86_64) ||
 	setup_failed "setup" "qemu-system-x86_64 not found: run scripts/deps.sh (package qemu-system-x86)"
 [[ -n $kernel && -r $kernel ]] ||
@@ -92,6 +96,9 @@ trap 'exit 130' INT
 
 append="console=ttyS0 quiet panic=-1 lsm=landlock,lockdown,yama,apparmor,bpf"
 [[ -n $only ]] && append+=" runac_vm_only=$only"
+# systemd as pid 1 (guest/init execs it): no status lines, and a crash of
+# systemd ends the VM (-no-reboot) instead of freezing it.
+[[ $systemd == 1 ]] && append+=" runac_vm_systemd=1 systemd.show_status=0 systemd.crash_reboot=1"
 case $inject in
 '') ;;
 fail | hang) append+=" runac_vm_inject=$inject" ;;
@@ -99,7 +106,7 @@ noboot) append+=" rdinit=/nonexistent" ;; # the kernel finds no init and panics
 *) setup_failed "setup" "RUNAC_VM_INJECT must be fail, hang or noboot, not '$inject'" ;;
 esac
 
-echo "# kernel $kernel, accel $accel, hard timeout ${hard_timeout}s"
+echo "# kernel $kernel, accel $accel, hard timeout ${hard_timeout}s${systemd:+, RUNAC_VM_SYSTEMD=$systemd}"
 mkfifo "$rundir/console"
 # --foreground keeps qemu in this script's process group, which is what
 # meson signals when the test times out.

@@ -16,6 +16,10 @@ ROOTFS_TEMPLATE=/vm/rootfs
 
 # runac ARGS...: the runtime under test on the test's private state root.
 runac() { /usr/local/bin/runac --root "$RUNAC_ROOT" "$@"; }
+# runc_ ARGS...: Debian's runc, on a state root of its own next to runac's
+# (systemd mode, tests/systemd.sh). The runner does not delete runc's
+# leftover containers: a test cleans up after itself.
+runc_() { /usr/sbin/runc --root "$RUNAC_ROOT-runc" "$@"; }
 
 diag() { echo "$*" >>"$DIAG_FILE"; }
 fail() {

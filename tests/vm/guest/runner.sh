@@ -15,6 +15,8 @@
 #
 # Kernel command line (set by run-vm.sh from its environment):
 #   runac_vm_only=GLOB     run only the tests whose name matches GLOB
+#   runac_vm_systemd=1     systemd is pid 1 (guest/systemd/): run only the
+#                          systemd/* tests, which the normal mode skips
 #   runac_vm_inject=fail   add /vm/inject/*.sh (one test passes, one fails)
 #   runac_vm_inject=hang   hang after "begin" (the host's hard timeout ends it)
 VM=/vm
@@ -23,6 +25,7 @@ TEST_TIMEOUT=60
 param() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p"; }
 only=$(param runac_vm_only)
 inject=$(param runac_vm_inject)
+systemd=$(param runac_vm_systemd)
 : "${only:=*}"
 
 say() { echo "VMTEST $*"; }
@@ -42,6 +45,7 @@ say begin
 say "# kernel $(uname -r), $(nproc) cpu, $(sed -n 's/MemTotal: *//p' /proc/meminfo) RAM"
 say "# cgroup2 root: controllers '$(cat /sys/fs/cgroup/cgroup.controllers)', subtree_control '$(cat /sys/fs/cgroup/cgroup.subtree_control)'"
 say "# runtime under test: $(runac --version 2>&1 | head -n 1)"
+[ "$systemd" = 1 ] && say "# systemd as pid 1: $(systemctl --version | head -n 1), only the systemd/* tests"
 
 if [ "$inject" = hang ]; then
 	say "# runac_vm_inject=hang: hanging on purpose"
@@ -58,6 +62,11 @@ for file in $files; do
 	for fn in $(sed -n 's/^\(test_[A-Za-z0-9_]*\) *() *{.*/\1/p' "$file"); do
 		name=$base/${fn#test_}
 		case $name in $only) ;; *) continue ;; esac
+		# systemd/* need systemd as pid 1, the others the normal mode.
+		case $name in
+		systemd/*) [ "$systemd" = 1 ] || continue ;;
+		*) [ "$systemd" != 1 ] || continue ;;
+		esac
 		count=$((count + 1))
 		dir=/tmp/vmtest/$count
 		mkdir -p "$dir/work"

@@ -1,0 +1,220 @@
+# systemd as pid 1 (run-vm.sh with RUNAC_VM_SYSTEMD=1; the normal mode skips
+# these): the harness's own checks that the mode is what it claims, and the
+# --systemd-cgroup driver of Debian's runc against it, as the reference for
+# a runtime's.
+
+# unit_prop UNIT PROPERTY: one property of a unit ('' if systemctl fails).
+unit_prop() { systemctl show -p "$2" --value "$1" 2>/dev/null; }
+
+# wait_gone PATH [TIMEOUT_SECONDS=10]: poll until PATH does not exist.
+wait_gone() {
+	_n=$((${2:-10} * 20))
+	while [ -e "$1" ]; do
+		_n=$((_n - 1))
+		[ $_n -gt 0 ] || return 1
+		sleep 0.05
+	done
+}
+
+test_pid1_is_systemd() {
+	expect_eq "$(cat /proc/1/comm)" systemd "/proc/1/comm"
+	# The tests' service is Type=simple: the boot is over, or nearly.
+	n=0
+	while :; do
+		state=$(systemctl is-system-running 2>&1) || true
+		case $state in running | degraded) break ;; esac
+		n=$((n + 1))
+		[ $n -lt 100 ] || fail "systemctl is-system-running: '$state', want running or degraded"
+		sleep 0.1
+	done
+	diag "systemctl is-system-running: $state"
+	[ "$state" = running ] || diag "failed units: $(systemctl list-units --state=failed --plain --no-legend | tr '\n' ' ')"
+	expect_eq "$(fstype_of /sys/fs/cgroup)" cgroup2 "file system at /sys/fs/cgroup"
+	expect_eq "$(fstype_of /sys/fs/bpf)" bpf "file system at /sys/fs/bpf"
+	expect_eq "$(hostname)" runac-vm "hostname (systemd, from /etc/hostname)"
+	expect_eq "$(cgroup_of 1)" /init.scope "cgroup of pid 1"
+	expect_eq "$(cgroup_of $$)" /system.slice/runac-vm-tests.service "cgroup of the tests"
+	expect_eq "$(unit_prop system.slice LoadState)" loaded "system.slice LoadState"
+}
+
+# runc --systemd-cgroup: a transient scope in system.slice, delegated, with
+# the container in it while it runs, and nothing left after delete.
+test_runc_systemd_scope() {
+	setup_bundle
+	update_config ".linux.cgroupsPath = \"system.slice:runc-vm:$CID\" | .process.args = [\"sleep\", \"30\"]"
+	unit=runc-vm-$CID.scope
+	cg=/sys/fs/cgroup/system.slice/$unit
+	trap 'runc_ --systemd-cgroup delete -f "$CID" >/dev/null 2>&1 || true; wait_gone "$cg" 5 || true' EXIT
+
+	runc_ --systemd-cgroup run -d "$CID"
+	pid=$(runc_ state "$CID" | jq -r .pid)
+	[ -n "$pid" ] && [ -d "/proc/$pid" ] || fail "init pid '$pid' from runc state is not running"
+	expect_eq "$(unit_prop "$unit" ActiveState)" active "$unit ActiveState"
+	expect_eq "$(unit_prop "$unit" Delegate)" yes "$unit Delegate"
+	expect_eq "$(unit_prop "$unit" Slice)" system.slice "$unit Slice"
+	expect_eq "$(cgroup_of "$pid")" "/system.slice/$unit" "cgroup of the container's init"
+	grep -qx "$pid" "$cg/cgroup.procs" || fail "pid $pid not in $cg/cgroup.procs: $(cat "$cg/cgroup.procs" 2>&1 | tr '\n' ' ')"
+	diag "$unit: $(unit_prop "$unit" ControlGroup), controllers '$(cat "$cg/cgroup.controllers")'"
+
+	runc_ --systemd-cgroup delete -f "$CID"
+	wait_gone "$cg" || fail "delete -f left $cg"
+	load=$(unit_prop "$unit" LoadState)
+	active=$(unit_prop "$unit" ActiveState)
+	[ "$load" = not-found ] || [ "$active" = inactive ] ||
+		fail "$unit after delete: LoadState '$load', ActiveState '$active'"
+	[ ! -d "/proc/$pid" ] || [ "$(awk '{ print $3 }' "/proc/$pid/stat")" = Z ] || fail "pid $pid outlived delete -f"
+	rc=0
+	runc_ state "$CID" >/dev/null 2>&1 || rc=$?
+	[ $rc != 0 ] || fail "runc state after delete succeeded"
+}
+
+# --- runac --systemd-cgroup, against the same systemd -----------------------
+
+# sd_runac ARGS...: runac with the systemd cgroup driver.
+sd_runac() { runac --systemd-cgroup "$@"; }
+
+# expect_unit_gone UNIT CGROUP_DIR WHAT: neither the unit nor its cgroup is left.
+expect_unit_gone() {
+	wait_gone "$2" 5 || fail "$3 left $2"
+	_load=$(unit_prop "$1" LoadState)
+	_active=$(unit_prop "$1" ActiveState)
+	[ "$_load" = not-found ] || fail "$3 left the unit $1 (LoadState '$_load', ActiveState '$_active')"
+}
+
+# The same container under runac and runc: a scope in the slice, delegated,
+# with the init in it; the unit and its cgroup gone after delete.
+test_runac_scope_like_runc() {
+	setup_bundle
+	update_config '.process.args = ["sleep", "30"]'
+	for rt in runac runc; do
+		unit=$rt-vm-$CID.scope
+		cg=/sys/fs/cgroup/system.slice/$unit
+		update_config ".linux.cgroupsPath = \"system.slice:$rt-vm:$CID\""
+		if [ $rt = runac ]; then sd_runac run -d "$CID"; else runc_ --systemd-cgroup run -d "$CID"; fi
+		if [ $rt = runac ]; then pid=$(state_field "$CID" pid); else pid=$(runc_ state "$CID" | jq -r .pid); fi
+		expect_eq "$(unit_prop "$unit" ActiveState)" active "$rt: $unit ActiveState"
+		expect_eq "$(unit_prop "$unit" Delegate)" yes "$rt: $unit Delegate"
+		expect_eq "$(unit_prop "$unit" Slice)" system.slice "$rt: $unit Slice"
+		expect_eq "$(unit_prop "$unit" ControlGroup)" "/system.slice/$unit" "$rt: $unit ControlGroup"
+		expect_eq "$(cgroup_of "$pid")" "/system.slice/$unit" "$rt: cgroup of the container's init"
+		if [ $rt = runac ]; then
+			expect_eq "$(state_field "$CID" status)" running "runac: state"
+			sd_runac delete -f "$CID"
+		else
+			runc_ --systemd-cgroup delete -f "$CID"
+		fi
+		expect_unit_gone "$unit" "$cg" "$rt delete -f"
+	done
+	# runc's default path: system.slice:runc:ID.
+	update_config 'del(.linux.cgroupsPath)'
+	sd_runac run -d "$CID"
+	expect_eq "$(cgroup_of "$(state_field "$CID" pid)")" "/system.slice/runc-$CID.scope" "cgroup with no cgroupsPath"
+	sd_runac delete -f "$CID"
+	expect_unit_gone "runc-$CID.scope" "/sys/fs/cgroup/system.slice/runc-$CID.scope" "delete -f"
+}
+
+# Limits biting under the scope, under runac as under runc: a pids limit
+# stops forks (busybox sh exits when one fails), a memory limit OOM-kills
+# a shell that holds 32 MiB.
+test_runac_limits_bite_like_runc() {
+	setup_bundle
+	update_config '.linux.resources = {"memory": {"limit": 16777216}, "pids": {"limit": 8}}'
+	for rt in runac runc; do
+		update_config ".linux.cgroupsPath = \"system.slice:$rt-vm:$CID\""
+		unit=$rt-vm-$CID.scope
+		for limit in pids memory; do
+			if [ $limit = pids ]; then
+				set_cmd 'n=0; while [ $n -lt 20 ]; do sleep 30 & n=$((n + 1)); echo "forked $n"; done'
+			else
+				set_cmd 'x=$(yes | head -c 32m); echo "filled ${#x}"'
+			fi
+			rc=0
+			if [ $rt = runac ]; then
+				sd_runac run "$CID" >"$TEST_TMP/out" 2>&1 || rc=$?
+				sd_runac delete -f "$CID" 2>/dev/null || true
+			else
+				runc_ --systemd-cgroup run "$CID" >"$TEST_TMP/out" 2>&1 || rc=$?
+				runc_ --systemd-cgroup delete -f "$CID" 2>/dev/null || true
+			fi
+			diag "$rt, $limit: exit $rc, $(tail -n 2 "$TEST_TMP/out" | tr '\n' ' ')"
+			if [ $limit = pids ]; then
+				# 8 tasks: the shell and at most 7 sleeps.
+				forked=$(sed -n 's/^forked //p' "$TEST_TMP/out" | tail -n 1)
+				[ -n "$forked" ] && [ "$forked" -le 7 ] || fail "$rt: '$forked' sleeps started under pids.limit 8"
+				[ "$rc" != 0 ] || fail "$rt: every fork succeeded under pids.limit 8"
+			else
+				grep -q filled "$TEST_TMP/out" && fail "$rt: 32 MiB fitted under a 16 MiB memory limit"
+				expect_eq "$rc" 137 "$rt: exit status of the OOM-killed shell"
+			fi
+			expect_unit_gone "$unit" "/sys/fs/cgroup/system.slice/$unit" "$rt run"
+		done
+	done
+}
+
+# update changes the unit's properties too: a daemon-reload, which makes
+# systemd write its unit's values into the cgroup again, keeps the new
+# limits. pause and resume freeze the scope; events --stats reads it.
+test_runac_update_pause_events() {
+	setup_bundle
+	update_config ".linux.cgroupsPath = \"system.slice:runac-vm:$CID\" | .process.args = [\"sleep\", \"30\"] |
+		.linux.resources = {\"memory\": {\"limit\": 67108864}, \"pids\": {\"limit\": 50}}"
+	unit=runac-vm-$CID.scope
+	cg=/sys/fs/cgroup/system.slice/$unit
+	sd_runac run -d "$CID"
+	expect_eq "$(unit_prop "$unit" MemoryMax)" 67108864 "MemoryMax at create"
+	expect_eq "$(unit_prop "$unit" TasksMax)" 50 "TasksMax at create"
+	expect_eq "$(cat "$cg/pids.max")" 50 "pids.max at create"
+	sd_runac update --memory 48m --pids-limit 20 --cpu-quota 50000 --cpu-period 100000 "$CID"
+	expect_eq "$(unit_prop "$unit" MemoryMax)" 50331648 "MemoryMax after update"
+	expect_eq "$(unit_prop "$unit" TasksMax)" 20 "TasksMax after update"
+	expect_eq "$(unit_prop "$unit" CPUQuotaPerSecUSec)" 500ms "CPUQuotaPerSecUSec after update"
+	systemctl daemon-reload
+	expect_eq "$(cat "$cg/memory.max")" 50331648 "memory.max after update and daemon-reload"
+	expect_eq "$(cat "$cg/pids.max")" 20 "pids.max after update and daemon-reload"
+	expect_eq "$(cat "$cg/cpu.max")" "50000 100000" "cpu.max after update and daemon-reload"
+	sd_runac pause "$CID"
+	expect_eq "$(state_field "$CID" status)" paused "state after pause"
+	expect_eq "$(cat "$cg/cgroup.freeze")" 1 "cgroup.freeze after pause"
+	sd_runac resume "$CID"
+	expect_eq "$(state_field "$CID" status)" running "state after resume"
+	stats=$(sd_runac events --stats "$CID")
+	expect_eq "$(echo "$stats" | jq -r .data.pids.current)" 1 "events --stats: pids.current"
+	expect_eq "$(echo "$stats" | jq -r .data.memory.usage.limit)" 50331648 "events --stats: memory limit"
+	sd_runac delete -f "$CID"
+	expect_unit_gone "$unit" "$cg" "delete -f"
+}
+
+# A create refused once the scope exists (the program is not in the
+# rootfs) stops the unit and removes its cgroup; one refused before
+# (a cgroupsPath of the cgroupfs driver's form) makes none.
+test_runac_refused_create_leaves_no_unit() {
+	setup_bundle
+	update_config ".linux.cgroupsPath = \"system.slice:runac-vm:$CID\" | .process.args = [\"/no/such/program\"]"
+	rc=0
+	sd_runac create "$CID" 2>"$TEST_TMP/err" || rc=$?
+	expect_eq "$rc" 1 "exit status of the refused create"
+	expect_match "$(cat "$TEST_TMP/err")" "*no/such/program*" "error line"
+	expect_unit_gone "runac-vm-$CID.scope" "/sys/fs/cgroup/system.slice/runac-vm-$CID.scope" "the refused create"
+	[ -z "$(ls -A "$RUNAC_ROOT" 2>/dev/null)" ] || fail "state left: $(ls -A "$RUNAC_ROOT")"
+	update_config ".linux.cgroupsPath = \"/system.slice/$CID\" | .process.args = [\"true\"]"
+	rc=0
+	sd_runac create "$CID" 2>"$TEST_TMP/err" || rc=$?
+	expect_eq "$rc" 1 "exit status with a cgroupfs path"
+	expect_match "$(cat "$TEST_TMP/err")" '*expected cgroupsPath to be of format*slice:prefix:name*' "error line"
+	[ ! -e "/sys/fs/cgroup/system.slice/$CID" ] || fail "a cgroup was made for a refused path"
+}
+
+# The agent policy's cgroup BPF programs attach to the scope systemd made.
+test_runac_policy_programs_on_the_scope() {
+	setup_bundle
+	update_config ".linux.cgroupsPath = \"system.slice:runac-vm:$CID\" | .process.args = [\"sleep\", \"30\"] |
+		.annotations[\"org.agentcontainers.agent\"] = \"{\\\"capabilities\\\": {\\\"network\\\": {\\\"egress\\\": [{\\\"host\\\": \\\"10.0.0.1\\\", \\\"port\\\": 443}]}}, \\\"enforcement\\\": {\\\"mode\\\": \\\"best-effort\\\"}}\""
+	unit=runac-vm-$CID.scope
+	cg=/sys/fs/cgroup/system.slice/$unit
+	sd_runac run -d "$CID"
+	progs=$(bpftool cgroup show "$cg" 2>&1)
+	diag "programs on $unit: $(echo "$progs" | awk 'NR > 1 { print $NF }' | tr '\n' ' ')"
+	expect_match "$progs" "*runac_connect4*" "bpftool cgroup show $cg"
+	sd_runac delete -f "$CID"
+	expect_unit_gone "$unit" "$cg" "delete -f"
+}
