@@ -17,7 +17,9 @@
 #                         about 200 s under tcg)
 #   RUNAC_VM_ONLY         run only guest tests whose name matches this glob
 #   RUNAC_VM_SYSTEMD      1: boot with systemd as pid 1 and run only the
-#                         systemd/* guest tests (guest/systemd/)
+#                         systemd/* guest tests (guest/systemd/); hybrid:
+#                         the same on systemd's hybrid cgroup layout (v1
+#                         controllers), running the systemd_hybrid/* tests
 #   RUNAC_VM_INJECT       harness self-test: fail | hang | noboot
 #   RUNAC_VM_CONSOLE_LOG  where the whole console output goes
 #                         (default: RUNAC_VM_BUILD_DIR/console.log)
@@ -59,7 +61,7 @@ setup_failed() {
 
 [[ $hard_timeout =~ ^[0-9]+$ ]] || setup_failed "setup" "RUNAC_VM_TIMEOUT must be seconds, not '$hard_timeout'"
 case $accel in tcg | kvm) ;; *) setup_failed "setup" "RUNAC_VM_ACCEL must be tcg or kvm, not '$accel'" ;; esac
-case $systemd in '' | 0 | 1) ;; *) setup_failed "setup" "RUNAC_VM_SYSTEMD must be 1 or 0, not '$systemd'" ;; esac
+case $systemd in '' | 0 | 1 | hybrid) ;; *) setup_failed "setup" "RUNAC_VM_SYSTEMD must be 1, hybrid or 0, not '$systemd'" ;; esac
 qemu=$(command -v qemu-system-x86_64) ||
 	setup_failed "setup" "qemu-system-x86_64 not found: run scripts/deps.sh (package qemu-system-x86)"
 [[ -n $kernel && -r $kernel ]] ||
@@ -98,7 +100,10 @@ append="console=ttyS0 quiet panic=-1 lsm=landlock,lockdown,yama,apparmor,bpf"
 [[ -n $only ]] && append+=" runac_vm_only=$only"
 # systemd as pid 1 (guest/init execs it): no status lines, and a crash of
 # systemd ends the VM (-no-reboot) instead of freezing it.
-[[ $systemd == 1 ]] && append+=" runac_vm_systemd=1 systemd.show_status=0 systemd.crash_reboot=1"
+case $systemd in
+1) append+=" runac_vm_systemd=1 systemd.show_status=0 systemd.crash_reboot=1" ;;
+hybrid) append+=" runac_vm_systemd=hybrid systemd.unified_cgroup_hierarchy=0 systemd.show_status=0 systemd.crash_reboot=1" ;;
+esac
 case $inject in
 '') ;;
 fail | hang) append+=" runac_vm_inject=$inject" ;;

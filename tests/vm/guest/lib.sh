@@ -99,3 +99,35 @@ fstype_of() { awk -v m="$1" '$2 == m { t = $3 } END { print t }' /proc/self/moun
 
 # cgroup_of PID: the pid's cgroup v2 path ("0::/a/b" -> "/a/b").
 cgroup_of() { sed -n 's/^0:://p' "/proc/$1/cgroup"; }
+
+# --- systemd mode (tests/systemd.sh, tests/systemd_hybrid.sh) ---------------
+
+# unit_prop UNIT PROPERTY: one property of a unit ('' if systemctl fails).
+unit_prop() { systemctl show -p "$2" --value "$1" 2>/dev/null; }
+
+# wait_gone PATH [TIMEOUT_SECONDS=10]: poll until PATH does not exist.
+wait_gone() {
+	_n=$((${2:-10} * 20))
+	while [ -e "$1" ]; do
+		_n=$((_n - 1))
+		[ $_n -gt 0 ] || return 1
+		sleep 0.05
+	done
+}
+
+# sd_runac ARGS...: runac with the systemd cgroup driver.
+sd_runac() { runac --systemd-cgroup "$@"; }
+
+# expect_unit_gone UNIT WHAT: neither the unit nor a cgroup directory of
+# its name in any hierarchy is left (waits up to 5 s for the directories).
+expect_unit_gone() {
+	_n=100
+	while [ -n "$(find /sys/fs/cgroup -name "$1" -type d 2>/dev/null)" ]; do
+		_n=$((_n - 1))
+		[ $_n -gt 0 ] || fail "$2 left $(find /sys/fs/cgroup -name "$1" -type d | tr '\n' ' ')"
+		sleep 0.05
+	done
+	_load=$(unit_prop "$1" LoadState)
+	_active=$(unit_prop "$1" ActiveState)
+	[ "$_load" = not-found ] || fail "$2 left the unit $1 (LoadState '$_load', ActiveState '$_active')"
+}

@@ -17,6 +17,7 @@
 #   runac_vm_only=GLOB     run only the tests whose name matches GLOB
 #   runac_vm_systemd=1     systemd is pid 1 (guest/systemd/): run only the
 #                          systemd/* tests, which the normal mode skips
+#   runac_vm_systemd=hybrid  the same on the hybrid layout: systemd_hybrid/*
 #   runac_vm_inject=fail   add /vm/inject/*.sh (one test passes, one fails)
 #   runac_vm_inject=hang   hang after "begin" (the host's hard timeout ends it)
 VM=/vm
@@ -43,9 +44,13 @@ snapshot() {
 
 say begin
 say "# kernel $(uname -r), $(nproc) cpu, $(sed -n 's/MemTotal: *//p' /proc/meminfo) RAM"
-say "# cgroup2 root: controllers '$(cat /sys/fs/cgroup/cgroup.controllers)', subtree_control '$(cat /sys/fs/cgroup/cgroup.subtree_control)'"
+if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+	say "# cgroup2 root: controllers '$(cat /sys/fs/cgroup/cgroup.controllers)', subtree_control '$(cat /sys/fs/cgroup/cgroup.subtree_control)'"
+else
+	say "# hybrid cgroups: $(ls /sys/fs/cgroup | tr '\n' ' ')"
+fi
 say "# runtime under test: $(runac --version 2>&1 | head -n 1)"
-[ "$systemd" = 1 ] && say "# systemd as pid 1: $(systemctl --version | head -n 1), only the systemd/* tests"
+[ -n "$systemd" ] && say "# systemd as pid 1 ($systemd): $(systemctl --version | head -n 1)"
 
 if [ "$inject" = hang ]; then
 	say "# runac_vm_inject=hang: hanging on purpose"
@@ -65,7 +70,8 @@ for file in $files; do
 		# systemd/* need systemd as pid 1, the others the normal mode.
 		case $name in
 		systemd/*) [ "$systemd" = 1 ] || continue ;;
-		*) [ "$systemd" != 1 ] || continue ;;
+		systemd_hybrid/*) [ "$systemd" = hybrid ] || continue ;;
+		*) [ -z "$systemd" ] || continue ;;
 		esac
 		count=$((count + 1))
 		dir=/tmp/vmtest/$count
