@@ -117,6 +117,12 @@ wait_gone() {
 
 # sd_runac ARGS...: runac with the systemd cgroup driver.
 sd_runac() { runac --systemd-cgroup "$@"; }
+# sd_rt runac|runc ARGS...: either runtime with the systemd cgroup driver.
+sd_rt() {
+	_rt=$1
+	shift
+	if [ "$_rt" = runac ]; then sd_runac "$@"; else runc_ --systemd-cgroup "$@"; fi
+}
 
 # expect_unit_gone UNIT WHAT: neither the unit nor a cgroup directory of
 # its name in any hierarchy is left (waits up to 5 s for the directories).

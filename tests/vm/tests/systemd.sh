@@ -1,7 +1,6 @@
 # systemd as pid 1 (run-vm.sh with RUNAC_VM_SYSTEMD=1; the normal mode skips
-# these): the harness's own checks that the mode is what it claims, and the
-# --systemd-cgroup driver of Debian's runc against it, as the reference for
-# a runtime's.
+# these): the harness's own check that the mode is what it claims, then
+# runac's --systemd-cgroup driver beside Debian's runc's, the reference.
 
 
 test_pid1_is_systemd() {
@@ -25,37 +24,6 @@ test_pid1_is_systemd() {
 	expect_eq "$(unit_prop system.slice LoadState)" loaded "system.slice LoadState"
 }
 
-# runc --systemd-cgroup: a transient scope in system.slice, delegated, with
-# the container in it while it runs, and nothing left after delete.
-test_runc_systemd_scope() {
-	setup_bundle
-	update_config ".linux.cgroupsPath = \"system.slice:runc-vm:$CID\" | .process.args = [\"sleep\", \"30\"]"
-	unit=runc-vm-$CID.scope
-	cg=/sys/fs/cgroup/system.slice/$unit
-	trap 'runc_ --systemd-cgroup delete -f "$CID" >/dev/null 2>&1 || true; wait_gone "$cg" 5 || true' EXIT
-
-	runc_ --systemd-cgroup run -d "$CID"
-	pid=$(runc_ state "$CID" | jq -r .pid)
-	[ -n "$pid" ] && [ -d "/proc/$pid" ] || fail "init pid '$pid' from runc state is not running"
-	expect_eq "$(unit_prop "$unit" ActiveState)" active "$unit ActiveState"
-	expect_eq "$(unit_prop "$unit" Delegate)" yes "$unit Delegate"
-	expect_eq "$(unit_prop "$unit" Slice)" system.slice "$unit Slice"
-	expect_eq "$(cgroup_of "$pid")" "/system.slice/$unit" "cgroup of the container's init"
-	grep -qx "$pid" "$cg/cgroup.procs" || fail "pid $pid not in $cg/cgroup.procs: $(cat "$cg/cgroup.procs" 2>&1 | tr '\n' ' ')"
-	diag "$unit: $(unit_prop "$unit" ControlGroup), controllers '$(cat "$cg/cgroup.controllers")'"
-
-	runc_ --systemd-cgroup delete -f "$CID"
-	wait_gone "$cg" || fail "delete -f left $cg"
-	load=$(unit_prop "$unit" LoadState)
-	active=$(unit_prop "$unit" ActiveState)
-	[ "$load" = not-found ] || [ "$active" = inactive ] ||
-		fail "$unit after delete: LoadState '$load', ActiveState '$active'"
-	[ ! -d "/proc/$pid" ] || [ "$(awk '{ print $3 }' "/proc/$pid/stat")" = Z ] || fail "pid $pid outlived delete -f"
-	rc=0
-	runc_ state "$CID" >/dev/null 2>&1 || rc=$?
-	[ $rc != 0 ] || fail "runc state after delete succeeded"
-}
-
 # --- runac --systemd-cgroup, against the same systemd -----------------------
 
 # The same container under runac and runc: a scope in the slice, delegated,
@@ -67,19 +35,15 @@ test_runac_scope_like_runc() {
 		unit=$rt-vm-$CID.scope
 		cg=/sys/fs/cgroup/system.slice/$unit
 		update_config ".linux.cgroupsPath = \"system.slice:$rt-vm:$CID\""
-		if [ $rt = runac ]; then sd_runac run -d "$CID"; else runc_ --systemd-cgroup run -d "$CID"; fi
-		if [ $rt = runac ]; then pid=$(state_field "$CID" pid); else pid=$(runc_ state "$CID" | jq -r .pid); fi
+		sd_rt $rt run -d "$CID"
+		pid=$(sd_rt $rt state "$CID" | jq -r .pid)
 		expect_eq "$(unit_prop "$unit" ActiveState)" active "$rt: $unit ActiveState"
 		expect_eq "$(unit_prop "$unit" Delegate)" yes "$rt: $unit Delegate"
 		expect_eq "$(unit_prop "$unit" Slice)" system.slice "$rt: $unit Slice"
 		expect_eq "$(unit_prop "$unit" ControlGroup)" "/system.slice/$unit" "$rt: $unit ControlGroup"
 		expect_eq "$(cgroup_of "$pid")" "/system.slice/$unit" "$rt: cgroup of the container's init"
-		if [ $rt = runac ]; then
-			expect_eq "$(state_field "$CID" status)" running "runac: state"
-			sd_runac delete -f "$CID"
-		else
-			runc_ --systemd-cgroup delete -f "$CID"
-		fi
+		expect_eq "$(sd_rt $rt state "$CID" | jq -r .status)" running "$rt: state"
+		sd_rt $rt delete -f "$CID"
 		expect_unit_gone "$unit" "$rt delete -f"
 	done
 	# runc's default path: system.slice:runc:ID.
@@ -106,13 +70,8 @@ test_runac_limits_bite_like_runc() {
 				set_cmd 'x=$(yes | head -c 32m); echo "filled ${#x}"'
 			fi
 			rc=0
-			if [ $rt = runac ]; then
-				sd_runac run "$CID" >"$TEST_TMP/out" 2>&1 || rc=$?
-				sd_runac delete -f "$CID" 2>/dev/null || true
-			else
-				runc_ --systemd-cgroup run "$CID" >"$TEST_TMP/out" 2>&1 || rc=$?
-				runc_ --systemd-cgroup delete -f "$CID" 2>/dev/null || true
-			fi
+			sd_rt $rt run "$CID" >"$TEST_TMP/out" 2>&1 || rc=$?
+			sd_rt $rt delete -f "$CID" 2>/dev/null || true
 			diag "$rt, $limit: exit $rc, $(tail -n 2 "$TEST_TMP/out" | tr '\n' ' ')"
 			if [ $limit = pids ]; then
 				# 8 tasks: the shell and at most 7 sleeps.
@@ -130,35 +89,38 @@ test_runac_limits_bite_like_runc() {
 
 # update changes the unit's properties too: a daemon-reload, which makes
 # systemd write its unit's values into the cgroup again, keeps the new
-# limits. pause and resume freeze the scope; events --stats reads it.
-test_runac_update_pause_events() {
+# limits. pause and resume freeze the scope; events --stats reads it. The
+# same under runac and runc.
+test_runac_update_pause_events_like_runc() {
 	setup_bundle
-	update_config ".linux.cgroupsPath = \"system.slice:runac-vm:$CID\" | .process.args = [\"sleep\", \"30\"] |
-		.linux.resources = {\"memory\": {\"limit\": 67108864}, \"pids\": {\"limit\": 50}}"
-	unit=runac-vm-$CID.scope
-	cg=/sys/fs/cgroup/system.slice/$unit
-	sd_runac run -d "$CID"
-	expect_eq "$(unit_prop "$unit" MemoryMax)" 67108864 "MemoryMax at create"
-	expect_eq "$(unit_prop "$unit" TasksMax)" 50 "TasksMax at create"
-	expect_eq "$(cat "$cg/pids.max")" 50 "pids.max at create"
-	sd_runac update --memory 48m --pids-limit 20 --cpu-quota 50000 --cpu-period 100000 "$CID"
-	expect_eq "$(unit_prop "$unit" MemoryMax)" 50331648 "MemoryMax after update"
-	expect_eq "$(unit_prop "$unit" TasksMax)" 20 "TasksMax after update"
-	expect_eq "$(unit_prop "$unit" CPUQuotaPerSecUSec)" 500ms "CPUQuotaPerSecUSec after update"
-	systemctl daemon-reload
-	expect_eq "$(cat "$cg/memory.max")" 50331648 "memory.max after update and daemon-reload"
-	expect_eq "$(cat "$cg/pids.max")" 20 "pids.max after update and daemon-reload"
-	expect_eq "$(cat "$cg/cpu.max")" "50000 100000" "cpu.max after update and daemon-reload"
-	sd_runac pause "$CID"
-	expect_eq "$(state_field "$CID" status)" paused "state after pause"
-	expect_eq "$(cat "$cg/cgroup.freeze")" 1 "cgroup.freeze after pause"
-	sd_runac resume "$CID"
-	expect_eq "$(state_field "$CID" status)" running "state after resume"
-	stats=$(sd_runac events --stats "$CID")
-	expect_eq "$(echo "$stats" | jq -r .data.pids.current)" 1 "events --stats: pids.current"
-	expect_eq "$(echo "$stats" | jq -r .data.memory.usage.limit)" 50331648 "events --stats: memory limit"
-	sd_runac delete -f "$CID"
-	expect_unit_gone "$unit" "delete -f"
+	update_config '.process.args = ["sleep", "30"] | .linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 50}}'
+	for rt in runac runc; do
+		update_config ".linux.cgroupsPath = \"system.slice:$rt-vm:$CID\""
+		unit=$rt-vm-$CID.scope
+		cg=/sys/fs/cgroup/system.slice/$unit
+		sd_rt $rt run -d "$CID"
+		expect_eq "$(unit_prop "$unit" MemoryMax)" 67108864 "$rt: MemoryMax at create"
+		expect_eq "$(unit_prop "$unit" TasksMax)" 50 "$rt: TasksMax at create"
+		expect_eq "$(cat "$cg/pids.max")" 50 "$rt: pids.max at create"
+		sd_rt $rt update --memory 48m --pids-limit 20 --cpu-quota 50000 --cpu-period 100000 "$CID"
+		expect_eq "$(unit_prop "$unit" MemoryMax)" 50331648 "$rt: MemoryMax after update"
+		expect_eq "$(unit_prop "$unit" TasksMax)" 20 "$rt: TasksMax after update"
+		expect_eq "$(unit_prop "$unit" CPUQuotaPerSecUSec)" 500ms "$rt: CPUQuotaPerSecUSec after update"
+		systemctl daemon-reload
+		expect_eq "$(cat "$cg/memory.max")" 50331648 "$rt: memory.max after update and daemon-reload"
+		expect_eq "$(cat "$cg/pids.max")" 20 "$rt: pids.max after update and daemon-reload"
+		expect_eq "$(cat "$cg/cpu.max")" "50000 100000" "$rt: cpu.max after update and daemon-reload"
+		sd_rt $rt pause "$CID"
+		expect_eq "$(sd_rt $rt state "$CID" | jq -r .status)" paused "$rt: state after pause"
+		expect_eq "$(cat "$cg/cgroup.freeze")" 1 "$rt: cgroup.freeze after pause"
+		sd_rt $rt resume "$CID"
+		expect_eq "$(sd_rt $rt state "$CID" | jq -r .status)" running "$rt: state after resume"
+		stats=$(sd_rt $rt events --stats "$CID")
+		expect_eq "$(echo "$stats" | jq -r .data.pids.current)" 1 "$rt: events --stats: pids.current"
+		expect_eq "$(echo "$stats" | jq -r .data.memory.usage.limit)" 50331648 "$rt: events --stats: memory limit"
+		sd_rt $rt delete -f "$CID"
+		expect_unit_gone "$unit" "$rt delete -f"
+	done
 }
 
 # A create refused once the scope exists (the program is not in the

@@ -30,8 +30,8 @@ test_runac_scope_like_runc() {
 	for rt in runac runc; do
 		unit=$rt-vm-$CID.scope
 		update_config ".linux.cgroupsPath = \"system.slice:$rt-vm:$CID\""
-		if [ $rt = runac ]; then sd_runac run -d "$CID"; else runc_ --systemd-cgroup run -d "$CID"; fi
-		if [ $rt = runac ]; then pid=$(state_field "$CID" pid); else pid=$(runc_ state "$CID" | jq -r .pid); fi
+		sd_rt $rt run -d "$CID"
+		pid=$(sd_rt $rt state "$CID" | jq -r .pid)
 		expect_eq "$(unit_prop "$unit" ActiveState)" active "$rt: $unit ActiveState"
 		expect_eq "$(unit_prop "$unit" Delegate)" yes "$rt: $unit Delegate"
 		expect_eq "$(unit_prop "$unit" ControlGroup)" "/system.slice/$unit" "$rt: $unit ControlGroup"
@@ -42,7 +42,7 @@ test_runac_scope_like_runc() {
 		# hierarchy to systemd (its rules are systemd's DeviceAllow); runac
 		# joins both at the scope, its device rules in the scope's own.
 		grep -v ':misc:\|:devices:' "/proc/$pid/cgroup" | sed "s/$rt-vm-$CID/UNIT/" | sort >"$TEST_TMP/$rt.cgroups"
-		if [ $rt = runac ]; then sd_runac delete -f "$CID"; else runc_ --systemd-cgroup delete -f "$CID"; fi
+		sd_rt $rt delete -f "$CID"
 		expect_unit_gone "$unit" "$rt delete -f"
 	done
 	remove_new_slices "$TEST_TMP/slices"
@@ -52,35 +52,37 @@ test_runac_scope_like_runc() {
 
 # v1 limits as the unit's v1 properties and files; update changes both (a
 # daemon-reload keeps them); pause and resume through the v1 freezer;
-# events --stats reads the v1 hierarchies.
-test_runac_limits_update_pause() {
+# events --stats reads the v1 hierarchies. The same under runac and runc.
+test_runac_limits_update_pause_like_runc() {
 	setup_bundle
 	slices >"$TEST_TMP/slices"
-	update_config ".linux.cgroupsPath = \"system.slice:runac-vm:$CID\" | .process.args = [\"sleep\", \"30\"] |
-		.linux.resources = {\"memory\": {\"limit\": 67108864}, \"pids\": {\"limit\": 50}, \"cpu\": {\"shares\": 512}}"
-	unit=runac-vm-$CID.scope
-	sd_runac run -d "$CID"
-	expect_eq "$(unit_prop "$unit" MemoryLimit)" 67108864 "MemoryLimit at create"
-	expect_eq "$(unit_prop "$unit" TasksMax)" 50 "TasksMax at create"
-	expect_eq "$(unit_prop "$unit" CPUShares)" 512 "CPUShares at create"
-	expect_eq "$(cat "/sys/fs/cgroup/memory/system.slice/$unit/memory.limit_in_bytes")" 67108864 "memory.limit_in_bytes"
-	expect_eq "$(cat "/sys/fs/cgroup/cpu/system.slice/$unit/cpu.shares")" 512 "cpu.shares"
-	sd_runac update --memory 48m --pids-limit 20 "$CID"
-	expect_eq "$(unit_prop "$unit" MemoryLimit)" 50331648 "MemoryLimit after update"
-	expect_eq "$(unit_prop "$unit" TasksMax)" 20 "TasksMax after update"
-	systemctl daemon-reload
-	expect_eq "$(cat "/sys/fs/cgroup/memory/system.slice/$unit/memory.limit_in_bytes")" 50331648 \
-		"memory.limit_in_bytes after update and daemon-reload"
-	expect_eq "$(cat "/sys/fs/cgroup/pids/system.slice/$unit/pids.max")" 20 "pids.max after update and daemon-reload"
-	sd_runac pause "$CID"
-	expect_eq "$(state_field "$CID" status)" paused "state after pause"
-	expect_eq "$(cat "/sys/fs/cgroup/freezer/system.slice/$unit/freezer.state")" FROZEN "freezer.state after pause"
-	sd_runac resume "$CID"
-	expect_eq "$(state_field "$CID" status)" running "state after resume"
-	stats=$(sd_runac events --stats "$CID")
-	expect_eq "$(echo "$stats" | jq -r .data.pids.current)" 1 "events --stats: pids.current"
-	expect_eq "$(echo "$stats" | jq -r .data.memory.usage.limit)" 50331648 "events --stats: memory limit"
-	sd_runac delete -f "$CID"
-	expect_unit_gone "$unit" "delete -f"
+	update_config '.process.args = ["sleep", "30"] | .linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 50}, "cpu": {"shares": 512}}'
+	for rt in runac runc; do
+		update_config ".linux.cgroupsPath = \"system.slice:$rt-vm:$CID\""
+		unit=$rt-vm-$CID.scope
+		sd_rt $rt run -d "$CID"
+		expect_eq "$(unit_prop "$unit" MemoryLimit)" 67108864 "$rt: MemoryLimit at create"
+		expect_eq "$(unit_prop "$unit" TasksMax)" 50 "$rt: TasksMax at create"
+		expect_eq "$(unit_prop "$unit" CPUShares)" 512 "$rt: CPUShares at create"
+		expect_eq "$(cat "/sys/fs/cgroup/memory/system.slice/$unit/memory.limit_in_bytes")" 67108864 "$rt: memory.limit_in_bytes"
+		expect_eq "$(cat "/sys/fs/cgroup/cpu/system.slice/$unit/cpu.shares")" 512 "$rt: cpu.shares"
+		sd_rt $rt update --memory 48m --pids-limit 20 "$CID"
+		expect_eq "$(unit_prop "$unit" MemoryLimit)" 50331648 "$rt: MemoryLimit after update"
+		expect_eq "$(unit_prop "$unit" TasksMax)" 20 "$rt: TasksMax after update"
+		systemctl daemon-reload
+		expect_eq "$(cat "/sys/fs/cgroup/memory/system.slice/$unit/memory.limit_in_bytes")" 50331648 \
+			"$rt: memory.limit_in_bytes after update and daemon-reload"
+		expect_eq "$(cat "/sys/fs/cgroup/pids/system.slice/$unit/pids.max")" 20 "$rt: pids.max after update and daemon-reload"
+		sd_rt $rt pause "$CID"
+		expect_eq "$(sd_rt $rt state "$CID" | jq -r .status)" paused "$rt: state after pause"
+		expect_eq "$(cat "/sys/fs/cgroup/freezer/system.slice/$unit/freezer.state")" FROZEN "$rt: freezer.state after pause"
+		sd_rt $rt resume "$CID"
+		expect_eq "$(sd_rt $rt state "$CID" | jq -r .status)" running "$rt: state after resume"
+		stats=$(sd_rt $rt events --stats "$CID")
+		expect_eq "$(echo "$stats" | jq -r .data.pids.current)" 1 "$rt: events --stats: pids.current"
+		expect_eq "$(echo "$stats" | jq -r .data.memory.usage.limit)" 50331648 "$rt: events --stats: memory limit"
+		sd_rt $rt delete -f "$CID"
+		expect_unit_gone "$unit" "$rt delete -f"
+	done
 	remove_new_slices "$TEST_TMP/slices"
 }
