@@ -19,7 +19,9 @@ blob() {
 	echo "$digest $size"
 }
 
-tar -C "$rootfs" --exclude=./.runac-rootfs-stamp --numeric-owner -cf "$dir/layer" .
+# Sorted, and the layout's own files dated 0: the same rootfs makes the same
+# bytes (the VM tier's image cache compares checksums).
+tar -C "$rootfs" --exclude=./.runac-rootfs-stamp --numeric-owner --sort=name -cf "$dir/layer" .
 read -r layer layer_size < <(blob "$dir/layer")
 jq -cn --arg l "sha256:$layer" --argjson cmd "$cmd" '{architecture: "amd64", os: "linux",
 	config: {Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: $cmd},
@@ -35,4 +37,4 @@ jq -cn --arg m "sha256:$manifest" --argjson ms "$manifest_size" --arg n "$name" 
 	  size: $ms, annotations: {"io.containerd.image.name": $n, "org.opencontainers.image.ref.name": "test"}}]}' \
 	>"$dir/index.json"
 echo '{"imageLayoutVersion": "1.0.0"}' >"$dir/oci-layout"
-tar -C "$dir" -cf "$out" oci-layout index.json blobs
+tar -C "$dir" --numeric-owner --owner=0 --group=0 --mtime=@0 --sort=name -cf "$out" oci-layout index.json blobs

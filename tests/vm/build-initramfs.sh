@@ -4,9 +4,10 @@
 # runac and vm-probe from the build, jq, apparmor_parser, bpftool, the
 # shared libraries `ldd` lists for them, the busybox container rootfs
 # (tests/lib/make-rootfs.sh) with git and jq added at /vm/rootfs, and the
-# guest scripts and tests at /vm. For the systemd boot mode (run-vm.sh with
-# RUNAC_VM_SYSTEMD=1) also systemd, systemctl, busctl, Debian's runc and
-# the units of guest/systemd/.
+# guest scripts and tests at /vm. For the systemd boot modes (run-vm.sh
+# with RUNAC_VM_SYSTEMD set, an image of its own) also systemd, systemctl,
+# busctl, Debian's runc, containerd, its shim and ctr, a busybox image for
+# ctr, and the units of guest/systemd/.
 #
 # Cached: everything is staged first (a copy, so a binary rebuilt meanwhile
 # cannot end up half in the image), then the checksum of the staged tree is
@@ -17,7 +18,8 @@
 #      RUNAC_VM_ROOTFS (container rootfs cache; default: next to OUT),
 #      BUSYBOX (default /bin/busybox), JQ (default: jq on PATH),
 #      APPARMOR_PARSER (default /usr/sbin/apparmor_parser), BPFTOOL
-#      (default /usr/sbin/bpftool), GIT (default /usr/bin/git), SYSTEMD
+#      (default /usr/sbin/bpftool), GIT (default /usr/bin/git),
+#      RUNAC_VM_SYSTEMD (non-empty: the systemd modes' image), SYSTEMD
 #      (default /lib/systemd/systemd), RUNC (default /usr/sbin/runc).
 set -euo pipefail
 
@@ -30,10 +32,13 @@ busybox=${BUSYBOX:-/bin/busybox}
 jq=${JQ:-$(command -v jq || true)}
 rootfs=${RUNAC_VM_ROOTFS:-$(dirname "$out")/rootfs}
 
+systemd_mode=${RUNAC_VM_SYSTEMD:-}
 systemd=$(command -v "${SYSTEMD:-/lib/systemd/systemd}" || true)
 runc=$(command -v "${RUNC:-/usr/sbin/runc}" || true)
 
-for f in "$runac" "$probe" "$escape" "$busybox" "$jq" "$systemd" "$runc"; do
+needed=("$runac" "$probe" "$escape" "$busybox" "$jq")
+[[ -z $systemd_mode ]] || needed+=("$systemd" "$runc" /usr/bin/containerd /usr/bin/containerd-shim-runc-v2 /usr/bin/ctr)
+for f in "${needed[@]}"; do
 	[[ -n $f && -x $f ]] || { echo "build-initramfs: missing executable: '$f'" >&2; exit 1; }
 done
 command -v cpio >/dev/null || { echo "build-initramfs: cpio missing (apt-get install cpio)" >&2; exit 1; }
@@ -76,7 +81,8 @@ add_program "$runac" usr/local/bin/runac
 # What runac loads only when a command needs it: libsystemd (--systemd-cgroup).
 add_library() {
 	local lib
-	lib=$(ldconfig -p | awk -v n="$1" '$1 == n && /x86-64/ { print $NF; exit }')
+	# (awk reads to the end: an early exit would kill ldconfig with SIGPIPE)
+	lib=$(ldconfig -p | awk -v n="$1" '$1 == n && /x86-64/ && !found { print $NF; found = 1 }')
 	[[ -n $lib ]] || { echo "build-initramfs: library $1 not found" >&2; exit 1; }
 	mkdir -p ".$(dirname "$lib")"
 	add_program "$lib" ".$lib"
@@ -89,22 +95,28 @@ add_program "${APPARMOR_PARSER:-/usr/sbin/apparmor_parser}" usr/sbin/apparmor_pa
 # What BPF programs are loaded and attached (tests/lsm.sh).
 add_program "${BPFTOOL:-/usr/sbin/bpftool}" usr/sbin/bpftool
 
-# The systemd boot mode: systemd as pid 1 (guest/init execs it), its tools,
-# and Debian's runc to compare with under the same systemd. -.slice and
-# system.slice are built into systemd 252; the only units are ours, with
-# runac-vm.target as default.target.
-mkdir -p lib/systemd etc/systemd/system
-add_program "$systemd" lib/systemd/systemd
-add_program /bin/systemctl bin/systemctl
-add_program /usr/bin/busctl usr/bin/busctl
-add_program "$runc" usr/sbin/runc
-install -m 0644 "$here"/guest/systemd/*.target "$here"/guest/systemd/*.service etc/systemd/system/
-ln -s runac-vm.target etc/systemd/system/default.target
-install -m 0755 "$here/guest/systemd/start-tests.sh" vm/systemd-start-tests.sh
-# A fixed machine id: an empty one means a first boot (presets applied).
-echo 5f0c9d7ae1b44d3c8a6b2e7f90d1c4a8 >etc/machine-id
-cp -L /etc/os-release etc/os-release
-echo runac-vm >etc/hostname
+# The systemd boot modes' image (RUNAC_VM_SYSTEMD set): systemd as pid 1
+# (guest/init execs it), its tools, Debian's runc to compare with under the
+# same systemd, and containerd with its runc-v2 shim and ctr, whose busybox
+# image is made here from the container rootfs. -.slice and system.slice are
+# built into systemd 252; the only units are ours, with runac-vm.target as
+# default.target.
+if [[ -n $systemd_mode ]]; then
+	mkdir -p lib/systemd etc/systemd/system
+	add_program "$systemd" lib/systemd/systemd
+	add_program /bin/systemctl bin/systemctl
+	add_program /usr/bin/busctl usr/bin/busctl
+	add_program "$runc" usr/sbin/runc
+	for p in containerd containerd-shim-runc-v2 ctr; do add_program "/usr/bin/$p" "usr/bin/$p"; done
+	"$here/../engines/make-oci-image.sh" "$rootfs" vm/busybox-image.tar docker.io/library/busybox:vm
+	install -m 0644 "$here"/guest/systemd/*.target "$here"/guest/systemd/*.service etc/systemd/system/
+	ln -s runac-vm.target etc/systemd/system/default.target
+	install -m 0755 "$here/guest/systemd/start-tests.sh" vm/systemd-start-tests.sh
+	# A fixed machine id: an empty one means a first boot (presets applied).
+	echo 5f0c9d7ae1b44d3c8a6b2e7f90d1c4a8 >etc/machine-id
+	cp -L /etc/os-release etc/os-release
+	echo runac-vm >etc/hostname
+fi
 
 cp -a "$rootfs" vm/rootfs
 rm -f vm/rootfs/.runac-rootfs-stamp

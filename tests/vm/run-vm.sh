@@ -70,7 +70,10 @@ qemu=$(command -v qemu-system-x86_64) ||
 	setup_failed "setup" "vm-probe not built at $RUNAC_VM_PROBE: build the tree first (ninja -C build)"
 
 mkdir -p "$builddir"
-initramfs=$builddir/initramfs.cpio
+[[ $systemd == 0 ]] && systemd=
+# The systemd modes' image carries systemd, runc and containerd besides.
+initramfs=$builddir/initramfs${systemd:+-systemd}.cpio
+export RUNAC_VM_SYSTEMD=$systemd
 t_start=$SECONDS
 if ! err=$("$here/build-initramfs.sh" "$initramfs" 2>&1); then
 	setup_failed "initramfs" "$err"

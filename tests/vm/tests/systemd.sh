@@ -157,3 +157,54 @@ test_runac_policy_programs_on_the_scope() {
 	sd_runac delete -f "$CID"
 	expect_unit_gone "$unit" "delete -f"
 }
+
+# containerd's runc-v2 shim with its systemd cgroup option (what
+# `SystemdCgroup = true` sets; ctr's --runc-systemd-cgroup) calls runac
+# --systemd-cgroup: the container's scope, as for runc, and none after delete.
+test_runac_under_containerd_shim_like_runc() {
+	ctd=$TEST_TMP/ctd
+	mkdir -p "$ctd"
+	cat >"$ctd/config.toml" <<-EOF
+		version = 2
+		root = "$ctd/root"
+		state = "$ctd/state"
+		disabled_plugins = ["io.containerd.grpc.v1.cri"]
+		[grpc]
+		  address = "$ctd/containerd.sock"
+		[ttrpc]
+		  address = "$ctd/containerd.sock.ttrpc"
+	EOF
+	containerd --config "$ctd/config.toml" >"$ctd/log" 2>&1 &
+	ctd_pid=$!
+	trap 'kill $ctd_pid 2>/dev/null; wait $ctd_pid 2>/dev/null' EXIT
+	c() { ctr --address "$ctd/containerd.sock" -n vmtest "$@"; }
+	n=0
+	until c version >/dev/null 2>&1; do
+		n=$((n + 1))
+		[ $n -lt 300 ] || fail "containerd did not answer: $(tail -n 5 "$ctd/log")"
+		sleep 0.1
+	done
+	c images import --snapshotter native /vm/busybox-image.tar >/dev/null
+	for rt in runac runc; do
+		bin=/usr/local/bin/runac
+		[ $rt = runc ] && bin=/usr/sbin/runc
+		unit=ctr-$rt-$CID.scope
+		c run -d --snapshotter native --runc-binary "$bin" --runc-systemd-cgroup \
+			--cgroup "system.slice:ctr-$rt:$CID" docker.io/library/busybox:vm "$rt-$CID" sleep 30
+		pid=$(c tasks ls | awk -v id="$rt-$CID" '$1 == id { print $2 }')
+		expect_eq "$(unit_prop "$unit" ActiveState)" active "$rt under the shim: $unit ActiveState"
+		expect_eq "$(unit_prop "$unit" Delegate)" yes "$rt under the shim: $unit Delegate"
+		expect_eq "$(cgroup_of "$pid")" "/system.slice/$unit" "$rt under the shim: cgroup of the container's init"
+		c tasks kill -s KILL "$rt-$CID"
+		n=0
+		until c tasks ls | grep -q "^$rt-$CID .*STOPPED"; do
+			n=$((n + 1))
+			[ $n -lt 100 ] || fail "$rt under the shim: the task did not stop"
+			sleep 0.1
+		done
+		c tasks delete "$rt-$CID" >/dev/null
+		c containers delete "$rt-$CID"
+		expect_unit_gone "$unit" "$rt under the shim, delete"
+	done
+	c images rm docker.io/library/busybox:vm >/dev/null
+}
