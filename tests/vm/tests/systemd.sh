@@ -27,13 +27,13 @@ test_pid1_is_systemd() {
 # --- runac --systemd-cgroup, against the same systemd -----------------------
 
 # The same container under runac and runc: a scope in the slice, delegated,
-# with the init in it; the unit and its cgroup gone after delete.
+# with the init and an exec'd process in it; the unit and its cgroup gone
+# after delete.
 test_runac_scope_like_runc() {
 	setup_bundle
 	update_config '.process.args = ["sleep", "30"]'
 	for rt in runac runc; do
 		unit=$rt-vm-$CID.scope
-		cg=/sys/fs/cgroup/system.slice/$unit
 		update_config ".linux.cgroupsPath = \"system.slice:$rt-vm:$CID\""
 		sd_rt $rt run -d "$CID"
 		pid=$(sd_rt $rt state "$CID" | jq -r .pid)
@@ -43,6 +43,11 @@ test_runac_scope_like_runc() {
 		expect_eq "$(unit_prop "$unit" ControlGroup)" "/system.slice/$unit" "$rt: $unit ControlGroup"
 		expect_eq "$(cgroup_of "$pid")" "/system.slice/$unit" "$rt: cgroup of the container's init"
 		expect_eq "$(sd_rt $rt state "$CID" | jq -r .status)" running "$rt: state"
+		# exec joins the scope; ps lists what is in it.
+		sd_rt $rt exec -d "$CID" sleep 20
+		pids=$(sd_rt $rt ps --format json "$CID" | jq -r '.[]')
+		expect_eq "$(echo $pids | wc -w)" 2 "$rt: ps after exec -d"
+		for p in $pids; do expect_eq "$(cgroup_of "$p")" "/system.slice/$unit" "$rt: cgroup of pid $p (ps)"; done
 		sd_rt $rt delete -f "$CID"
 		expect_unit_gone "$unit" "$rt delete -f"
 	done
