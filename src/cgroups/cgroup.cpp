@@ -206,6 +206,19 @@ std::string Cgroup::dir_with(const std::string& file) const {
 }
 
 namespace {
+// Runs F, which reads or writes a file of the cgroup DIR. A cgroup whose
+// last process died may be removed meanwhile (systemd removes an emptied
+// scope at once): the kernel then answers ENODEV, and the cgroup held
+// nothing; any other failure stands.
+template <class F>
+void unless_removed(const std::string& dir, F f) {
+    try {
+        f();
+    } catch (const Error&) {
+        if (path_exists(dir)) throw;
+    }
+}
+
 // DIR's sub-cgroups (a delegated container makes its own), deepest first:
 // the order they can be removed in.
 std::vector<std::string> sub_cgroups(const std::string& dir) {
@@ -225,7 +238,9 @@ std::vector<pid_t> Cgroup::pids() const {
         std::vector<std::string> dirs = sub_cgroups(p);
         dirs.push_back(p);
         for (auto& dir : dirs) {
-            for (auto& line : lines(read_file_if_exists(dir + "/cgroup.procs").value_or("")))
+            std::string procs;
+            unless_removed(dir, [&] { procs = read_file_if_exists(dir + "/cgroup.procs").value_or(""); });
+            for (auto& line : lines(procs))
                 if (auto pid = parse_uint(line)) out.push_back(static_cast<pid_t>(*pid));
         }
         if (!out.empty()) return out;
@@ -236,7 +251,7 @@ std::vector<pid_t> Cgroup::pids() const {
 void Cgroup::signal_all(int sig) const {
     // cgroup.kill (Linux 5.14) kills every process atomically, forks included.
     if (sig == SIGKILL && v2() && path_exists(unified_ + "/cgroup.kill")) {
-        write_file(unified_ + "/cgroup.kill", "1");
+        unless_removed(unified_, [&] { write_file(unified_ + "/cgroup.kill", "1"); });
         return;
     }
     // Otherwise freeze first, so that no process forks a child the list
