@@ -124,6 +124,17 @@ sd_rt() {
 	if [ "$_rt" = runac ]; then sd_runac "$@"; else runc_ --systemd-cgroup "$@"; fi
 }
 
+# run_in_scope RT UNIT: `run -d` of the bundle under RT with the systemd
+# driver; checks that UNIT is an active, delegated scope whose cgroup is
+# /system.slice/UNIT, and sets pid to the container's init.
+run_in_scope() {
+	sd_rt "$1" run -d "$CID"
+	pid=$(sd_rt "$1" state "$CID" | jq -r .pid)
+	expect_eq "$(unit_prop "$2" ActiveState)" active "$1: $2 ActiveState"
+	expect_eq "$(unit_prop "$2" Delegate)" yes "$1: $2 Delegate"
+	expect_eq "$(unit_prop "$2" ControlGroup)" "/system.slice/$2" "$1: $2 ControlGroup"
+}
+
 # expect_unit_gone UNIT WHAT: neither the unit nor a cgroup directory of
 # its name in any hierarchy is left (waits up to 5 s for the directories).
 expect_unit_gone() {

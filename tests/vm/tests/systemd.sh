@@ -35,12 +35,8 @@ test_runac_scope_like_runc() {
 	for rt in runac runc; do
 		unit=$rt-vm-$CID.scope
 		update_config ".linux.cgroupsPath = \"system.slice:$rt-vm:$CID\""
-		sd_rt $rt run -d "$CID"
-		pid=$(sd_rt $rt state "$CID" | jq -r .pid)
-		expect_eq "$(unit_prop "$unit" ActiveState)" active "$rt: $unit ActiveState"
-		expect_eq "$(unit_prop "$unit" Delegate)" yes "$rt: $unit Delegate"
+		run_in_scope $rt "$unit"
 		expect_eq "$(unit_prop "$unit" Slice)" system.slice "$rt: $unit Slice"
-		expect_eq "$(unit_prop "$unit" ControlGroup)" "/system.slice/$unit" "$rt: $unit ControlGroup"
 		expect_eq "$(cgroup_of "$pid")" "/system.slice/$unit" "$rt: cgroup of the container's init"
 		expect_eq "$(sd_rt $rt state "$CID" | jq -r .status)" running "$rt: state"
 		# exec joins the scope; ps lists what is in it.

@@ -30,11 +30,7 @@ test_runac_scope_like_runc() {
 	for rt in runac runc; do
 		unit=$rt-vm-$CID.scope
 		update_config ".linux.cgroupsPath = \"system.slice:$rt-vm:$CID\""
-		sd_rt $rt run -d "$CID"
-		pid=$(sd_rt $rt state "$CID" | jq -r .pid)
-		expect_eq "$(unit_prop "$unit" ActiveState)" active "$rt: $unit ActiveState"
-		expect_eq "$(unit_prop "$unit" Delegate)" yes "$rt: $unit Delegate"
-		expect_eq "$(unit_prop "$unit" ControlGroup)" "/system.slice/$unit" "$rt: $unit ControlGroup"
+		run_in_scope $rt "$unit"
 		for c in name=systemd memory pids cpu; do
 			expect_eq "$(v1_cgroup "$pid" $c)" "/system.slice/$unit" "$rt: the init's cgroup in the $c hierarchy"
 		done
