@@ -80,13 +80,19 @@ void check(int r, const std::string& what) {
     if (r < 0) throw Error("systemd: " + what + ": " + std::strerror(-r));
 }
 
+// Owns one message; moved, never copied (a copy would unref it twice).
 struct Message {
     sd_bus_message* m = nullptr;
+    Message() = default;
+    Message(Message&& o) noexcept : m(std::exchange(o.m, nullptr)) {}
+    Message(const Message&) = delete;
     ~Message() { if (m) sd().unref(m); }
 };
 
 struct BusError {
     sd_bus_error e = SD_BUS_ERROR_NULL;
+    BusError() = default;
+    BusError(const BusError&) = delete;
     ~BusError() { sd().error_free(&e); }
     std::string text() const { return e.message ? e.message : (e.name ? e.name : "unknown error"); }
 };

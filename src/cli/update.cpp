@@ -172,10 +172,10 @@ int run_update(const GlobalOptions& global, const Args& args) {
     if (s == container::Status::Stopped || s == container::Status::Creating) throw Error("container not running");
     // As runc: systemd's properties first, which it writes into the
     // cgroup itself, then every file (the same values, and the rest).
+    auto cgroup = c.cgroup();
     if (!c.state().systemd_unit.empty())
-        cgroups::Systemd::connect().set_properties(c.state().systemd_unit,
-                                                   cgroups::resource_properties(r, !c.cgroup().v2()));
-    cgroups::update_resources(c.cgroup(), r);
+        cgroups::Systemd::connect().set_properties(c.state().systemd_unit, cgroups::resource_properties(r, !cgroup.v2()));
+    cgroups::update_resources(cgroup, r);
     return 0;
 }
 

@@ -135,6 +135,20 @@ run_in_scope() {
 	expect_eq "$(unit_prop "$2" ControlGroup)" "/system.slice/$2" "$1: $2 ControlGroup"
 }
 
+# expect_pause_resume_stats RT FREEZE_FILE FROZEN MEMORY_LIMIT: pause under
+# RT freezes the container (FREEZE_FILE reads FROZEN), resume runs it
+# again, and events --stats shows its one process and MEMORY_LIMIT.
+expect_pause_resume_stats() {
+	sd_rt "$1" pause "$CID"
+	expect_eq "$(sd_rt "$1" state "$CID" | jq -r .status)" paused "$1: state after pause"
+	expect_eq "$(cat "$2")" "$3" "$1: ${2##*/} after pause"
+	sd_rt "$1" resume "$CID"
+	expect_eq "$(sd_rt "$1" state "$CID" | jq -r .status)" running "$1: state after resume"
+	_stats=$(sd_rt "$1" events --stats "$CID")
+	expect_eq "$(echo "$_stats" | jq -r .data.pids.current)" 1 "$1: events --stats: pids.current"
+	expect_eq "$(echo "$_stats" | jq -r .data.memory.usage.limit)" "$4" "$1: events --stats: memory limit"
+}
+
 # expect_unit_gone UNIT WHAT: neither the unit nor a cgroup directory of
 # its name in any hierarchy is left (waits up to 5 s for the directories).
 expect_unit_gone() {

@@ -111,14 +111,7 @@ test_runac_update_pause_events_like_runc() {
 		expect_eq "$(cat "$cg/memory.max")" 50331648 "$rt: memory.max after update and daemon-reload"
 		expect_eq "$(cat "$cg/pids.max")" 20 "$rt: pids.max after update and daemon-reload"
 		expect_eq "$(cat "$cg/cpu.max")" "50000 100000" "$rt: cpu.max after update and daemon-reload"
-		sd_rt $rt pause "$CID"
-		expect_eq "$(sd_rt $rt state "$CID" | jq -r .status)" paused "$rt: state after pause"
-		expect_eq "$(cat "$cg/cgroup.freeze")" 1 "$rt: cgroup.freeze after pause"
-		sd_rt $rt resume "$CID"
-		expect_eq "$(sd_rt $rt state "$CID" | jq -r .status)" running "$rt: state after resume"
-		stats=$(sd_rt $rt events --stats "$CID")
-		expect_eq "$(echo "$stats" | jq -r .data.pids.current)" 1 "$rt: events --stats: pids.current"
-		expect_eq "$(echo "$stats" | jq -r .data.memory.usage.limit)" 50331648 "$rt: events --stats: memory limit"
+		expect_pause_resume_stats $rt "$cg/cgroup.freeze" 1 50331648
 		sd_rt $rt delete -f "$CID"
 		expect_unit_gone "$unit" "$rt delete -f"
 	done

@@ -69,14 +69,7 @@ test_runac_limits_update_pause_like_runc() {
 		expect_eq "$(cat "/sys/fs/cgroup/memory/system.slice/$unit/memory.limit_in_bytes")" 50331648 \
 			"$rt: memory.limit_in_bytes after update and daemon-reload"
 		expect_eq "$(cat "/sys/fs/cgroup/pids/system.slice/$unit/pids.max")" 20 "$rt: pids.max after update and daemon-reload"
-		sd_rt $rt pause "$CID"
-		expect_eq "$(sd_rt $rt state "$CID" | jq -r .status)" paused "$rt: state after pause"
-		expect_eq "$(cat "/sys/fs/cgroup/freezer/system.slice/$unit/freezer.state")" FROZEN "$rt: freezer.state after pause"
-		sd_rt $rt resume "$CID"
-		expect_eq "$(sd_rt $rt state "$CID" | jq -r .status)" running "$rt: state after resume"
-		stats=$(sd_rt $rt events --stats "$CID")
-		expect_eq "$(echo "$stats" | jq -r .data.pids.current)" 1 "$rt: events --stats: pids.current"
-		expect_eq "$(echo "$stats" | jq -r .data.memory.usage.limit)" 50331648 "$rt: events --stats: memory limit"
+		expect_pause_resume_stats $rt "/sys/fs/cgroup/freezer/system.slice/$unit/freezer.state" FROZEN 50331648
 		sd_rt $rt delete -f "$CID"
 		expect_unit_gone "$unit" "$rt delete -f"
 	done
