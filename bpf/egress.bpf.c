@@ -208,9 +208,12 @@ struct denial {
 #define DENIED_BY_EGRESS 2  // not in network.egress
 #define DENIED_BY_SOCKET 3  // not a TCP or UDP socket
 
+// About 1100 reports: the monitor reads them as they come, and a burst
+// beyond is counted. Each create makes one; a larger ring costs its
+// mapping (256 KiB took ten times as long to make as 64 KiB here).
 struct denials_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, 64 * 1024);
 };
 
 PER_CONTAINER(runac_denials, denials_ring);

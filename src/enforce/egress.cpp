@@ -165,7 +165,7 @@ const InnerMap kInnerMaps[] = {
     {"runac_deny4", BPF_MAP_TYPE_LPM_TRIE, sizeof(Net4Key), 1, 4096, BPF_F_NO_PREALLOC},
     {"runac_deny6", BPF_MAP_TYPE_LPM_TRIE, sizeof(Net6Key), 1, 4096, BPF_F_NO_PREALLOC},
     {"runac_resolver", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(ResolverValue), 1, 0},
-    {"runac_denials", BPF_MAP_TYPE_RINGBUF, 0, 0, 256 * 1024, 0},
+    {"runac_denials", BPF_MAP_TYPE_RINGBUF, 0, 0, 64 * 1024, 0},
     {"runac_lost", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(uint64_t), 1, 0},
 };
 enum InnerIndex { kAllow4, kAllow6, kDeny4, kDeny6, kResolver, kDenials, kLost };
@@ -315,6 +315,13 @@ void forget(const std::string& dir, uint64_t key) {
     drop_keys<Name6Key>(s->names6.get(), of_gone);
 }
 
+// Whether the pins in DIR hold maps of the container KEY.
+bool holds(const std::string& dir, uint64_t key) {
+    UniqueFd allow4 = open_pin(dir + "/" + kInnerMaps[kAllow4].outer);
+    uint32_t inner = 0;
+    return allow4 && bpf_map_lookup_elem(allow4.get(), &key, &inner) == 0;
+}
+
 }  // namespace
 
 EgressFilter EgressFilter::attach(const Egress& egress, const std::string& cgroup_dir) {
@@ -414,10 +421,16 @@ void detach_egress(const std::string& cgroup_dir, uint64_t known_key) {
     // A cgroup already gone took its programs with it.
     for (auto& h : kHooks)
         if (cgroup) detach_runac_programs(cgroup.get(), h.type);
-    // Every build's pins: the container may be an older runac's.
+    // The container's maps are in the pins of the build that made it: this
+    // one's, or an older runac's, whose outer map says so (a lookup, not a
+    // walk of its maps).
     uint64_t key = cgroup ? key_of(cgroup.get()) : known_key;
-    for (auto& name : subdirectories(kBpffs))
-        if (name.rfind(kPinPrefix, 0) == 0) forget(std::string(kBpffs) + "/" + name, key);
+    std::string own = std::string(kPinPrefix) + RUNAC_EGRESS_DIGEST;
+    for (auto& name : subdirectories(kBpffs)) {
+        if (name.rfind(kPinPrefix, 0) != 0) continue;
+        std::string dir = std::string(kBpffs) + "/" + name;
+        if (name == own || holds(dir, key)) forget(dir, key);
+    }
 }
 
 }  // namespace runac::enforce

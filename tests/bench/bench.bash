@@ -16,6 +16,10 @@
 # - Peak RSS comes from GNU time's %M (wait4 ru_maxrss) around each runtime
 #   command. Its fork+exec adds the same ~1 ms per command to every runtime;
 #   -R leaves it out. (GNU time is Debian's `time` package.)
+# - $tmp, where the bundles and every runtime's state root are, is a tmpfs,
+#   as the /run of an engine's state roots is (on a disk file system, a
+#   state file rewritten by rename and then unlinked costs a journal commit
+#   of half a millisecond that no engine pays).
 # - The test lock (/run/lock/runac-tests.lock) is held throughout: a
 #   concurrent test run's leak guard would see the benchmark's cgroups.
 # Env: RUNAC (runtime under test), RUNC (default runc), CRUN (default crun);
@@ -54,6 +58,7 @@ bench_setup() {
 	umount -l /sys/fs/cgroup
 	mount -t cgroup2 none /sys/fs/cgroup
 	tmp=$(mktemp -d /tmp/runac-bench.XXXXXX)
+	mount -t tmpfs -o mode=0700 runac-bench "$tmp"
 	tag=${tmp##*.}
 	names=(runac runc crun)
 	declare -gA bin=([runac]=$RUNAC [runc]=$RUNC [crun]=$CRUN) global=() failed=()
@@ -83,6 +88,7 @@ bench_cleanup() {
 			echo 1 >"$cg/cgroup.kill" 2>/dev/null || true
 			for _ in 1 2 3 4 5; do rmdir "$cg" 2>/dev/null && break; sleep 0.1; done
 		done
+	umount -l "$tmp"
 	rm -rf "$tmp"
 }
 
