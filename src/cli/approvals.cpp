@@ -21,7 +21,7 @@ const Flag kHelp = {{"help", "h"}, false};
 
 // The monitor's answer to `question`, its "error" thrown.
 JsonDocument ask(const container::Container& c, const std::string& question) {
-    if (c.state().monitor_pid == 0) throw Error("the container has no approval requests (its policy does not prompt)");
+    if (!c.monitor()) throw Error("the container has no approval requests (its policy does not prompt)");
     auto text = monitor::ask(c.dir() + "/" + monitor::kControlSocket, question);
     JsonDocument doc = JsonDocument::parse(text, "the monitor's answer");
     if (auto e = doc.root().get("error")) throw Error(e->as_string());
@@ -53,7 +53,7 @@ int run_approvals(const GlobalOptions& global, const Args& args) {
     for (auto& id : ids) {
         try {
             auto c = container::Container::load(global.root, id, false);
-            if (args.positional.empty() && c.state().grant_file.empty() && c.state().monitor_pid == 0) continue;
+            if (args.positional.empty() && c.state().grant_file.empty() && !c.monitor()) continue;
             JsonDocument doc = ask(c, R"({"list": true})");
             print_requests(id, doc.root().required("requests"), header);
             header = false;

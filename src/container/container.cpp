@@ -207,15 +207,30 @@ namespace {
 constexpr int kMonitorGraceMs = 300;
 }
 
+// "PID START_TIME", in a file of its own: create forks the monitor after
+// the state is saved.
+std::optional<Container::MonitorProcess> Container::monitor() const {
+    if (state_.monitor_pid > 0) return MonitorProcess{state_.monitor_pid, state_.monitor_start_time};
+    auto fields = split(trim(read_file_if_exists(dir_ + "/monitor").value_or("")), ' ');
+    if (fields.size() != 2) return std::nullopt;
+    auto pid = parse_uint(fields[0]), start = parse_uint(fields[1]);
+    if (!pid || !start || *pid == 0) return std::nullopt;
+    return MonitorProcess{static_cast<pid_t>(*pid), *start};
+}
+
+void Container::record_monitor(pid_t pid, uint64_t start_time) const {
+    write_file_atomic(dir_ + "/monitor", std::to_string(pid) + " " + std::to_string(start_time), 0600);
+}
+
 bool Container::await_monitor() const {
-    if (state_.monitor_pid <= 0) return true;
-    return monitor::await_monitor(monitor_status_path(), state_.monitor_pid, state_.monitor_start_time);
+    auto m = monitor();
+    return !m || monitor::await_monitor(monitor_status_path(), m->pid, m->start_time);
 }
 
 void Container::destroy() {
     kill_all();
     // The monitor writes the container's last refusals, then the delete.
-    monitor::stop_monitor(state_.monitor_pid, state_.monitor_start_time, kMonitorGraceMs);
+    if (auto m = monitor()) monitor::stop_monitor(m->pid, m->start_time, kMonitorGraceMs);
     audit("delete");
     auto cg = cgroup();
     // Taken off before the cgroup goes, so that none waits for its release.

@@ -67,6 +67,15 @@ public:
     std::string deny_file_path() const { return dir_ + "/deny"; }
     // Where its monitor says it is ready (monitor::await_monitor).
     std::string monitor_status_path() const { return dir_ + "/monitor.status"; }
+    // Its monitor's pid and start time (create records them beside the
+    // state once the monitor exists; a state of an older runac holds them);
+    // nullopt when it has none.
+    struct MonitorProcess {
+        pid_t pid;
+        uint64_t start_time;
+    };
+    std::optional<MonitorProcess> monitor() const;
+    void record_monitor(pid_t pid, uint64_t start_time) const;
     // Waits for the monitor, if the container has one, to be ready; false
     // when names do not resolve. Throws an Error naming what failed.
     bool await_monitor() const;

@@ -367,11 +367,22 @@ Container create(const std::string& root, const CreateOptions& options) {
     }
     // The session counts from create, which engines follow with start.
     if (plan && plan->session_timeout) st.session_deadline = ::time(nullptr) + plan->session_timeout;
-    // The monitor's resolver answers from the container's network namespace,
-    // which the init (and the engine's hooks) have set up by now.
     // Landlock's and seccomp's refusals reach the log through the kernel's
     // audit, when the host has it on; runac never turns it on.
     bool kernel_denials = plan && audit_log.is_open() && linux::kernel_features().kernel_audit.available;
+
+    c.save();
+    audit_log.append("create", [&](JsonWriter& w) {
+        agent::audit_admission(w, agent, config.annotations);
+        w.key("kernelRefusals").value(kernel_denials);
+    });
+    if (!options.pid_file.empty())
+        write_file_atomic(absolute_path(options.pid_file, cwd), std::to_string(init_pid), 0644);
+    // The monitor's resolver answers from the container's network namespace,
+    // which the init (and the engine's hooks) have set up by now. The
+    // monitor comes last: after a fork every page create writes is copied
+    // first, so the fork comes when only the monitor's record is left to
+    // write (beside the state, saved already).
     std::optional<monitor::Monitor> monitor;
     if (plan && monitor::needs_monitor(*plan, kernel_denials)) {
         monitor::MonitorSettings settings;
@@ -386,17 +397,8 @@ Container create(const std::string& root, const CreateOptions& options) {
         settings.plan = &*plan;
         settings.status_path = c.monitor_status_path();
         monitor.emplace(monitor::Monitor::start(settings, init_pid));
-        st.monitor_pid = monitor->pid();
-        st.monitor_start_time = monitor->start_time();
+        c.record_monitor(monitor->pid(), monitor->start_time());
     }
-
-    c.save();
-    audit_log.append("create", [&](JsonWriter& w) {
-        agent::audit_admission(w, agent, config.annotations);
-        w.key("kernelRefusals").value(kernel_denials);
-    });
-    if (!options.pid_file.empty())
-        write_file_atomic(absolute_path(options.pid_file, cwd), std::to_string(init_pid), 0644);
 
     guard.release();
     if (egress) egress->keep();

@@ -153,7 +153,7 @@ approve_refused() {
 	attempt tcp 192.0.2.20 8080
 	local socket=$RUNAC_ROOT/$CID/approvals.sock
 	[ "$(stat -c '%a %U' "$socket")" = "600 root" ]
-	kill -9 "$(jq -r .monitorPid "$RUNAC_ROOT/$CID/state.json")"
+	kill -9 "$(monitor_pid)"
 	approve_refused "the container's monitor is not running" "$CID" 1
 	attempt tcp 192.0.2.20 8080
 	[ "$output" = "tcp: refused (EPERM)" ]

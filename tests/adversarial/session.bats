@@ -28,7 +28,7 @@ alive() { [[ -r /proc/$1/stat && $(cut -d' ' -f3 /proc/"$1"/stat) != Z ]]; }
 	deadline=$(field sessionDeadline)
 	((deadline >= created + 3 && deadline <= created + 4))
 	# The monitor keeps CAP_KILL alone (bit 5), as user 65534.
-	run grep -E '^(Uid|CapEff):' /proc/"$(field monitorPid)"/status
+	run grep -E '^(Uid|CapEff):' /proc/"$(monitor_pid)"/status
 	[[ $output == *$'Uid:\t65534\t'* && $output == *$'CapEff:\t0000000000000020'* ]]
 	# Still running in the second before its deadline (whole seconds: the
 	# monitor ends it at the deadline's first instant)...
@@ -47,7 +47,7 @@ alive() { [[ -r /proc/$1/stat && $(cut -d' ' -f3 /proc/"$1"/stat) != Z ]]; }
 	runac start "$CID"
 	pid=$(field pid)
 	deadline=$(field sessionDeadline)
-	kill -9 "$(field monitorPid)"
+	kill -9 "$(monitor_pid)"
 	while (($(date +%s) <= deadline)); do sleep 0.1; done
 	sleep 0.5
 	# Nothing else ended it...

@@ -60,7 +60,7 @@ cycles() {
 	local init monitor state i
 	state=$(cat "$RUNAC_ROOT/$CID/state.json")
 	init=$(jq -r .pid <<<"$state")
-	monitor=$(jq -r .monitorPid <<<"$state")
+	monitor=$(monitor_pid)
 	[ "$monitor" -gt 0 ]
 	srunac exec "$CID" true # the first exec's one-time work done
 	local init_fds monitor_fds mounts caller_fds

@@ -132,6 +132,13 @@ userns_bundle() {
 
 # wait_in_rootfs FILE [TIMEOUT_SECONDS=10]: wait for the container to write
 # /FILE (a non-empty file in the bundle's rootfs).
+# monitor_pid [ID]: the pid of a policy container's monitor, which create
+# records beside the state (monitor: "PID START_TIME"), or nothing.
+monitor_pid() {
+	local record=$RUNAC_ROOT/${1:-$CID}/monitor
+	[[ -r $record ]] && cut -d' ' -f1 "$record"
+}
+
 wait_in_rootfs() {
 	local n=$((${2:-10} * 20))
 	until [[ -s $BUNDLE/rootfs/$1 ]]; do
