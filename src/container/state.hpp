@@ -23,7 +23,10 @@ struct ContainerState {
     std::map<std::string, std::string> annotations;
     std::vector<std::string> cgroup_paths;
     std::string systemd_unit;  // --systemd-cgroup: the scope systemd made for it; "" with the cgroupfs driver
-    int monitor_pid = 0;  // the agent policy's monitor (monitor/monitor.hpp), when it has one
+    // The agent policy's monitor (monitor/monitor.hpp) when runac hook
+    // started one, or an older runac's create; create now records its
+    // monitor beside the state (Container::monitor()).
+    int monitor_pid = 0;
     uint64_t monitor_start_time = 0;
     std::string audit_log;  // policy.auditLog: the container's log (audit/audit_log.hpp); "" for none
     // escalation: prompt, a policy not pinned: where `approve --persist`

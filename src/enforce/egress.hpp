@@ -87,9 +87,10 @@ private:
 
 // `delete`: takes runac's egress programs off a cgroup directory (they would
 // go with the cgroup, but a cgroup runac did not make outlives the container)
-// and the container's maps out of the shared ones, with those of any
-// container of the same build whose cgroup went without a delete. When the directory is gone
-// already (`runac hook` at poststop, after the runtime removed it), `key`
+// and the container's maps out of the shared ones of its build, with those
+// of any container of that build whose cgroup went without a delete. When
+// the directory is gone already (`runac hook` at poststop, after the
+// runtime removed it), `key`
 // (EgressFilter::key()) names the container's maps: the kernel frees a
 // removed cgroup's storage later, so they would not look stale yet.
 void detach_egress(const std::string& cgroup_dir, uint64_t key = 0);
