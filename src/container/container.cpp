@@ -211,7 +211,7 @@ constexpr int kMonitorGraceMs = 300;
 // the state is saved.
 std::optional<Container::MonitorProcess> Container::monitor() const {
     if (state_.monitor_pid > 0) return MonitorProcess{state_.monitor_pid, state_.monitor_start_time};
-    auto fields = split(trim(read_file_if_exists(dir_ + "/monitor").value_or("")), ' ');
+    auto fields = words(trim(read_file_if_exists(dir_ + "/monitor").value_or("")));
     if (fields.size() != 2) return std::nullopt;
     auto pid = parse_uint(fields[0]), start = parse_uint(fields[1]);
     if (!pid || !start || *pid == 0) return std::nullopt;

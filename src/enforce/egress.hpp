@@ -90,9 +90,9 @@ private:
 // and the container's maps out of the shared ones of its build, with those
 // of any container of that build whose cgroup went without a delete. When
 // the directory is gone already (`runac hook` at poststop, after the
-// runtime removed it), `key`
-// (EgressFilter::key()) names the container's maps: the kernel frees a
-// removed cgroup's storage later, so they would not look stale yet.
+// runtime removed it), `key` (EgressFilter::key()) names the container's
+// maps: the kernel frees a removed cgroup's storage later, so they would
+// not look stale yet.
 void detach_egress(const std::string& cgroup_dir, uint64_t key = 0);
 
 }  // namespace runac::enforce

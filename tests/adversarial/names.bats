@@ -66,7 +66,6 @@ teardown() {
 	netns_teardown
 }
 
-
 @test "without a policy the test's DNS server answers every name (the test's own control)" {
 	set_cmd 'escape dns 192.0.2.53 other.test; escape dns 192.0.2.53 pkg.test; escape dns 198.51.100.7 api.test'
 	run runac run "$CID"

@@ -130,8 +130,6 @@ userns_bundle() {
 		.linux.gidMappings = $USERNS_MAPS"
 }
 
-# wait_in_rootfs FILE [TIMEOUT_SECONDS=10]: wait for the container to write
-# /FILE (a non-empty file in the bundle's rootfs).
 # monitor_pid [ID]: the pid of a policy container's monitor, which create
 # records beside the state (monitor: "PID START_TIME"), or nothing.
 monitor_pid() {
@@ -139,6 +137,8 @@ monitor_pid() {
 	[[ -r $record ]] && cut -d' ' -f1 "$record"
 }
 
+# wait_in_rootfs FILE [TIMEOUT_SECONDS=10]: wait for the container to write
+# /FILE (a non-empty file in the bundle's rootfs).
 wait_in_rootfs() {
 	local n=$((${2:-10} * 20))
 	until [[ -s $BUNDLE/rootfs/$1 ]]; do
