@@ -141,12 +141,19 @@ std::string error_line(const std::string& msg) {
 
 }  // namespace runac::cli
 
+// Ends without destroying static objects: the monitor `runac create` leaves
+// shares this process's memory and runs on it once the process has gone
+// (monitor::MonitorStart). The log flushes each line itself.
 int main(int argc, char** argv) {
-    std::vector<std::string> args(argv, argv + argc);
-    try {
-        return runac::cli::dispatch(args);
-    } catch (const std::exception& e) {
-        runac::log::fatal(runac::cli::error_line(e.what()));
-        return 1;
+    int status = 1;
+    {
+        std::vector<std::string> args(argv, argv + argc);
+        try {
+            status = runac::cli::dispatch(args);
+        } catch (const std::exception& e) {
+            runac::log::fatal(runac::cli::error_line(e.what()));
+        }
     }
+    std::fflush(nullptr);
+    ::_exit(status);
 }

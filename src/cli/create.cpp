@@ -10,6 +10,7 @@ int run_create(const GlobalOptions& global, const Args& args) {
     auto options = create_options(args, container_id(args, "create"));
     options.agent = agent_settings(global);
     options.systemd_cgroup = global.systemd_cgroup;
+    options.exits_after = true;
     container::create(global.root, options);
     return 0;
 }

@@ -380,9 +380,10 @@ Container create(const std::string& root, const CreateOptions& options) {
         write_file_atomic(absolute_path(options.pid_file, cwd), std::to_string(init_pid), 0644);
     // The monitor's resolver answers from the container's network namespace,
     // which the init (and the engine's hooks) have set up by now. The
-    // monitor comes last: after a fork every page create writes is copied
-    // first, so the fork comes when only the monitor's record is left to
-    // write (beside the state, saved already).
+    // monitor comes last, when only its record is left to write (beside the
+    // state, saved already): `runac create`'s shares this process's memory
+    // and starts once it has exited; `run`'s is a fork, whose pages are
+    // copied as either process writes them.
     std::optional<monitor::Monitor> monitor;
     if (plan && monitor::needs_monitor(*plan, kernel_denials)) {
         monitor::MonitorSettings settings;
@@ -396,7 +397,8 @@ Container create(const std::string& root, const CreateOptions& options) {
         settings.kernel_denials = kernel_denials;
         settings.plan = &*plan;
         settings.status_path = c.monitor_status_path();
-        monitor.emplace(monitor::Monitor::start(settings, init_pid));
+        monitor.emplace(monitor::Monitor::start(
+            settings, init_pid, options.exits_after ? monitor::MonitorStart::AfterCallerExits : monitor::MonitorStart::Fork));
         c.record_monitor(monitor->pid(), monitor->start_time());
     }
 

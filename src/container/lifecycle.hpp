@@ -21,6 +21,9 @@ struct CreateOptions {
     bool no_new_keyring = false;
     int preserve_fds = 0;
     bool systemd_cgroup = false;  // --systemd-cgroup
+    // `runac create`: the process exits as soon as create returns, so the
+    // policy's monitor may share its memory (monitor::MonitorStart).
+    bool exits_after = false;
     agent::Settings agent;  // the host's floor profile, require-agent-policy, directories
 };
 

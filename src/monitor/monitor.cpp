@@ -2,18 +2,19 @@
 
 #include <csignal>
 #include <cstring>
-#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/capability.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <bpf/libbpf.h>
 #include <optional>
 
@@ -32,6 +33,29 @@
 
 namespace runac::monitor {
 
+// What the monitor starts from, its own: a monitor that shares the
+// caller's memory starts once the caller has gone, and the caller's objects
+// with it.
+struct Launch {
+    std::optional<enforce::Egress> egress;
+    std::optional<enforce::Plan> plan;
+    audit::AuditLog audit;
+    MonitorSettings settings;  // pointing into the above
+    UniqueFd netns, init;
+    UniqueFd caller;           // with MonitorStart::AfterCallerExits
+    std::vector<Upstream> upstreams;
+    std::string cgroup;
+
+    explicit Launch(const MonitorSettings& s) : settings(s) {
+        if (s.egress) settings.egress = &egress.emplace(*s.egress);
+        if (s.plan) settings.plan = &plan.emplace(*s.plan);
+        if (s.audit) {
+            audit = s.audit->duplicate();
+            settings.audit = &audit;
+        }
+    }
+};
+
 namespace {
 
 // What the monitor process holds, all opened while it is still root.
@@ -47,23 +71,27 @@ struct Held {
     int64_t session_deadline = 0;  // Unix seconds; 0: none
 };
 
-// Only the descriptors the monitor works with stay open; stdio is
-// /dev/null.
-void detach(const std::vector<int>& keep) {
+// Its stdio is /dev/null from its first step: a shim reading create's
+// output waits for every holder of its pipes to close them.
+void drop_stdio() {
+    UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    for (int fd : {0, 1, 2}) ::dup2(null.get(), fd);
+}
+
+// Only the descriptors the monitor works with stay open.
+void detach(std::vector<int> keep) {
     ::setsid();
     ::chdir("/");
-    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    for (int fd = 0; fd < 3; fd++) ::dup2(null, fd);
-    std::vector<int> open_fds;
-    if (DIR* d = ::opendir("/proc/self/fd")) {
-        while (auto* e = ::readdir(d))
-            if (e->d_name[0] != '.') open_fds.push_back(std::atoi(e->d_name));
-        ::closedir(d);
+    std::sort(keep.begin(), keep.end());
+    unsigned from = 3;
+    for (int fd : keep) {
+        if (fd < 3) continue;
+        if (static_cast<unsigned>(fd) > from) ::close_range(from, fd - 1, 0);
+        from = std::max(from, static_cast<unsigned>(fd) + 1);
     }
-    for (int fd : open_fds)
-        if (fd > 2 && std::find(keep.begin(), keep.end(), fd) == keep.end()) ::close(fd);
+    ::close_range(from, ~0U, 0);
     ::prctl(PR_SET_NAME, "runac-monitor");
-    // `runac run` blocks the signals it relays to the container: not ours.
+    // It started with every signal blocked (Monitor::start).
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -242,14 +270,15 @@ void report_status(const std::string& path, const std::string& message) {
 
 // In the child: joins the container's network namespace, binds the
 // resolver, says it is ready (or what failed) and runs as the monitor.
-[[noreturn]] void start_child(const MonitorSettings& s, int netns, int init, std::vector<Upstream> upstreams,
-                              const std::string& cgroup) {
+[[noreturn]] void start_child(Launch& l) {
+    drop_stdio();
+    const MonitorSettings& s = l.settings;
     std::string message;
     try {
         Held h;
         h.maps = s.maps;
         h.lsm = s.lsm;
-        h.init = init;
+        h.init = l.init.get();
         h.session_deadline = s.session_deadline;
         h.reporter.emplace(s.audit ? s.audit->duplicate() : audit::AuditLog{});
         UniqueFd control;
@@ -258,7 +287,7 @@ void report_status(const std::string& path, const std::string& message) {
         if (s.kernel_denials && s.plan) {
             h.kernel_audit = linux::open_audit_log_group();
             ContainerView view;
-            view.member = [cgroup](uint32_t pid) { return in_cgroup(pid, cgroup); };
+            view.member = [cgroup = l.cgroup](uint32_t pid) { return in_cgroup(pid, cgroup); };
             for (auto& m : s.plan->mounts)
                 if (m.kind == enforce::PolicyMount::Kind::Deny) view.deny.push_back(m.path);
             view.commands = s.plan->exec_allowlist;
@@ -268,8 +297,8 @@ void report_status(const std::string& path, const std::string& message) {
         }
         bool no_loopback = false;
         if (s.egress && s.egress->follow_dns) {
-            if (::setns(netns, CLONE_NEWNET) != 0) throw_errno("monitor: join the container's network namespace");
-            h.resolver = Resolver::listen(*s.egress, s.maps, std::move(upstreams));
+            if (::setns(l.netns.get(), CLONE_NEWNET) != 0) throw_errno("monitor: join the container's network namespace");
+            h.resolver = Resolver::listen(*s.egress, s.maps, std::move(l.upstreams));
             if (h.resolver) {
                 h.resolver->publish();
                 h.resolver->on_answer(
@@ -298,28 +327,66 @@ void report_status(const std::string& path, const std::string& message) {
     ::_exit(0);
 }
 
+// The child of MonitorStart::AfterCallerExits: until the caller has gone it
+// touches nothing of the memory it shares with it (its signals blocked, its
+// stack its own), and then the memory is its own.
+int start_after_caller(void* launch) {
+    auto& l = *static_cast<Launch*>(launch);
+    pollfd gone{l.caller.get(), POLLIN, 0};
+    if (::poll(&gone, 1, -1) != 1) ::_exit(1);
+    start_child(l);
+}
+
+// A stack of the size of a main thread's, used as it grows.
+void* child_stack() {
+    constexpr size_t kSize = 8 << 20;
+    void* stack = ::mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE,
+                         -1, 0);
+    if (stack == MAP_FAILED) throw_errno("monitor: map a stack");
+    ::mprotect(stack, 4096, PROT_NONE);  // below it, a fault rather than another mapping
+    return static_cast<char*>(stack) + kSize;
+}
+
 }  // namespace
 
-Monitor Monitor::start(const MonitorSettings& settings, pid_t init_pid) {
+Monitor Monitor::start(const MonitorSettings& settings, pid_t init_pid, MonitorStart how) {
     std::string proc = "/proc/" + std::to_string(init_pid);
+    auto launch = std::make_unique<Launch>(settings);
     // The container's own view of its DNS servers (an engine binds its
     // resolv.conf over the image's).
     std::string resolv_conf = settings.resolv_conf.empty() ? proc + "/root/etc/resolv.conf" : settings.resolv_conf;
-    auto upstreams = upstreams_of(read_file_if_exists(resolv_conf).value_or(""));
-    std::string cgroup = settings.kernel_denials ? cgroups::unified_cgroup_of(init_pid) : "";
-    UniqueFd netns(::open((proc + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
-    if (!netns) throw_errno("monitor: open " + proc + "/ns/net");
-    UniqueFd init(static_cast<int>(::syscall(SYS_pidfd_open, init_pid, 0)));
-    if (!init) throw_errno("monitor: pidfd_open " + std::to_string(init_pid));
+    launch->upstreams = upstreams_of(read_file_if_exists(resolv_conf).value_or(""));
+    if (settings.kernel_denials) launch->cgroup = cgroups::unified_cgroup_of(init_pid);
+    launch->netns.reset(::open((proc + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!launch->netns) throw_errno("monitor: open " + proc + "/ns/net");
+    launch->init.reset(static_cast<int>(::syscall(SYS_pidfd_open, init_pid, 0)));
+    if (!launch->init) throw_errno("monitor: pidfd_open " + std::to_string(init_pid));
     ::unlink(settings.status_path.c_str());
-    // One fork only, and nobody waits for the child's setup here: each fork
-    // of a process this size costs milliseconds of copied pages, paid now
-    // beside the rest of create and the engine's next command.
-    pid_t child = ::fork();
-    if (child < 0) throw_errno("monitor: fork");
-    if (child == 0) start_child(settings, netns.get(), init.get(), std::move(upstreams), cgroup);
+    // Nobody waits for the child's setup here: it runs beside the rest of
+    // create and the engine's next command. The child starts with every
+    // signal blocked (the caller's handlers are not its own).
+    sigset_t all, old;
+    sigfillset(&all);
+    ::sigprocmask(SIG_SETMASK, &all, &old);
+    pid_t child = -1;
+    if (how == MonitorStart::AfterCallerExits) {
+        launch->caller.reset(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
+        if (launch->caller) child = ::clone(start_after_caller, child_stack(), CLONE_VM | SIGCHLD, launch.get());
+    } else {
+        // A fork copies each page either process writes from now on: on
+        // this kind of machine, milliseconds.
+        child = ::fork();
+        if (child == 0) start_child(*launch);
+    }
+    int err = errno;
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    if (child < 0) {
+        errno = err;
+        throw_errno("monitor: start its process");
+    }
     Monitor m;
     m.pid_ = child;
+    if (how == MonitorStart::AfterCallerExits) m.shared_ = std::move(launch);
     // A zombie still has its start time: a child that failed at once is
     // reported by await_monitor().
     auto stat = linux::read_proc_stat(m.pid_);
@@ -346,10 +413,12 @@ bool await_monitor(const std::string& status_path, pid_t pid, uint64_t start_tim
 }
 
 Monitor::Monitor(Monitor&& o) noexcept
-    : pid_(std::exchange(o.pid_, 0)), start_time_(o.start_time_), kept_(o.kept_) {}
+    : pid_(std::exchange(o.pid_, 0)), start_time_(o.start_time_), kept_(o.kept_), shared_(std::move(o.shared_)) {}
 
 Monitor::~Monitor() {
     if (!kept_ && pid_ > 0) stop_monitor(pid_, start_time_);
+    // Kept, the child's once the caller has gone.
+    if (kept_) (void)shared_.release();
 }
 
 void stop_monitor(pid_t pid, uint64_t start_time, int grace_ms) {

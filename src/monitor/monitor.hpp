@@ -11,6 +11,7 @@
 // command on an expired container ends its session.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -63,6 +64,16 @@ struct MonitorSettings {
     std::string resolv_conf;
 };
 
+// How the monitor's process is made. A fork copies every page that either
+// process writes afterwards, a few milliseconds of faults on a virtual
+// machine. AfterCallerExits shares the caller's memory instead and waits
+// until the caller has exited: for `runac create`, which exits (without
+// destroying its static objects: see main) as soon as the container is
+// created, and which nobody asks to wait for the monitor.
+enum class MonitorStart { Fork, AfterCallerExits };
+
+struct Launch;
+
 // Killed unless kept: a create that fails after it started leaves no
 // monitor behind.
 class Monitor {
@@ -70,7 +81,7 @@ public:
     // Starts the monitor of the container whose init (`init_pid`, in its
     // namespaces, its root pivoted) waits to be started, without waiting
     // for it to be ready (see await_monitor). Throws an Error.
-    static Monitor start(const MonitorSettings& settings, pid_t init_pid);
+    static Monitor start(const MonitorSettings& settings, pid_t init_pid, MonitorStart how = MonitorStart::Fork);
     Monitor(Monitor&& other) noexcept;
     Monitor& operator=(Monitor&&) = delete;
     ~Monitor();
@@ -83,6 +94,7 @@ private:
     pid_t pid_ = 0;
     uint64_t start_time_ = 0;
     bool kept_ = false;
+    std::unique_ptr<Launch> shared_;  // AfterCallerExits: what the child starts from
 };
 
 // `start` and `exec`: waits until the monitor is ready (up to 10 s).
