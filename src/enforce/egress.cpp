@@ -197,9 +197,10 @@ struct Shared {
 
 UniqueFd open_pin(const std::string& path) { return UniqueFd(bpf_obj_get(path.c_str())); }
 
-std::optional<Shared> open_pins(const std::string& dir) {
+// The maps only, without `programs` (what forget() needs).
+std::optional<Shared> open_pins(const std::string& dir, bool programs = true) {
     Shared s;
-    for (size_t i = 0; i < kPrograms; i++)
+    for (size_t i = 0; programs && i < kPrograms; i++)
         if (!(s.programs[i] = open_pin(dir + "/" + kHooks[i].program))) return std::nullopt;
     for (size_t i = 0; i < std::size(kInnerMaps); i++)
         if (!(s.outer[i] = open_pin(dir + "/" + kInnerMaps[i].outer))) return std::nullopt;
@@ -298,7 +299,7 @@ uint64_t key_of(int cgroup) {
 // every container whose cgroup is gone (its attachment storage went with
 // it) without a delete.
 void forget(const std::string& dir, uint64_t key) {
-    auto s = open_pins(dir);
+    auto s = open_pins(dir, false);
     if (!s) return;
     std::vector<uint64_t> gone{key};
     uint64_t k = 0, next = 0;
