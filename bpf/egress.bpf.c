@@ -163,7 +163,9 @@ struct resolver {
 	__u32 addr4;  // network order
 	__u32 addr6[4];
 	__u16 port;   // network order
-	__u16 pad;
+	// Read by runac only: the container holds no entry in the name maps
+	// (it has no resolver, or its monitor took them out as it ended).
+	__u16 no_names;
 };
 
 struct resolver_slot {

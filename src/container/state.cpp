@@ -80,8 +80,11 @@ std::string now_rfc3339nano() {
     ::clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
     ::gmtime_r(&ts.tv_sec, &tm);
+    // Not strftime: it loads the local time zone (/etc/localtime), which UTC
+    // does not need.
     char date[32];
-    ::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(date, sizeof date, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec);
     std::string out = date;
     if (ts.tv_nsec) {
         char frac[16];

@@ -64,7 +64,7 @@ constexpr uint32_t kNamesPerContainer = 16384;
 struct ResolverValue {
     uint32_t addr4;
     uint8_t addr6[16];
-    uint16_t port, pad;
+    uint16_t port, no_names;
 };
 
 // bpf_ktime_get_boot_ns() now.
@@ -295,12 +295,24 @@ uint64_t key_of(int cgroup) {
     return st.st_ino;
 }
 
+// Whether KEY's resolver slot, in the outer map RESOLVERS, says it holds
+// no names.
+bool holds_no_names(int resolvers, uint64_t key) {
+    uint32_t id = 0;
+    ResolverValue v{};
+    uint32_t zero = 0;
+    if (bpf_map_lookup_elem(resolvers, &key, &id) != 0) return false;
+    UniqueFd slot(bpf_map_get_fd_by_id(id));
+    return slot && bpf_map_lookup_elem(slot.get(), &zero, &v) == 0 && v.no_names;
+}
+
 // Takes KEY's maps out of the outer maps of the pins in DIR, and those of
 // every container whose cgroup is gone (its attachment storage went with
-// it) without a delete.
+// it) without a delete, with their names (KEY's unless it holds none).
 void forget(const std::string& dir, uint64_t key) {
     auto s = open_pins(dir, false);
     if (!s) return;
+    bool names = !holds_no_names(s->outer[kResolver].get(), key);
     std::vector<uint64_t> gone{key};
     uint64_t k = 0, next = 0;
     Settings settings{};
@@ -311,6 +323,7 @@ void forget(const std::string& dir, uint64_t key) {
     }
     for (uint64_t old : gone)
         for (auto& outer : s->outer) bpf_map_delete_elem(outer.get(), &old);
+    if (!names && gone.size() == 1) return;
     auto of_gone = [&](const auto& name) { return std::find(gone.begin(), gone.end(), name.container) != gone.end(); };
     drop_keys<Name4Key>(s->names4.get(), of_gone);
     drop_keys<Name6Key>(s->names6.get(), of_gone);
@@ -357,6 +370,14 @@ EgressFilter EgressFilter::attach(const Egress& egress, const std::string& cgrou
     }
     f.names4_ = std::move(shared.names4);
     f.names6_ = std::move(shared.names6);
+    if (!egress.follow_dns) {
+        // Nothing answers names for it.
+        ResolverValue none{};
+        none.no_names = 1;
+        uint32_t zero = 0;
+        if (bpf_map_update_elem(f.inner_[kResolver].get(), &zero, &none, BPF_ANY) != 0)
+            throw_errno("agent policy: network.egress: cgroup-bpf: set the container's resolver slot");
+    }
     Settings settings{f.key_, egress.open, egress.follow_dns, static_cast<uint8_t>(egress.report || egress.prompt), {}};
     if (bpf_map_update_elem(shared.settings.get(), &f.key_, &settings, BPF_ANY) != 0)
         throw_errno("agent policy: network.egress: cgroup-bpf: set the container's settings");
@@ -413,8 +434,24 @@ uint64_t MonitorMaps::take_lost() const {
     return count;
 }
 
+// Each is a walk of every container's entries: none when it holds none.
 void MonitorMaps::expire() const {
+    if (*names_held == 0) return;
     *names_held = expire_keys<Name4Key>(names4, container) + expire_keys<Name6Key>(names6, container);
+}
+
+void MonitorMaps::drop_names() const {
+    if (*names_held) {
+        auto own = [this](const auto& name) { return name.container == container; };
+        drop_keys<Name4Key>(names4, own);
+        drop_keys<Name6Key>(names6, own);
+        *names_held = 0;
+    }
+    uint32_t zero = 0;
+    ResolverValue v{};
+    if (bpf_map_lookup_elem(resolver, &zero, &v) != 0) return;
+    v.no_names = 1;
+    bpf_map_update_elem(resolver, &zero, &v, BPF_ANY);
 }
 
 void detach_egress(const std::string& cgroup_dir, uint64_t known_key) {

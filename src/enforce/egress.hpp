@@ -53,6 +53,9 @@ struct MonitorMaps {
     // Takes out the entries whose time has passed (the programs already
     // ignore them).
     void expire() const;
+    // Takes out all of the container's entries, as it ends, and says so in
+    // its resolver's slot: delete then need not walk every container's.
+    void drop_names() const;
     // An approved network, allowed from now on like one of the policy's.
     // Throws an Error.
     void allow_network(const EgressNet& net) const;

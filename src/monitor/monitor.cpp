@@ -228,6 +228,8 @@ bool in_cgroup(uint32_t pid, const std::string& base) {
             if (execs) ring_buffer__consume(execs);
             if (h.kernel) drain_kernel_audit(h);
             h.reporter->tick();
+            // Its names go with it, and delete need not look for them.
+            if (h.resolver) h.maps.drop_names();
             ::_exit(0);
         }
         for (size_t i = 1; n > 0 && i < fds.size(); i++) {
