@@ -363,6 +363,12 @@ Monitor Monitor::start(const MonitorSettings& settings, pid_t init_pid, MonitorS
     if (!launch->netns) throw_errno("monitor: open " + proc + "/ns/net");
     launch->init.reset(static_cast<int>(::syscall(SYS_pidfd_open, init_pid, 0)));
     if (!launch->init) throw_errno("monitor: pidfd_open " + std::to_string(init_pid));
+    void* stack = nullptr;
+    if (how == MonitorStart::AfterCallerExits) {
+        launch->caller.reset(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
+        if (!launch->caller) throw_errno("monitor: pidfd_open of its caller");
+        stack = child_stack();
+    }
     ::unlink(settings.status_path.c_str());
     // Nobody waits for the child's setup here: it runs beside the rest of
     // create and the engine's next command. The child starts with every
@@ -372,8 +378,7 @@ Monitor Monitor::start(const MonitorSettings& settings, pid_t init_pid, MonitorS
     ::sigprocmask(SIG_SETMASK, &all, &old);
     pid_t child = -1;
     if (how == MonitorStart::AfterCallerExits) {
-        launch->caller.reset(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
-        if (launch->caller) child = ::clone(start_after_caller, child_stack(), CLONE_VM | SIGCHLD, launch.get());
+        child = ::clone(start_after_caller, stack, CLONE_VM | SIGCHLD, launch.get());
     } else {
         // A fork copies each page either process writes from now on: on
         // this kind of machine, milliseconds.
