@@ -282,7 +282,7 @@ void report_status(const std::string& path, const std::string& message) {
         h.lsm = s.lsm;
         h.init = l.init.get();
         h.session_deadline = s.session_deadline;
-        h.reporter.emplace(s.audit ? s.audit->duplicate() : audit::AuditLog{});
+        h.reporter.emplace(std::move(l.audit));  // closed when the policy has no log
         UniqueFd control;
         if ((s.egress && s.egress->prompt) || s.lsm.refused >= 0) control = listen_control(s.control_path);
         // The audit's log group exists in the host's network namespace only.
