@@ -54,12 +54,27 @@ traced() {
 	kill -CONT "$pid"
 }
 # finish_traced: `rc` is runac's exit status once it is gone; strace
-# detached from what is left.
+# detached from what is left. A create's monitor sets itself up once create
+# has exited: strace stays until it has said whether it is ready (or died),
+# so that its steps are the sweep's too.
 finish_traced() {
 	rc=0
 	wait "$pid" || rc=$?
+	monitor_settled
 	kill -INT "$spid" 2>/dev/null || true
 	wait "$spid" || true
+}
+living() {
+	local state
+	state=$(grep '^State:' "/proc/$1/status" 2>/dev/null) && [[ $state != *zombie* && $state != *dead* ]]
+}
+monitor_settled() {
+	local mpid n=200
+	mpid=$(monitor_pid) || return 0
+	until [[ -s $RUNAC_ROOT/$CID/monitor.status ]] || ! living "$mpid"; do
+		((n-- > 0)) || { echo "monitor $mpid never said it was ready" >&2; return 1; }
+		sleep 0.05
+	done
 }
 
 # killed_at SYSCALL N ARGS...: `runac ARGS...` traced, SIGKILLing each
