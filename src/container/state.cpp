@@ -1,5 +1,6 @@
 #include "container/state.hpp"
 
+#include <chrono>
 #include <ctime>
 
 #include "common/json.hpp"
@@ -78,13 +79,19 @@ oci::State oci_state(const ContainerState& s, Status status, const std::string& 
 std::string now_rfc3339nano() {
     struct timespec ts;
     ::clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    ::gmtime_r(&ts.tv_sec, &tm);
-    // Not strftime: it loads the local time zone (/etc/localtime), which UTC
+    // Calendar arithmetic, not gmtime_r or strftime: glibc loads the local
+    // time zone (/etc/localtime) on the first call of either, which UTC
     // does not need.
+    using namespace std::chrono;
+    sys_seconds now{seconds{ts.tv_sec}};
+    auto day = floor<days>(now);
+    year_month_day ymd{day};
+    hh_mm_ss hms{now - day};
     char date[32];
-    std::snprintf(date, sizeof date, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec);
+    std::snprintf(date, sizeof date, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()));
     std::string out = date;
     if (ts.tv_nsec) {
         char frac[16];

@@ -1,4 +1,5 @@
 // The state file round-trips, and the OCI state printed matches runc's shape.
+#include <ctime>
 #include <doctest/doctest.h>
 
 #include "container/state.hpp"
@@ -77,4 +78,18 @@ TEST_CASE("created timestamps are RFC 3339 UTC with trimmed nanoseconds") {
     CHECK(t.back() == 'Z');
     CHECK(t[10] == 'T');
     if (t.size() > 20) CHECK(t[t.size() - 2] != '0');
+}
+
+TEST_CASE("created timestamps name the same second as the C library's UTC") {
+    auto utc = [](time_t at) {
+        struct tm tm;
+        ::gmtime_r(&at, &tm);
+        char s[32];
+        std::strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
+        return std::string(s);
+    };
+    time_t before = ::time(nullptr);
+    std::string t = now_rfc3339nano().substr(0, 19);
+    time_t after = ::time(nullptr);
+    CHECK((t == utc(before) || t == utc(after)));
 }
