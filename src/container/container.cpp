@@ -233,12 +233,10 @@ void Container::destroy() {
     if (auto m = monitor()) monitor::stop_monitor(m->pid, m->start_time, kMonitorGraceMs);
     audit("delete");
     auto cg = cgroup();
-    // Taken off before the cgroup goes, so that none waits for its release.
     auto p = plan();
-    if (p && !cg.unified_path().empty()) {
-        if (p->egress.filtered) enforce::detach_egress(cg.unified_path());
-        if (p->lsm.attached) enforce::detach_lsm(cg.unified_path());
-    }
+    bool egress = p && p->egress.filtered && !cg.unified_path().empty();
+    uint64_t egress_key = egress ? enforce::egress_key(cg.unified_path()) : 0;
+    if (p && p->lsm.attached && !cg.unified_path().empty()) enforce::detach_lsm(cg.unified_path());
     if (p && !p->apparmor_profile.empty()) enforce::remove_apparmor_profile(p->apparmor_profile);
     // Its processes are gone: the scope stops at once, and systemd removes
     // its cgroup. Unreachable, systemd stops it by itself once it is empty.
@@ -249,7 +247,15 @@ void Container::destroy() {
             log::warn(e.what());
         }
     }
-    cg.destroy();
+    // The egress programs go with the cgroup (taking them off first cost
+    // 40 `bpf` calls); one that stays keeps them until a delete removes it.
+    try {
+        cg.destroy();
+    } catch (const Error&) {
+        if (egress) enforce::detach_egress(cg.unified_path());
+        throw;
+    }
+    if (egress) enforce::forget_egress(egress_key);
     remove_dir();
 }
 

@@ -454,15 +454,23 @@ void MonitorMaps::drop_names() const {
     bpf_map_update_elem(resolver, &zero, &v, BPF_ANY);
 }
 
+uint64_t egress_key(const std::string& cgroup_dir) {
+    struct stat st;
+    return ::stat(cgroup_dir.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
 void detach_egress(const std::string& cgroup_dir, uint64_t known_key) {
     UniqueFd cgroup(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     // A cgroup already gone took its programs with it.
     for (auto& h : kHooks)
         if (cgroup) detach_runac_programs(cgroup.get(), h.type);
+    forget_egress(cgroup ? key_of(cgroup.get()) : known_key);
+}
+
+void forget_egress(uint64_t key) {
     // The container's maps are in the pins of the build that made it: this
     // one's, or an older runac's, whose outer map says so (a lookup, not a
     // walk of its maps).
-    uint64_t key = cgroup ? key_of(cgroup.get()) : known_key;
     std::string own = std::string(kPinPrefix) + RUNAC_EGRESS_DIGEST;
     for (auto& name : subdirectories(kBpffs)) {
         if (name.rfind(kPinPrefix, 0) != 0) continue;

@@ -97,5 +97,10 @@ private:
 // maps: the kernel frees a removed cgroup's storage later, so they would
 // not look stale yet.
 void detach_egress(const std::string& cgroup_dir, uint64_t key = 0);
+// When runac removes the cgroup itself, the programs go with it: the
+// container's key, read from the directory before (0 when it is gone),
+// then its maps forgotten as detach_egress() does.
+uint64_t egress_key(const std::string& cgroup_dir);
+void forget_egress(uint64_t key);
 
 }  // namespace runac::enforce
