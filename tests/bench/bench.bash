@@ -74,7 +74,7 @@ bench_setup() {
 }
 
 bench_cleanup() {
-	local rt id
+	local rt id cg
 	for rt in "${names[@]}"; do
 		[[ -n ${bin[$rt]} && -d $tmp/root-$rt ]] || continue
 		for id in $("${bin[$rt]}" --root "$tmp/root-$rt" list -q 2>/dev/null); do
@@ -88,8 +88,36 @@ bench_cleanup() {
 			echo 1 >"$cg/cgroup.kill" 2>/dev/null || true
 			for _ in 1 2 3 4 5; do rmdir "$cg" 2>/dev/null && break; sleep 0.1; done
 		done
+	# bench_cpu's cgroups: this shell leaves them first.
+	if [[ -d /sys/fs/cgroup/bench-$tag ]]; then
+		echo $$ >/sys/fs/cgroup/cgroup.procs
+		for cg in /sys/fs/cgroup/bench-$tag/* /sys/fs/cgroup/bench-$tag; do
+			[[ -d $cg ]] && rmdir "$cg" 2>/dev/null || true
+		done
+	fi
 	umount -l "$tmp"
 	rm -rf "$tmp"
+}
+
+# bench_cpu: CPU time, measured where wall time is too noisy to tell a few
+# hundred microseconds apart (two cores shared with everything else). The
+# benchmark's shell moves into the cgroup /bench-TAG/cmds, so every runtime
+# command (and a process it leaves behind, such as runac's monitor) is
+# counted there; a bundle given `"cgroupsPath": "$cpu_cgroup/ctr"` puts the
+# container's processes under it too. A cgroup's usage_usec is the
+# scheduler's exact count and keeps what its removed children used (the
+# root's would be the whole machine's, counted in ticks). cpu_now sets `cpu`
+# to the microseconds used so far, with bash builtins only (no fork).
+bench_cpu() {
+	cpu_cgroup=/bench-$tag
+	mkdir -p "/sys/fs/cgroup$cpu_cgroup/cmds"
+	echo $$ >"/sys/fs/cgroup$cpu_cgroup/cmds/cgroup.procs"
+}
+cpu_now() {
+	local key value
+	while read -r key value; do
+		[[ $key == usage_usec ]] && cpu=$value && return
+	done <"/sys/fs/cgroup$cpu_cgroup/cpu.stat"
 }
 
 # bench_bundle DIR ARGS_JSON [SECCOMP]: a busybox bundle, runc's default
@@ -132,7 +160,7 @@ bench_rounds() {
 			if ((_rc)) && [[ -z $stop ]]; then
 				failed[$_rt]="round $_i, exit $_rc: $(head -c 300 "$tmp/err")"
 			fi
-			((_i == 0)) && rm -f "$tmp/$_rt.dat" "$tmp/$_rt.steps"
+			((_i == 0)) && rm -f "$tmp/$_rt.dat" "$tmp/$_rt.steps" "$tmp/$_rt.cpu"
 		done
 	done
 	return 0

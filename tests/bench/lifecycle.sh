@@ -1,7 +1,7 @@
 #!/bin/bash
-# lifecycle.sh [-n N] [-R] [-s] [-p POLICY [-w]]: latency and peak memory of one
-# container lifecycle (create + start + wait for exit + delete, running
-# `true`) for runac, runc and crun, in the same run, on the same bundle.
+# lifecycle.sh [-n N] [-R] [-s] [-p POLICY [-w]]: latency, peak memory and CPU
+# time of one container lifecycle (create + start + wait for exit + delete,
+# running `true`) for runac, runc and crun, in the same run, on the same bundle.
 #
 #   -n N   timed iterations per runtime (default 50), after one warm-up each
 #   -R     do not measure peak RSS (drops the /usr/bin/time wrapper)
@@ -52,6 +52,9 @@ if [[ -n $policy ]]; then
 	bin[runac+p]=$RUNAC
 fi
 bench_bundle "$tmp/bundle" '["true"]' "$seccomp"
+bench_cpu
+jq --arg cg "$cpu_cgroup/ctr" '.linux.cgroupsPath = $cg' "$tmp/bundle/config.json" >"$tmp/config.json" &&
+	mv "$tmp/config.json" "$tmp/bundle/config.json"
 
 for rt in "${names[@]}"; do bundle[$rt]=$tmp/bundle; done
 if [[ -n $policy ]]; then
@@ -79,16 +82,20 @@ if [[ -n $policy ]]; then
 	bundle[runac+p]=$tmp/bundle-policy
 	if ((warm)); then
 		mkdir -p "$tmp/bundle-warm"
-		jq '.process.args = ["sleep", "3600"]' "$tmp/bundle-policy/config.json" >"$tmp/bundle-warm/config.json"
+		jq --arg cg "/bench-$tag-warm" '.process.args = ["sleep", "3600"] | .linux.cgroupsPath = $cg' \
+			"$tmp/bundle-policy/config.json" >"$tmp/bundle-warm/config.json"
 		mkdir -p "$tmp/root-runac+p"
 		rt_cmd runac+p warm run -d --bundle "$tmp/bundle-warm" "bench-$tag-warm" </dev/null >/dev/null
 	fi
 fi
 
 # iteration RT I: one timed lifecycle; appends "ms rss" to $tmp/RT.dat.
-# Each step's microseconds go to $tmp/RT.steps ("create start wait delete").
+# Each step's microseconds go to $tmp/RT.steps ("create start wait delete"),
+# the CPU time of the whole lifecycle (microseconds, bench_cpu) to $tmp/RT.cpu.
 iteration() {
-	local rt=$1 id=bench-$tag-$1-$2 t0 t1 t2 t3 t4 pid
+	local rt=$1 id=bench-$tag-$1-$2 t0 t1 t2 t3 t4 pid cpu cpu0
+	cpu_now
+	cpu0=$cpu
 	t0=${EPOCHREALTIME/./}
 	rt_cmd "$rt" create create --bundle "${bundle[$rt]}" --pid-file "$tmp/pid" "$id" || return
 	t1=${EPOCHREALTIME/./}
@@ -98,8 +105,10 @@ iteration() {
 	t3=${EPOCHREALTIME/./}
 	rt_cmd "$rt" delete delete "$id" || return
 	t4=${EPOCHREALTIME/./}
+	cpu_now
 	echo "$((t4 - t0)) $(peak_rss create start delete)" >>"$tmp/$rt.dat"
 	echo "$((t1 - t0)) $((t2 - t1)) $((t3 - t2)) $((t4 - t3))" >>"$tmp/$rt.steps"
+	echo "$((cpu - cpu0))" >>"$tmp/$rt.cpu"
 }
 
 bench_active
@@ -111,18 +120,22 @@ name=lifecycle
 ((seccomp)) && name=lifecycle-seccomp
 bench_report "lifecycle: create + start + wait + delete of 'true', $n iterations each, interleaved$( ((seccomp)) && echo ", default seccomp profile")$([[ -n $policy ]] && echo ", runac+p: runac with the policy $(basename "$policy")")$( ((warm)) && echo ", another policy container running")" \
 	"$name" runac/runc runac/crun runac+p/runac runac+p/crun
-# Where the time goes: each step's median.
-printf '%-7s %10s %10s %10s %10s\n' "step ms" create start wait delete
+# Where the time goes: each step's median, and the median CPU time of a
+# lifecycle (every process of it, bench_cpu).
+median() { sort -n | awk '{ v[NR] = $1 } END { printf " %10.2f", v[int((NR + 1) / 2)] / 1000 }'; }
+declare -A cpu_med=()
+printf '%-7s %10s %10s %10s %10s %10s\n' "step ms" create start wait delete cpu
 for rt in "${names[@]}"; do
 	[[ -s $tmp/$rt.steps && -z ${failed[$rt]:-} ]] || continue
 	printf '%-7s' "$rt"
 	for col in 1 2 3 4; do
-		awk -v c=$col '{ print $c }' "$tmp/$rt.steps" | sort -n | awk '{ v[NR] = $1 } END { printf " %10.2f", v[int((NR + 1) / 2)] / 1000 }'
+		awk -v c=$col '{ print $c }' "$tmp/$rt.steps" | median
 	done
-	echo
+	cpu_med[$rt]=$(median <"$tmp/$rt.cpu")
+	echo "${cpu_med[$rt]}"
 done
 if [[ -n ${med[runac+p]:-} && -n ${med[runac]:-} ]]; then
-	awk -v name="$name-policy" -v a="${med[runac+p]}" -v b="${med[runac]}" 'BEGIN {
-		printf "bench: %s runac+p/runac time %.2fx (%+.2f ms)\n", name, a / b, a - b }'
+	awk -v name="$name-policy" -v a="${med[runac+p]}" -v b="${med[runac]}" -v ca="${cpu_med[runac+p]}" -v cb="${cpu_med[runac]}" 'BEGIN {
+		printf "bench: %s runac+p/runac time %.2fx (%+.2f ms) cpu %.2fx (%+.2f ms)\n", name, a / b, a - b, ca / cb, ca - cb }'
 fi
 [[ -z $stop ]] || exit 130
