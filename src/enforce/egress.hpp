@@ -88,14 +88,14 @@ private:
     bool kept_ = false;
 };
 
-// `delete`: takes runac's egress programs off a cgroup directory (they would
-// go with the cgroup, but a cgroup runac did not make outlives the container)
-// and the container's maps out of the shared ones of its build, with those
-// of any container of that build whose cgroup went without a delete. When
-// the directory is gone already (`runac hook` at poststop, after the
-// runtime removed it), `key` (EgressFilter::key()) names the container's
-// maps: the kernel frees a removed cgroup's storage later, so they would
-// not look stale yet.
+// Takes runac's egress programs off a cgroup directory that may outlive the
+// container (a create that failed, a delete whose cgroup would not go, a
+// cgroup runac did not make) and the container's maps out of the shared
+// ones of its build, with those of any container of that build whose cgroup
+// went without a delete. When the directory is gone already (`runac hook`
+// at poststop, after the runtime removed it), `key` (EgressFilter::key())
+// names the container's maps: the kernel frees a removed cgroup's storage
+// later, so they would not look stale yet.
 void detach_egress(const std::string& cgroup_dir, uint64_t key = 0);
 // When runac removes the cgroup itself, the programs go with it: the
 // container's key, read from the directory before (0 when it is gone),
