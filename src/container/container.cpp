@@ -235,8 +235,12 @@ void Container::destroy() {
     auto cg = cgroup();
     auto p = plan();
     bool egress = p && p->egress.filtered && !cg.unified_path().empty();
-    uint64_t egress_key = egress ? enforce::egress_key(cg.unified_path()) : 0;
     if (p && p->lsm.attached && !cg.unified_path().empty()) enforce::detach_lsm(cg.unified_path());
+    // The container's egress maps go while its cgroup still names them: a
+    // delete killed after this finds the cgroup, and its key, again. The
+    // programs go with the cgroup (taking them off first cost 40 `bpf`
+    // calls); one that would not go keeps them until a delete removes it.
+    if (egress) enforce::forget_egress(enforce::egress_key(cg.unified_path()));
     if (p && !p->apparmor_profile.empty()) enforce::remove_apparmor_profile(p->apparmor_profile);
     // Its processes are gone: the scope stops at once, and systemd removes
     // its cgroup. Unreachable, systemd stops it by itself once it is empty.
@@ -247,15 +251,12 @@ void Container::destroy() {
             log::warn(e.what());
         }
     }
-    // The egress programs go with the cgroup (taking them off first cost
-    // 40 `bpf` calls); one that stays keeps them until a delete removes it.
     try {
         cg.destroy();
     } catch (const Error&) {
         if (egress) enforce::detach_egress(cg.unified_path());
         throw;
     }
-    if (egress) enforce::forget_egress(egress_key);
     remove_dir();
 }
 
